@@ -1,0 +1,167 @@
+"""Organisations, teams, memberships and grants: who may reach which case.
+
+The guardian permission rows on Case are derived from these models by
+casework.access.services; nothing else writes them.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """A tenant. Nothing crosses organisations except an accepted referral packet."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+    def get_additional_data(self):
+        return {"organisation_id": self.pk}
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="teams", verbose_name=_("organisation")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=50)
+    # The guardian group whose members supervise this team; it holds the
+    # object permissions on every case of the team.
+    supervisor_group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="supervised_team")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="team_slug_unique_in_org"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_additional_data(self):
+        return {"organisation_id": self.organisation_id}
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("Caseworker")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    ADMIN = "admin", _("Administrator")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, user__is_active=True)
+
+
+class Membership(models.Model):
+    """A user's place in one organisation: one role, the teams she works in or supervises."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
+    supervised_teams = models.ManyToManyField(
+        Team, blank=True, related_name="supervisors", verbose_name=_("supervised teams")
+    )
+    supervises_all_teams = models.BooleanField(_("supervises every team"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            # One organisation per person keeps "which org is this request about" unambiguous.
+            models.UniqueConstraint(fields=["user"], name="membership_one_org_per_user"),
+            models.CheckConstraint(
+                condition=Q(supervises_all_teams=False) | Q(role="supervisor"),
+                name="membership_only_supervisors_supervise_all",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+    def get_additional_data(self):
+        return {"organisation_id": self.organisation_id}
+
+
+class GrantLevel(models.TextChoices):
+    VIEW = "view", _("View")
+    EDIT = "edit", _("View and edit")
+    REVEAL = "reveal", _("View and reveal identity")
+
+
+class GrantQuerySet(models.QuerySet):
+    def current(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+class Grant(models.Model):
+    """Explicit access for one user to one case, with a reason and an optional expiry.
+
+    Revoked grants stay as history; the guardian rows are what the permission layer reads.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="grants", verbose_name=_("case"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_grants", verbose_name=_("user")
+    )
+    level = models.CharField(_("level"), max_length=10, choices=GrantLevel.choices)
+    reason = models.CharField(_("reason"), max_length=500)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("granted by")
+    )
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("revoked by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="grant_reason_required"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_by__isnull=False),
+                name="grant_revocation_attributed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_level_display()}: {self.user}"
+
+    def get_additional_data(self):
+        return self.case.get_additional_data()

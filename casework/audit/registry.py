@@ -1,0 +1,43 @@
+"""Every audited model, in one place, with what must never be copied into an entry.
+
+auditlog writes a diff for each create, update and delete of these models. Free-text
+fields are redacted whole (auditlog's default mask keeps half the value), so a note
+that quotes a name or a phone number never reaches the trail.
+"""
+
+from auditlog.registry import auditlog
+from django.apps import apps
+
+REDACTED = "[redacted]"
+
+# model label → free-text fields whose changes are recorded as "[redacted]".
+AUDITED_MODELS = {
+    "access.Organisation": [],
+    "access.Team": [],
+    "access.Membership": [],
+    "access.Grant": [],
+    "cases.Case": ["summary"],
+    "cases.CaseAssignment": [],
+    "cases.ServiceProvider": [],
+    "cases.SupportNeed": ["outcome_notes"],
+    "cases.Referral": ["external_provider", "consent_scope", "consent_recipient", "data_shared", "outcome"],
+    "cases.Contact": ["place", "notes"],
+}
+M2M_FIELDS = {
+    "access.Membership": {"teams", "supervised_teams"},
+    "cases.Referral": {"needs"},
+}
+
+
+def redact(value):
+    return REDACTED
+
+
+def register_models():
+    for label, masked in AUDITED_MODELS.items():
+        auditlog.register(
+            apps.get_model(label),
+            mask_fields=masked,
+            m2m_fields=M2M_FIELDS.get(label, set()),
+            serialize_data=False,
+        )

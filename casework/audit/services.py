@@ -1,0 +1,74 @@
+"""Writing audit events for acts that are not model changes: reads, denials, logins, grants, exports."""
+
+import hashlib
+import hmac
+
+from auditlog.context import auditlog_value
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from casework.audit.models import AuditEntry, Outcome
+
+
+def client_ip_hash(request):
+    """Keyed hash of the client address; the address itself is never stored."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if not address:
+        return ""
+    return hmac.new(settings.INDEX_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def _context_ip_hash():
+    try:
+        return auditlog_value.get().get("ip_hash", "")
+    except LookupError:
+        return ""
+
+
+@transaction.atomic
+def record(
+    *,
+    event,
+    actor,
+    outcome=Outcome.OK,
+    case=None,
+    case_code="",
+    target=None,
+    organisation=None,
+    reason="",
+    details=None,
+):
+    """Write one audit entry for ``event`` (``case.view``, ``login.failed``, ``grant.add`` ...).
+
+    ``case`` scopes the entry to a case (its code and organisation are copied);
+    ``target`` is the object acted upon when it is not a case (a user, a grant).
+    ``details`` must never hold an identity value, a session key or an address.
+    """
+    subject = case if case is not None else (target if target is not None else actor)
+    if case is not None:
+        case_code = case.code
+        organisation = organisation or case.organisation_id
+    entry = AuditEntry(
+        event=event,
+        outcome=outcome,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=reason,
+        case_code=case_code,
+        action=AuditEntry.Action.ACCESS,
+        additional_data=details or None,
+        ip_hash=_context_ip_hash(),
+    )
+    if subject is not None:
+        entry.content_type = ContentType.objects.get_for_model(subject)
+        entry.object_pk = str(subject.pk)
+        entry.object_id = subject.pk if isinstance(subject.pk, int) else None
+        entry.object_repr = str(subject)
+    else:
+        entry.content_type = ContentType.objects.get_for_model(AuditEntry)
+        entry.object_pk = ""
+        entry.object_repr = ""
+    if organisation is not None:
+        entry.organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    entry.save()
+    return entry

@@ -1,0 +1,370 @@
+"""Cases and everything under them. The only door to case data is ``restrict``."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from casework.cases import codes
+from casework.cases.choices import (
+    AgeBand,
+    AssignmentRole,
+    CaseStatus,
+    ConsentGiver,
+    ConsentMethod,
+    ContactChannel,
+    ContactPurpose,
+    Gender,
+    IntakeSource,
+    Nationality,
+    NeedStatus,
+    ReferralStatus,
+    Region,
+    RiskLevel,
+    ServiceType,
+    Urgency,
+    values_of,
+)
+
+# What a caller asks to do → the guardian permission that allows it.
+ACTIONS = {
+    "view": "view_case",
+    "change": "change_case",
+    "reveal": "reveal_identity",
+    "manage": "manage_case",
+}
+
+
+def _check(name, condition):
+    return models.CheckConstraint(condition=condition, name=name)
+
+
+def _in_choices(field, choices):
+    return Q(**{f"{field}__in": values_of(choices)})
+
+
+class CaseQuerySet(models.QuerySet):
+    def restrict(self, user, action="view"):
+        """The cases ``user`` may ``action`` (view, change, reveal, manage).
+
+        One query: the case rows whose id is in the UNION of the user's own and her
+        groups' permission rows for that action (user rows honour their expiry), in an
+        organisation where she is an active member. Superusers and global permissions
+        get nothing extra; an inactive or anonymous user gets nothing at all.
+        """
+        try:
+            codename = ACTIONS[action]
+        except KeyError:
+            raise ValueError(f"Unknown case action {action!r}; expected one of {sorted(ACTIONS)}.") from None
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        permission = {"permission__codename": codename, "permission__content_type__app_label": "cases"}
+        own = CaseUserObjectPermission.objects.filter(user_id=user.pk, **permission).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        )
+        groups = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
+        via_groups = CaseGroupObjectPermission.objects.filter(group_id__in=groups, **permission)
+        allowed_ids = own.values("content_object_id").union(via_groups.values("content_object_id"))
+        from casework.access.models import Membership
+
+        organisations = Membership.objects.filter(user_id=user.pk, is_active=True).values("organisation_id")
+        return self.filter(pk__in=allowed_ids, organisation_id__in=organisations)
+
+    def open(self):
+        return self.exclude(status=CaseStatus.CLOSED)
+
+
+class Case(models.Model):
+    code = models.CharField(
+        _("case code"), max_length=codes.LENGTH, unique=True, default=codes.generate, editable=False
+    )
+    organisation = models.ForeignKey(
+        "access.Organisation", on_delete=models.PROTECT, related_name="cases", verbose_name=_("organisation")
+    )
+    team = models.ForeignKey("access.Team", on_delete=models.PROTECT, related_name="cases", verbose_name=_("team"))
+    status = models.CharField(_("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    opened_on = models.DateField(_("opened"), default=timezone.localdate)
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    risk_level = models.CharField(_("risk"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.MEDIUM)
+    age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, default=Gender.FEMALE)
+    nationality = models.CharField(
+        _("nationality"), max_length=10, choices=Nationality.choices, default=Nationality.DPRK
+    )
+    region = models.CharField(_("current region"), max_length=10, choices=Region.choices, default=Region.UNKNOWN)
+    exploitation_types = models.JSONField(_("exploitation types"), default=list, blank=True)
+    intake_source = models.CharField(
+        _("intake source"), max_length=10, choices=IntakeSource.choices, default=IntakeSource.OTHER
+    )
+    summary = models.TextField(
+        _("summary"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Short and non-identifying: no names, places, phone numbers or dates of birth."),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_on", "code"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        default_permissions = ("add", "change", "view")
+        permissions = [
+            ("reveal_identity", "Can reveal the identity of the case"),
+            ("manage_case", "Can assign, close and grant access to the case"),
+        ]
+        indexes = [models.Index(fields=["organisation", "team", "status"], name="case_org_team_status")]
+        constraints = [
+            _check("case_status_valid", _in_choices("status", CaseStatus)),
+            _check("case_risk_valid", _in_choices("risk_level", RiskLevel)),
+            _check(
+                "case_closed_has_date",
+                Q(status=CaseStatus.CLOSED, closed_on__isnull=False)
+                | (~Q(status=CaseStatus.CLOSED) & Q(closed_on=None)),
+            ),
+            _check("case_closed_after_opened", Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on"))),
+            _check("case_version_positive", Q(version__gte=1)),
+        ]
+
+    def __str__(self):
+        return self.display_code
+
+    @property
+    def display_code(self):
+        return codes.display(self.code)
+
+    def get_additional_data(self):
+        """Scope for auditlog's entries about this case: the code, never content."""
+        return {"case_code": self.code, "organisation_id": self.organisation_id}
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """A user's permission on one case, from an assignment or a grant (``expires_at`` for grants)."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass  # guardian's unique (user, permission, content_object) is the lookup index restrict() uses
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    """A team-supervisor group's permission on one case of that team."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        pass  # unique (group, permission, content_object) serves restrict()
+
+
+class CaseAssignment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("case"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_assignments", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=AssignmentRole.choices)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assigned by")
+    )
+    assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="assignment_once_per_user"),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(role=AssignmentRole.LEAD), name="assignment_one_lead_per_case"
+            ),
+            _check("assignment_role_valid", _in_choices("role", AssignmentRole)),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.user}"
+
+    def get_additional_data(self):
+        return self.case.get_additional_data()
+
+
+class CaseChildQuerySet(models.QuerySet):
+    def restrict(self, user, action="view"):
+        """Records of the cases ``user`` may ``action``: always through the case."""
+        return self.filter(case__in=Case.objects.restrict(user, action))
+
+
+class CaseChild(models.Model):
+    """A record that lives under a case and is looked up only through it, by an opaque id."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def get_additional_data(self):
+        return self.case.get_additional_data()
+
+
+class ServiceProvider(models.Model):
+    organisation = models.ForeignKey(
+        "access.Organisation", on_delete=models.PROTECT, related_name="providers", verbose_name=_("organisation")
+    )
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    services = models.JSONField(_("services"), default=list, blank=True)
+    region = models.CharField(_("region"), max_length=10, choices=Region.choices, default=Region.UNKNOWN)
+    secure_channel = models.CharField(_("secure contact channel"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service provider")
+        verbose_name_plural = _("service providers")
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="provider_name_unique_in_org")]
+
+    def __str__(self):
+        return self.name
+
+    def get_additional_data(self):
+        return {"organisation_id": self.organisation_id}
+
+
+class SupportNeed(CaseChild):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="needs", verbose_name=_("case"))
+    category = models.CharField(_("category"), max_length=20, choices=ServiceType.choices)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    status = models.CharField(_("status"), max_length=12, choices=NeedStatus.choices, default=NeedStatus.IDENTIFIED)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    identified_on = models.DateField(_("identified"), default=timezone.localdate)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    outcome_notes = models.TextField(_("outcome notes"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["status", "due_on", "created_at"]
+        verbose_name = _("support need")
+        verbose_name_plural = _("support needs")
+        constraints = [
+            _check("need_category_valid", _in_choices("category", ServiceType)),
+            _check("need_urgency_valid", _in_choices("urgency", Urgency)),
+            _check("need_status_valid", _in_choices("status", NeedStatus)),
+            _check("need_due_after_identified", Q(due_on__isnull=True) | Q(due_on__gte=models.F("identified_on"))),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} ({self.get_status_display()})"
+
+
+class Referral(CaseChild):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("case"))
+    provider = models.ForeignKey(
+        ServiceProvider,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("provider"),
+    )
+    external_provider = models.CharField(_("other provider"), max_length=200, blank=True)
+    service_type = models.CharField(_("service"), max_length=20, choices=ServiceType.choices)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT)
+    needs = models.ManyToManyField(SupportNeed, blank=True, related_name="referrals", verbose_name=_("needs"))
+    sent_on = models.DateField(_("sent"), null=True, blank=True)
+    responded_on = models.DateField(_("answered"), null=True, blank=True)
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    # The consent the referral rests on. Nothing is sent without it.
+    consent_given_by = models.CharField(_("consent given by"), max_length=20, choices=ConsentGiver.choices, blank=True)
+    consent_given_on = models.DateField(_("consent given on"), null=True, blank=True)
+    consent_method = models.CharField(_("consent method"), max_length=20, choices=ConsentMethod.choices, blank=True)
+    consent_scope = models.CharField(_("consent to share"), max_length=500, blank=True)
+    consent_recipient = models.CharField(_("consent to share with"), max_length=200, blank=True)
+    consent_expires_on = models.DateField(_("consent expires"), null=True, blank=True)
+    consent_withdrawn_on = models.DateField(_("consent withdrawn"), null=True, blank=True)
+    data_shared = models.CharField(_("data shared"), max_length=500, blank=True)
+    outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            _check("referral_status_valid", _in_choices("status", ReferralStatus)),
+            _check("referral_service_valid", _in_choices("service_type", ServiceType)),
+            _check(
+                "referral_one_provider",
+                (Q(provider__isnull=False) & Q(external_provider=""))
+                | (Q(provider__isnull=True) & ~Q(external_provider="")),
+            ),
+            _check(
+                "referral_sent_needs_consent",
+                Q(status=ReferralStatus.DRAFT)
+                | (Q(consent_given_on__isnull=False) & ~Q(consent_given_by="") & ~Q(consent_method="")),
+            ),
+            _check(
+                "referral_consent_expiry_after_given",
+                Q(consent_expires_on__isnull=True) | Q(consent_expires_on__gte=models.F("consent_given_on")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_service_type_display()} ({self.get_status_display()})"
+
+
+class Contact(CaseChild):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("case"))
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=ContactChannel.choices)
+    place = models.CharField(
+        _("place"),
+        max_length=100,
+        blank=True,
+        help_text=_("Coarse only: a region or a kind of place, never an address."),
+    )
+    participants = models.JSONField(_("who took part"), default=list, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ContactPurpose.choices)
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    safety_concern = models.BooleanField(_("safety concern"), default=False)
+    follow_up_on = models.DateField(_("follow-up due"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            _check("contact_channel_valid", _in_choices("channel", ContactChannel)),
+            _check("contact_purpose_valid", _in_choices("purpose", ContactPurpose)),
+            _check(
+                "contact_duration_sane",
+                Q(duration_minutes__isnull=True) | Q(duration_minutes__lte=24 * 60),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} ({self.get_purpose_display()})"

@@ -1,0 +1,104 @@
+import uuid
+from functools import wraps
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import render
+
+from casework.audit.models import Outcome
+from casework.audit.services import record
+from casework.cases import codes
+from casework.cases.models import Case, CaseAssignment
+
+CASES_PER_PAGE = 50
+
+
+def not_found(request):
+    """The one answer for "no such case" and "not yours": same page, same status."""
+    return render(request, "404.html", status=404)
+
+
+def case_view(action="view", event="case.view"):
+    """Load the case named in the URL through the permission layer, or answer 404/403.
+
+    Denials are audited and the response is returned (not raised), so that the
+    request's transaction commits the audit entry.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, code, *args, **kwargs):
+            normalised = codes.normalise(code)
+            visible = Case.objects.restrict(request.user, "view").select_related("team", "organisation")
+            case = visible.filter(code=normalised).first() if normalised else None
+            if case is None:
+                # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
+                record(event=event, actor=request.user, outcome=Outcome.DENIED, case_code=normalised or "")
+                return not_found(request)
+            if action != "view" and not Case.objects.restrict(request.user, action).filter(pk=case.pk).exists():
+                record(event=event, actor=request.user, outcome=Outcome.DENIED, case=case)
+                return render(request, "403.html", status=403)
+            return view(request, case, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def case_list(request):
+    cases = (
+        Case.objects.restrict(request.user, "view")
+        .select_related("team")
+        .prefetch_related(
+            Prefetch(
+                "assignments", queryset=CaseAssignment.objects.select_related("user").order_by("role", "user__username")
+            )
+        )
+        .order_by("-opened_on", "code")
+    )
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    record(event="case.list", actor=request.user, details={"codes": [case.code for case in page]})
+    return render(request, "cases/case_list.html", {"page": page})
+
+
+@case_view("view")
+def case_detail(request, case):
+    record(event="case.view", actor=request.user, case=case)
+    context = {
+        "case": case,
+        "assignments": case.assignments.select_related("user").order_by("role", "user__username"),
+        "needs": case.needs.select_related("owner"),
+        "referrals": case.referrals.select_related("provider"),
+        "contacts": case.contacts.all(),
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+def _child_detail(request, case, uid, records, template):
+    try:
+        uid = uuid.UUID(uid)
+    except ValueError:
+        uid = None
+    child = records.filter(uid=uid).first() if uid else None
+    if child is None:
+        record(event="case.view", actor=request.user, outcome=Outcome.DENIED, case=case)
+        return not_found(request)
+    record(
+        event="case.view", actor=request.user, case=case, details={"record": child._meta.model_name, "uid": str(uid)}
+    )
+    return render(request, template, {"case": case, "record": child})
+
+
+@case_view("view")
+def contact_detail(request, case, uid):
+    return _child_detail(request, case, uid, case.contacts.all(), "cases/contact_detail.html")
+
+
+@case_view("view")
+def need_detail(request, case, uid):
+    return _child_detail(request, case, uid, case.needs.select_related("owner"), "cases/need_detail.html")
+
+
+@case_view("view")
+def referral_detail(request, case, uid):
+    return _child_detail(request, case, uid, case.referrals.select_related("provider"), "cases/referral_detail.html")

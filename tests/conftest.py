@@ -1,0 +1,67 @@
+"""Named personas around one case, as the access policy table talks about them."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import Permission, User
+
+from casework.access import services as access
+from casework.cases.choices import AssignmentRole
+from tests.factories import (
+    make_admin,
+    make_case,
+    make_caseworker,
+    make_org,
+    make_supervisor,
+    make_team,
+    make_user,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db):
+    """One organisation with two teams, a case in team A and every persona of the policy table.
+
+    ``world.case`` is led by ``lead``, co-worked by ``coworker``; ``viewer``, ``editor``
+    and ``revealer`` hold grants; ``other_case`` sits in team B.
+    """
+    org = make_org("org-a")
+    team_a, team_b = make_team(org, "team-a"), make_team(org, "team-b")
+    other_org = make_org("org-b")
+    other_team = make_team(other_org, "team-x")
+    w = SimpleNamespace(org=org, team_a=team_a, team_b=team_b, other_org=other_org, other_team=other_team)
+    w.lead = make_caseworker(org, team_a, username="lead")
+    w.coworker = make_caseworker(org, team_a, username="coworker")
+    w.teammate = make_caseworker(org, team_a, username="teammate")
+    w.other_team_worker = make_caseworker(org, team_b, username="other_team_worker")
+    w.viewer = make_caseworker(org, team_b, username="viewer")
+    w.editor = make_caseworker(org, team_b, username="editor")
+    w.revealer = make_caseworker(org, team_b, username="revealer")
+    w.supervisor = make_supervisor(org, team_a, username="supervisor")
+    w.other_supervisor = make_supervisor(org, team_b, username="other_supervisor")
+    w.head = make_user(org, "supervisor", supervises_all=True, username="head")
+    w.admin = make_admin(org, username="admin")
+    w.outsider = make_caseworker(other_org, other_team, username="outsider")
+    w.deactivated = make_caseworker(org, team_a, username="deactivated")
+    w.superuser = make_caseworker(org, team_b, username="superuser", is_superuser=True, is_staff=True)
+    w.global_viewer = make_caseworker(org, team_b, username="global_viewer")
+    w.global_viewer.user_permissions.add(*Permission.objects.filter(content_type__app_label="cases"))
+
+    w.case = make_case(w.lead, summary="A short non-identifying summary.")
+    w.other_case = make_case(w.other_team_worker)
+    access.case_assign(by=w.supervisor, case=w.case, user=w.coworker, role=AssignmentRole.COWORKER)
+    access.case_assign(by=w.supervisor, case=w.case, user=w.deactivated, role=AssignmentRole.COWORKER)
+    access.grant_add(by=w.supervisor, case=w.case, user=w.viewer, level="view", reason="Covering a shift")
+    access.grant_add(by=w.supervisor, case=w.case, user=w.editor, level="edit", reason="Covering a shift")
+    access.grant_add(by=w.supervisor, case=w.case, user=w.revealer, level="reveal", reason="Family tracing")
+    access.membership_deactivate(by=w.admin, membership=w.deactivated.memberships.get())
+    # Reload so that no persona carries a cached permission state into the tests.
+    for name, value in list(vars(w).items()):
+        if isinstance(value, User):
+            setattr(w, name, User.objects.get(pk=value.pk))
+    return w
