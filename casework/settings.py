@@ -229,6 +229,11 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_paths": {"()": "casework.logging.RedactPaths"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_paths"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "filters": ["redact_paths"], "propagate": False},
+        "django.server": {"handlers": ["console"], "filters": ["redact_paths"], "level": "INFO", "propagate": False},
+    },
 }

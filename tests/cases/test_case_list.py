@@ -1,0 +1,68 @@
+from django.urls import reverse
+
+from casework.audit.models import AuditEntry
+from tests.factories import make_case, make_contact, make_need, make_referral
+
+URL = reverse("cases:list")
+
+
+def codes_on(response):
+    return {case.code for case in response.context["page"]}
+
+
+def test_anonymous_is_sent_to_login(client, world):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_lists_exactly_the_cases_the_user_may_see(client, world):
+    expected = {
+        world.lead: {world.case.code},
+        world.viewer: {world.case.code},
+        world.other_team_worker: {world.other_case.code},
+        world.head: {world.case.code, world.other_case.code},
+        world.admin: set(),
+        world.outsider: set(),
+        world.superuser: set(),
+        world.global_viewer: set(),
+    }
+    for user, codes in expected.items():
+        client.force_login(user)
+        response = client.get(URL)
+        assert response.status_code == 200
+        assert codes_on(response) == codes, user.username
+
+
+def test_it_shows_codes_never_summaries(client, world):
+    client.force_login(world.lead)
+    page = client.get(URL).content.decode()
+    assert world.case.display_code in page
+    assert world.case.summary not in page
+
+
+def test_listing_is_audited_with_the_codes_shown(client, world):
+    client.force_login(world.head)
+    client.get(URL)
+    entry = AuditEntry.objects.filter(event="case.list").latest("pk")
+    assert entry.actor == world.head
+    assert sorted(entry.additional_data["codes"]) == sorted([world.case.code, world.other_case.code])
+
+
+def _grow(world, cases):
+    for _ in range(cases):
+        case = make_case(world.lead)
+        make_need(case, world.lead)
+        make_contact(case, world.lead)
+        make_referral(case, world.lead)
+
+
+def test_its_query_count_does_not_grow_with_the_data(client, world, django_assert_max_num_queries):
+    client.force_login(world.supervisor)
+    _grow(world, 2)
+    with django_assert_max_num_queries(12) as small:
+        client.get(URL)
+    _grow(world, 30)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = client.get(URL)
+    assert len(response.context["page"]) == 33
