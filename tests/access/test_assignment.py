@@ -1,0 +1,74 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from casework.access import services as access
+from casework.cases.choices import AssignmentRole
+from casework.cases.models import Case, CaseAssignment
+from tests.factories import make_case
+
+
+def can(user, action, case):
+    return Case.objects.restrict(user, action).filter(pk=case.pk).exists()
+
+
+def test_a_caseworker_opening_a_case_becomes_its_lead(world):
+    case = make_case(world.teammate)
+    assert case.assignments.get().role == AssignmentRole.LEAD
+    assert case.assignments.get().user == world.teammate
+
+
+def test_a_caseworker_cannot_open_a_case_in_another_team(world):
+    with pytest.raises(PermissionDenied):
+        access.case_open(by=world.lead, team=world.team_b)
+
+
+def test_an_admin_cannot_open_cases(world):
+    with pytest.raises(PermissionDenied):
+        access.case_open(by=world.admin, team=world.team_a)
+
+
+def test_a_new_lead_takes_reveal_and_the_old_lead_keeps_edit(world):
+    access.case_assign(by=world.supervisor, case=world.case, user=world.teammate, role=AssignmentRole.LEAD)
+    assert can(world.teammate, "reveal", world.case)
+    assert can(world.lead, "change", world.case)
+    assert not can(world.lead, "reveal", world.case)
+    assert CaseAssignment.objects.filter(case=world.case, role=AssignmentRole.LEAD).count() == 1
+
+
+def test_unassigning_removes_access_at_once(world):
+    access.case_unassign(by=world.supervisor, case=world.case, user=world.coworker, reason="Moved on")
+    assert not can(world.coworker, "view", world.case)
+
+
+def test_only_those_who_manage_the_case_assign(world):
+    with pytest.raises(PermissionDenied):
+        access.case_assign(by=world.lead, case=world.case, user=world.teammate)
+    with pytest.raises(PermissionDenied):
+        access.case_assign(by=world.other_supervisor, case=world.case, user=world.teammate)
+
+
+def test_an_admin_cannot_be_assigned_a_case(world):
+    with pytest.raises(ValidationError):
+        access.case_assign(by=world.supervisor, case=world.case, user=world.admin)
+    assert not can(world.admin, "view", world.case)
+
+
+def test_moving_a_case_moves_its_supervision(world):
+    access.case_move_team(by=world.head, case=world.case, team=world.team_b, reason="Team A is full")
+    assert can(world.other_supervisor, "manage", world.case)
+    assert not can(world.supervisor, "view", world.case)
+    assert can(world.lead, "reveal", world.case)
+
+
+def test_a_supervisor_cannot_move_a_case_to_a_team_she_does_not_supervise(world):
+    with pytest.raises(PermissionDenied):
+        access.case_move_team(by=world.supervisor, case=world.case, team=world.team_b)
+
+
+def test_a_new_team_is_supervised_by_the_supervisors_of_every_team(world):
+    team_c = access.team_create(by=world.admin, organisation=world.org, name="Team C", slug="team-c")
+    cw = world.teammate
+    access.membership_set_teams(by=world.admin, membership=cw.memberships.get(), teams=[team_c])
+    case = make_case(cw, team=team_c)
+    assert can(world.head, "manage", case)
+    assert not can(world.supervisor, "view", case)

@@ -1,0 +1,49 @@
+"""The decorator every case URL goes through: 404 if invisible, 403 if visible but not allowed."""
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from casework.audit.models import AuditEntry
+from casework.cases.views import case_view
+
+
+@case_view("change", event="case.edit")
+def edit_something(request, case):
+    return HttpResponse(f"editing {case.code}")
+
+
+def call(user, case):
+    request = RequestFactory().get("/cases/x/edit/")
+    request.user = user
+    return edit_something(request, case.display_code)
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("lead", 200),
+        ("coworker", 200),
+        ("editor", 200),
+        ("supervisor", 200),
+        ("viewer", 403),
+        ("revealer", 403),
+        ("teammate", 404),
+        ("outsider", 404),
+        ("admin", 404),
+        ("superuser", 404),
+    ],
+)
+def test_it_answers_by_the_policy(world, persona, status):
+    assert call(getattr(world, persona), world.case).status_code == status
+
+
+def test_a_403_is_audited_as_a_denial_of_the_attempted_event(world):
+    call(world.viewer, world.case)
+    entry = AuditEntry.objects.latest("pk")
+    assert (entry.event, entry.outcome, entry.actor, entry.case_code) == (
+        "case.edit",
+        "denied",
+        world.viewer,
+        world.case.code,
+    )

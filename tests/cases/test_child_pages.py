@@ -1,0 +1,54 @@
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from casework.audit.models import AuditEntry
+from tests.factories import make_contact, make_need, make_referral
+
+MAKERS = {"contact": make_contact, "need": make_need, "referral": make_referral}
+
+
+@pytest.fixture(params=sorted(MAKERS))
+def kind(request):
+    return request.param
+
+
+def child_url(case, kind, record_uid):
+    return reverse(f"cases:{kind}", args=[case.display_code, record_uid])
+
+
+def test_a_record_is_reached_through_its_own_case(client, world, kind):
+    record = MAKERS[kind](world.case, world.lead)
+    client.force_login(world.lead)
+    assert client.get(child_url(world.case, kind, record.uid)).status_code == 200
+
+
+def test_a_record_of_another_case_is_404_even_under_a_case_you_may_see(client, world, kind):
+    foreign = MAKERS[kind](world.other_case, world.other_team_worker)
+    client.force_login(world.head)  # she may see both cases, but not this mix of them
+    assert client.get(child_url(world.case, kind, foreign.uid)).status_code == 404
+    assert client.get(child_url(world.other_case, kind, foreign.uid)).status_code == 200
+
+
+def test_a_record_of_a_case_you_may_not_see_is_404(client, world, kind):
+    record = MAKERS[kind](world.case, world.lead)
+    client.force_login(world.other_team_worker)
+    assert client.get(child_url(world.case, kind, record.uid)).status_code == 404
+    denied = AuditEntry.objects.filter(outcome="denied").latest("pk")
+    assert (denied.actor, denied.case_code) == (world.other_team_worker, world.case.code)
+
+
+@pytest.mark.parametrize("uid", ["1", "not-a-uuid", str(uuid.uuid4())])
+def test_a_malformed_or_unknown_record_id_is_404_and_audited(client, world, uid):
+    client.force_login(world.lead)
+    assert client.get(child_url(world.case, "contact", uid)).status_code == 404
+    assert AuditEntry.objects.filter(outcome="denied", case_code=world.case.code).exists()
+
+
+def test_record_ids_in_urls_are_opaque(world):
+    first, second = make_contact(world.case, world.lead), make_contact(world.case, world.lead)
+    segments = child_url(world.case, "contact", first.uid).strip("/").split("/")
+    assert str(first.pk) not in segments
+    assert segments[-1] == str(first.uid)
+    assert first.uid.version == 4 and first.uid != second.uid
