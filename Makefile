@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANIFEST := demo-manifest.json
 DEV_ENV := CASEWORK_DEBUG=1
 
-.PHONY: install run test check bench clean
+.PHONY: install run test check clean
 
 install: $(VENV)/.installed
 

@@ -181,6 +181,7 @@ class CaseAssignment(models.Model):
     assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
 
     class Meta:
+        ordering = ["-role", "assigned_at"]  # the lead first, then co-workers in the order they joined
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         constraints = [

@@ -2,13 +2,12 @@ import uuid
 from functools import wraps
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import render
 
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases import codes
-from casework.cases.models import Case, CaseAssignment
+from casework.cases.models import Case
 
 CASES_PER_PAGE = 50
 
@@ -49,11 +48,7 @@ def case_list(request):
     cases = (
         Case.objects.restrict(request.user, "view")
         .select_related("team")
-        .prefetch_related(
-            Prefetch(
-                "assignments", queryset=CaseAssignment.objects.select_related("user").order_by("role", "user__username")
-            )
-        )
+        .prefetch_related("assignments__user")
         .order_by("-opened_on", "code")
     )
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
@@ -66,7 +61,7 @@ def case_detail(request, case):
     record(event="case.view", actor=request.user, case=case)
     context = {
         "case": case,
-        "assignments": case.assignments.select_related("user").order_by("role", "user__username"),
+        "assignments": case.assignments.select_related("user"),
         "needs": case.needs.select_related("owner"),
         "referrals": case.referrals.select_related("provider"),
         "contacts": case.contacts.all(),
