@@ -1,0 +1,130 @@
+"""Synthetic demo data for ``manage.py seed_demo``: realistic, deterministic, never real.
+
+The data set is first *planned* from seeded random streams (``plan_people``,
+``plan_cases``), then *written*: through the access services, exactly as the application
+does, for small runs; with bulk inserts that write the same rows for large runs (load
+tests). The same seed on the same day gives the same plan, whichever way it is written,
+and the manifest describes that plan so tests and tools can drive the running app.
+
+The synthetic identities (Korean and Chinese names, phones, birth dates) live only in the
+manifest until the encrypted identity record exists; nothing identifying is written to
+the database, whose summaries and notes are generic text.
+"""
+
+from auditlog.context import disable_auditlog
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from casework.access.models import Grant, Membership, Organisation, Team
+from casework.audit.models import AuditEntry
+from casework.audit.services import record
+from casework.cases.demo.plan import demo_usernames, plan_cases, plan_people, synthetic_identity
+from casework.cases.demo.vocabulary import BATCH_SIZE, DEFAULT_CASES, SERVICES_LIMIT
+from casework.cases.demo.write import BulkWriter, chunks, create_people, user_permissions, write_with_services
+from casework.cases.models import (
+    Case,
+    CaseAssignment,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Contact,
+    Referral,
+    ServiceProvider,
+    SupportNeed,
+)
+
+__all__ = [
+    "BATCH_SIZE",
+    "DEFAULT_CASES",
+    "SERVICES_LIMIT",
+    "database_has_data",
+    "demo_usernames",
+    "reset",
+    "seed",
+    "synthetic_identity",
+    "user_permissions",
+]
+
+# The whole data set ---------------------------------------------------------------
+
+
+def seed(*, cases=DEFAULT_CASES, seed=1, today=None, progress=None):
+    """Write the demo data set for ``seed`` into an empty database; return its manifest.
+
+    Up to SERVICES_LIMIT cases go through the services; more go in bulk, in batches,
+    calling ``progress(done, total)`` after each batch.
+    """
+    today = today or timezone.localdate()
+    organisations = plan_people(seed)
+    with transaction.atomic():
+        directory = create_people(organisations)
+        plans = plan_cases(seed, cases, organisations, today)
+        bulk = cases > SERVICES_LIMIT
+        if bulk:
+            entries = _write_in_bulk(plans, directory, cases, progress)
+        else:
+            entries = _write_through_services(plans, directory)
+        record(event="demo.seed", actor=None, details={"cases": cases, "seed": seed, "bulk": bulk})
+    users = [user.manifest_entry() for organisation in organisations for user in organisation.users]
+    return {"users": users, "cases": entries}
+
+
+def _write_through_services(plans, directory):
+    entries = []
+    for plan in plans:
+        write_with_services(plan, directory)
+        entries.append(plan.manifest_entry())
+    return entries
+
+
+def _write_in_bulk(plans, directory, total, progress):
+    writer, entries = BulkWriter(directory), []
+    for batch in chunks(plans, BATCH_SIZE):
+        writer.write(batch)
+        entries += [plan.manifest_entry() for plan in batch]
+        if progress is not None:
+            progress(len(entries), total)
+    return entries
+
+
+def database_has_data():
+    """Anything seed_demo would collide with or mix demo accounts into."""
+    return (
+        Organisation.objects.exists()
+        or Case.objects.exists()
+        or User.objects.filter(username__in=demo_usernames()).exists()
+    )
+
+
+def reset():
+    """Delete every organisation with everything in it, its people, and the audit trail.
+
+    Development only (the command checks DEBUG). Cases and their records go with plain
+    DELETEs, children first: the ORM's delete() would load every row into memory because
+    auditlog listens to deletions. The few people, teams and groups go through the ORM,
+    so their memberships, devices and many-to-many rows go with them.
+    """
+    user_ids = list(Membership.objects.values_list("user_id", flat=True))
+    user_ids += User.objects.filter(username__in=demo_usernames()).values_list("pk", flat=True)
+    group_ids = list(Team.objects.values_list("supervisor_group_id", flat=True))
+    bulk_deleted = (
+        AuditEntry,
+        Referral.needs.through,
+        Referral,
+        SupportNeed,
+        Contact,
+        Grant,
+        CaseUserObjectPermission,
+        CaseGroupObjectPermission,
+        CaseAssignment,
+        Case,
+        ServiceProvider,
+    )
+    for model in bulk_deleted:
+        queryset = model.objects.all()
+        queryset._raw_delete(queryset.db)
+    with disable_auditlog():
+        User.objects.filter(pk__in=user_ids).delete()
+        Team.objects.all().delete()
+        Group.objects.filter(pk__in=group_ids).delete()
+        Organisation.objects.all().delete()
