@@ -213,7 +213,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Not "no-referrer": with it, browsers send "Origin: null" on our own form posts and
+# Django's CSRF origin check refuses every login. "same-origin" still sends nothing to
+# any other host, which is what protects case codes in URLs.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 if env_bool("CASEWORK_TLS_PROXY", False):

@@ -69,3 +69,8 @@ def test_every_page_needs_login_unless_marked(client, db):
     assert "django.contrib.auth.middleware.LoginRequiredMiddleware" in settings.MIDDLEWARE
     assert client.get("/cases/").status_code == 302
     assert client.get("/accounts/login/").status_code == 200
+
+
+def test_the_referrer_never_leaves_the_site_and_our_own_forms_still_post(client, db):
+    # "no-referrer" would make browsers send "Origin: null" and fail every CSRF check.
+    assert client.get("/accounts/login/")["Referrer-Policy"] == "same-origin"
