@@ -16,3 +16,27 @@ def test_the_login_page_is_translated(client, db):
     page = client.get(reverse("login"), headers={"accept-language": "ko"}).content.decode()
     assert 'lang="ko"' in page
     assert "Sign in" not in page
+
+
+def _entries(po_text):
+    """(msgid, msgstr) pairs of a .po file, with continued lines joined."""
+    for block in po_text.split("\n\n"):
+        fields, current = {}, None
+        for line in block.splitlines():
+            if line.startswith(("msgid ", "msgstr ", "msgstr[0] ")):
+                current, _space, value = line.partition(" ")
+                fields[current] = value.strip('"')
+            elif line.startswith('"') and current:
+                fields[current] += line.strip('"')
+        if fields.get("msgid"):
+            yield fields["msgid"], fields.get("msgstr", fields.get("msgstr[0]", ""))
+
+
+@pytest.mark.parametrize("language", ["ko", "zh_Hans"])
+def test_every_interface_string_is_translated(language):
+    from django.conf import settings
+
+    po = (settings.BASE_DIR / "locale" / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    entries = list(_entries(po))
+    assert len(entries) > 200
+    assert [msgid for msgid, msgstr in entries if not msgstr] == []

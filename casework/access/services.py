@@ -105,6 +105,8 @@ def case_open(*, by, team, lead=None, **profile):
         lead = by
     elif not _supervises(membership, team):
         raise PermissionDenied(_("You may only open cases in a team you supervise."))
+    elif lead is not None and not Membership.objects.active().filter(user=lead, teams=team).exists():
+        raise ValidationError(_("The lead caseworker must be a member of the case's team."))
     case = Case(organisation_id=team.organisation_id, team=team, created_by=by, **profile)
     case.full_clean()
     case.save()

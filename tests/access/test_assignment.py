@@ -72,3 +72,15 @@ def test_a_new_team_is_supervised_by_the_supervisors_of_every_team(world):
     case = make_case(cw, team=team_c)
     assert can(world.head, "manage", case)
     assert not can(world.supervisor, "view", case)
+
+
+def test_a_supervisor_opens_a_case_with_a_lead_from_the_team(world):
+    case = access.case_open(by=world.supervisor, team=world.team_a, lead=world.teammate)
+    assert can(world.teammate, "reveal", case)
+    assert can(world.supervisor, "manage", case)
+
+
+def test_a_supervisor_cannot_name_a_lead_from_another_team(world):
+    with pytest.raises(ValidationError, match="member of the case's team"):
+        access.case_open(by=world.head, team=world.team_a, lead=world.other_team_worker)
+    assert not Case.objects.restrict(world.other_team_worker, "view").exclude(pk=world.other_case.pk).exists()
