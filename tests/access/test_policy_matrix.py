@@ -1,0 +1,279 @@
+"""The access policy table of DESIGN.md, cell by cell, against the one door: ``Case.objects.restrict``.
+
+The expected answers are written out by hand below, not derived from the code under test,
+so that a change in ``restrict()`` or in the services that write permission rows shows up
+here as a cell that no longer matches the policy.
+"""
+
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, User
+from django.urls import reverse
+from django.utils import timezone
+
+from casework.access import services as access
+from casework.cases import codes
+from casework.cases.models import Case
+from tests.factories import make_case
+
+ACTIONS = ("view", "change", "reveal", "manage")
+CASES = ("case", "other_case", "foreign_case")
+
+# Who may do what, as DESIGN.md's access policy table says it for the `world` personas.
+# world.case is in team A (lead: lead; co-worker: coworker; grants: viewer, editor, revealer);
+# other_case is in team B (lead: other_team_worker); foreign_case is in the other organisation
+# (lead: outsider). "-" means nothing at all, which the case page answers with a 404.
+POLICY = """
+persona           | case (team A)             | other_case (team B)       | foreign_case (org B)
+lead              | view change reveal        | -                         | -
+coworker          | view change               | -                         | -
+teammate          | -                         | -                         | -
+other_team_worker | -                         | view change reveal        | -
+viewer            | view                      | -                         | -
+editor            | view change               | -                         | -
+revealer          | view reveal               | -                         | -
+supervisor        | view change reveal manage | -                         | -
+other_supervisor  | -                         | view change reveal manage | -
+head              | view change reveal manage | view change reveal manage | -
+admin             | -                         | -                         | -
+outsider          | -                         | -                         | view change reveal
+deactivated       | -                         | -                         | -
+superuser         | -                         | -                         | -
+global_viewer     | -                         | -                         | -
+anonymous         | -                         | -                         | -
+"""
+
+
+def _parse(table):
+    rows = [line.split("|") for line in table.strip().splitlines()[1:]]
+    return {
+        cells[0].strip(): {name: set(cell.split()) - {"-"} for name, cell in zip(CASES, cells[1:], strict=True)}
+        for cells in rows
+    }
+
+
+EXPECTED = _parse(POLICY)
+PERSONAS = tuple(EXPECTED)
+assert all(set(actions) <= set(ACTIONS) for row in EXPECTED.values() for actions in row.values()), "typo in POLICY"
+
+MATRIX = [
+    pytest.param(
+        persona,
+        action,
+        case_name,
+        action in EXPECTED[persona][case_name],
+        id=f"{persona}-{'can' if action in EXPECTED[persona][case_name] else 'cannot'}-{action}-{case_name}",
+    )
+    for persona in PERSONAS
+    for case_name in CASES
+    for action in ACTIONS
+]
+
+
+@pytest.fixture
+def foreign_case(world):
+    """A case of the other organisation, led by its own caseworker."""
+    return make_case(world.outsider)
+
+
+def persona_user(world, persona):
+    return AnonymousUser() if persona == "anonymous" else getattr(world, persona)
+
+
+def the_case(world, foreign_case, case_name):
+    return foreign_case if case_name == "foreign_case" else getattr(world, case_name)
+
+
+def may(user, action, case):
+    return Case.objects.restrict(user, action).filter(pk=case.pk).exists()
+
+
+def actions_on(user, case):
+    return {action for action in ACTIONS if may(user, action, case)}
+
+
+def fresh(user):
+    """The user as the next request would load her: permission changes act on the next request."""
+    return User.objects.get(pk=user.pk)
+
+
+@contextmanager
+def clock_at(moment):
+    # restrict() and the services read django.utils.timezone.now() at call time.
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+# The matrix ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("persona", "action", "case_name", "allowed"), MATRIX)
+def test_restrict_answers_as_the_policy_table_says(world, foreign_case, persona, action, case_name, allowed):
+    user = persona_user(world, persona)
+    case = the_case(world, foreign_case, case_name)
+    assert may(user, action, case) is allowed
+
+
+# The same policy through HTTP: a case page is there for whoever may view it, a 404 for everyone else.
+
+_CSRF_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def _without_csrf_token(content):
+    # The masked CSRF token is different in every response by design (BREACH); nothing else may differ.
+    return _CSRF_TOKEN.sub(b'name="csrfmiddlewaretoken" value=""', content)
+
+
+def _unused_case_url():
+    code = codes.generate()
+    assert not Case.objects.filter(code=code).exists()
+    return reverse("cases:detail", args=[codes.display(code)])
+
+
+# A deactivated account is no longer signed in at all (Django's ModelBackend refuses inactive
+# users), so her old session is sent to the login page like an anonymous visitor.
+SIGNED_OUT = {"anonymous", "deactivated"}
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        pytest.param(persona, 200 if "view" in EXPECTED[persona]["case"] else 404, id=persona)
+        for persona in PERSONAS
+        if persona not in SIGNED_OUT
+    ],
+)
+def test_the_case_page_is_shown_only_to_those_who_may_view_it(client, world, persona, status):
+    client.force_login(getattr(world, persona))
+    response = client.get(reverse("cases:detail", args=[world.case.display_code]))
+    assert response.status_code == status
+
+
+def test_a_deactivated_persons_session_is_sent_to_the_login_page(client, world):
+    client.force_login(world.deactivated)
+    url = reverse("cases:detail", args=[world.case.display_code])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next={url}"
+
+
+def test_the_case_page_sends_anonymous_visitors_to_the_login_page(client, world):
+    url = reverse("cases:detail", args=[world.case.display_code])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next={url}"
+
+
+@pytest.mark.parametrize(
+    "persona",
+    [persona for persona in PERSONAS if persona not in SIGNED_OUT and not EXPECTED[persona]["case"]],
+)
+def test_a_case_that_is_not_yours_looks_exactly_like_one_that_does_not_exist(client, world, persona):
+    # Anything that differs (status, wording, length, a header) would tell a curious insider
+    # or a stolen login that a case exists under that code.
+    client.force_login(getattr(world, persona))
+    forbidden = client.get(reverse("cases:detail", args=[world.case.display_code]))
+    missing = client.get(_unused_case_url())
+    assert forbidden.status_code == missing.status_code == 404
+    assert _without_csrf_token(forbidden.content) == _without_csrf_token(missing.content)
+    assert dict(forbidden.headers) == dict(missing.headers)
+
+
+# Personas the table needs a change of circumstances for --------------------------------
+
+
+def test_a_grant_gives_access_until_it_expires(client, world):
+    now = timezone.now()
+    access.grant_add(
+        by=world.supervisor,
+        case=world.case,
+        user=world.teammate,
+        level="reveal",
+        reason="Covering a shift",
+        expires=now + timedelta(hours=8),
+    )
+    with clock_at(now + timedelta(hours=7, minutes=59)):
+        assert actions_on(world.teammate, world.case) == {"view", "reveal"}
+    # Expiry is exclusive: at the stated moment the grant is already gone.
+    for later in (timedelta(hours=8), timedelta(hours=9), timedelta(days=30)):
+        with clock_at(now + later):
+            assert actions_on(world.teammate, world.case) == set()
+    with clock_at(now + timedelta(hours=9)):
+        client.force_login(world.teammate)
+        assert client.get(reverse("cases:detail", args=[world.case.display_code])).status_code == 404
+
+
+def test_a_revoked_grant_gives_nothing(world):
+    grant = access.grant_add(
+        by=world.supervisor, case=world.case, user=world.teammate, level="edit", reason="Covering a shift"
+    )
+    assert actions_on(world.teammate, world.case) == {"view", "change"}
+    access.grant_remove(by=world.admin, grant=grant, reason="Shift over")
+    assert actions_on(fresh(world.teammate), world.case) == set()
+
+
+def test_revoking_one_grant_leaves_the_others_and_the_assignment(world):
+    reveal = access.grant_add(
+        by=world.supervisor, case=world.case, user=world.coworker, level="reveal", reason="Family tracing"
+    )
+    assert actions_on(world.coworker, world.case) == {"view", "change", "reveal"}
+    access.grant_remove(by=world.supervisor, grant=reveal)
+    assert actions_on(world.coworker, world.case) == {"view", "change"}
+
+
+def test_a_caseworker_moved_to_another_team_keeps_her_cases_and_gains_none_of_the_new_team(world):
+    new_teams_case = make_case(world.other_team_worker)
+    access.membership_set_teams(by=world.admin, membership=world.lead.memberships.get(), teams=[world.team_b])
+    lead = fresh(world.lead)
+    # Assignment, not team membership, is what gives a caseworker access.
+    assert actions_on(lead, world.case) == {"view", "change", "reveal"}
+    assert actions_on(lead, world.other_case) == set()
+    assert actions_on(lead, new_teams_case) == set()
+
+
+def test_moving_a_case_to_another_team_moves_its_supervision(world):
+    access.case_move_team(by=world.head, case=world.case, team=world.team_b, reason="Team B handles this region")
+    assert actions_on(world.supervisor, world.case) == set()
+    assert actions_on(world.other_supervisor, world.case) == {"view", "change", "reveal", "manage"}
+    assert actions_on(world.head, world.case) == {"view", "change", "reveal", "manage"}
+    # The people working the case keep it.
+    assert actions_on(world.lead, world.case) == {"view", "change", "reveal"}
+    assert actions_on(world.coworker, world.case) == {"view", "change"}
+    assert actions_on(world.viewer, world.case) == {"view"}
+
+
+def test_a_supervisor_who_stops_supervising_a_team_loses_its_cases(world):
+    access.membership_set_teams(
+        by=world.admin, membership=world.supervisor.memberships.get(), supervised_teams=[world.team_b]
+    )
+    supervisor = fresh(world.supervisor)
+    assert actions_on(supervisor, world.case) == set()
+    assert actions_on(supervisor, world.other_case) == {"view", "change", "reveal", "manage"}
+
+
+def test_a_deactivated_membership_gives_nothing_even_if_the_login_is_switched_back_on(world):
+    # An administrator could re-enable the account in the Django admin without restoring the
+    # membership; the assignment rows are still there, so the membership check must hold the line.
+    User.objects.filter(pk=world.deactivated.pk).update(is_active=True)
+    deactivated = fresh(world.deactivated)
+    assert deactivated.is_active
+    assert actions_on(deactivated, world.case) == set()
+    assert actions_on(deactivated, world.other_case) == set()
+
+
+def test_a_switched_off_login_gives_nothing_even_while_the_membership_is_active(world):
+    # The other way round: the Django account disabled, the membership and its rows untouched.
+    User.objects.filter(pk__in=[world.lead.pk, world.supervisor.pk]).update(is_active=False)
+    assert actions_on(fresh(world.lead), world.case) == set()
+    assert actions_on(fresh(world.supervisor), world.case) == set()
+
+
+def test_deactivating_a_supervisor_takes_away_her_teams_cases(world):
+    access.membership_deactivate(by=world.admin, membership=world.head.memberships.get(), reason="Left")
+    head = fresh(world.head)
+    assert actions_on(head, world.case) == set()
+    assert actions_on(head, world.other_case) == set()
