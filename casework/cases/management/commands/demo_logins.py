@@ -21,7 +21,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins. These are synthetic demo-only credentials: never use them for real work.")
         for row in rows:
             self.stdout.write("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
-        self.stdout.write(f"Each login also asks for a code from its totp_secret in {manifest}.")
+        self.stdout.write(f"Each user is enrolled in two-factor sign-in; the TOTP secrets are in {manifest}.")
 
     def _read_users(self, path):
         try:
