@@ -52,3 +52,21 @@ def test_record_ids_in_urls_are_opaque(world):
     assert str(first.pk) not in segments
     assert segments[-1] == str(first.uid)
     assert first.uid.version == 4 and first.uid != second.uid
+
+
+def test_anonymous_is_sent_to_login(client, world, kind):
+    record = MAKERS[kind](world.case, world.lead)
+    response = client.get(child_url(world.case, kind, record.uid))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_its_query_count_does_not_grow_with_the_records(client, world, kind, django_assert_max_num_queries):
+    record = MAKERS[kind](world.case, world.lead)
+    client.force_login(world.lead)
+    with django_assert_max_num_queries(12) as small:
+        client.get(child_url(world.case, kind, record.uid))
+    for _ in range(20):
+        MAKERS[kind](world.case, world.lead)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(child_url(world.case, kind, record.uid)).status_code == 200
