@@ -7,6 +7,7 @@ from django.shortcuts import render
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases import codes
+from casework.cases.forms import CaseFilterForm
 from casework.cases.models import Case
 
 CASES_PER_PAGE = 50
@@ -45,15 +46,12 @@ def case_view(action="view", event="case.view"):
 
 
 def case_list(request):
-    cases = (
-        Case.objects.restrict(request.user, "view")
-        .select_related("team")
-        .prefetch_related("assignments__user")
-        .order_by("-opened_on", "code")
-    )
+    form = CaseFilterForm(request.GET or None, user=request.user)
+    visible = Case.objects.restrict(request.user, "view").select_related("team").prefetch_related("assignments__user")
+    cases = form.apply(visible) if form.is_bound else visible.order_by("-opened_on", "code")
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     record(event="case.list", actor=request.user, details={"codes": [case.code for case in page]})
-    return render(request, "cases/case_list.html", {"page": page})
+    return render(request, "cases/case_list.html", {"page": page, "form": form})
 
 
 @case_view("view")

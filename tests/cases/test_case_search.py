@@ -1,0 +1,72 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_case
+
+URL = reverse("cases:list")
+
+
+def codes_on(response):
+    return [case.code for case in response.context["page"]]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda shown: shown,
+        lambda shown: shown.lower(),
+        lambda shown: shown.replace("-", " "),
+        lambda shown: shown.replace("-", ""),
+        lambda shown: shown.replace("1", "l").replace("0", "O"),
+    ],
+    ids=["as-shown", "lower-case", "spaces", "no-dashes", "confused-characters"],
+)
+def test_a_code_is_found_however_it_is_typed(client, world, typed):
+    client.force_login(world.head)
+    response = client.get(URL, {"q": typed(world.case.display_code)})
+    assert codes_on(response) == [world.case.code]
+
+
+def test_searching_never_finds_a_case_the_user_may_not_see(client, world):
+    client.force_login(world.other_team_worker)
+    response = client.get(URL, {"q": world.case.display_code})
+    assert response.status_code == 200
+    assert codes_on(response) == []
+
+
+def test_what_cannot_be_a_code_gets_a_clear_message_and_no_results(client, world):
+    client.force_login(world.lead)
+    response = client.get(URL, {"q": "KIM YOUNG HEE"})
+    assert codes_on(response) == []
+    assert "That is not a case code" in response.content.decode()
+
+
+def test_filters_narrow_by_status_team_and_risk(client, world):
+    high = make_case(world.teammate, risk_level="high")
+    client.force_login(world.head)
+    assert codes_on(client.get(URL, {"risk": "high"})) == [high.code]
+    assert set(codes_on(client.get(URL, {"team": world.team_b.pk}))) == {world.other_case.code}
+    assert codes_on(client.get(URL, {"status": "closed"})) == []
+
+
+def test_a_team_of_another_organisation_is_not_a_choice(client, world):
+    client.force_login(world.head)
+    response = client.get(URL, {"team": world.other_team.pk})
+    assert codes_on(response) == []
+    assert world.other_team.name not in response.content.decode()
+
+
+def test_it_sorts_by_risk_with_the_highest_first(client, world):
+    low = make_case(world.teammate, risk_level="low")
+    critical = make_case(world.teammate, risk_level="critical")
+    client.force_login(world.supervisor)
+    ordered = codes_on(client.get(URL, {"sort": "risk"}))
+    assert ordered.index(critical.code) < ordered.index(world.case.code) < ordered.index(low.code)
+
+
+def test_page_links_keep_the_filters(client, world, monkeypatch):
+    monkeypatch.setattr("casework.cases.views.CASES_PER_PAGE", 1)
+    make_case(world.teammate, risk_level="medium")
+    client.force_login(world.supervisor)
+    page = client.get(URL, {"risk": "medium"}).content.decode()
+    assert "?risk=medium&amp;page=2" in page
