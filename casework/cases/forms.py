@@ -21,10 +21,27 @@ RISK_RANK = models.Case(
 )
 
 
+class CaseFindForm(forms.Form):
+    """Go to a case by its code. Posted, never in a URL: people type names into search boxes."""
+
+    code = forms.CharField(label=_("Case code"), max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(autocomplete="off", spellcheck="false", placeholder="7X3-QM9P-DK4")
+
+    def clean_code(self):
+        code = codes.normalise(self.cleaned_data["code"])
+        if code is None:
+            raise forms.ValidationError(
+                _("That is not a case code. A code has ten letters and digits, like 7X3-QM9P-DK4.")
+            )
+        return code
+
+
 class CaseFilterForm(forms.Form):
     """Filters for the case list. Choices only ever narrow what restrict() already allows."""
 
-    q = forms.CharField(label=_("Case code"), required=False, max_length=40)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *CaseStatus.choices])
     team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("Any"))
     risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", _("Any")), *RiskLevel.choices])
@@ -44,26 +61,12 @@ class CaseFilterForm(forms.Form):
         self.fields["team"].queryset = Team.objects.filter(
             organisation__memberships__user=user, organisation__memberships__is_active=True
         ).order_by("name")
-        self.fields["q"].widget.attrs.update(autocomplete="off", spellcheck="false", placeholder="7X3-QM9P-DK4")
-
-    def clean_q(self):
-        typed = self.cleaned_data["q"].strip()
-        if not typed:
-            return ""
-        code = codes.normalise(typed)
-        if code is None:
-            raise forms.ValidationError(
-                _("That is not a case code. A code has ten letters and digits, like 7X3-QM9P-DK4.")
-            )
-        return code
 
     def apply(self, cases):
         """Narrow and order ``cases`` (already restricted) by the valid filters."""
         if not self.is_valid():
             return cases.none()
         data = self.cleaned_data
-        if data.get("q"):
-            cases = cases.filter(code=data["q"])
         if data.get("status"):
             cases = cases.filter(status=data["status"])
         if data.get("team"):

@@ -2,12 +2,13 @@ import uuid
 from functools import wraps
 
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases import codes
-from casework.cases.forms import CaseFilterForm
+from casework.cases.forms import CaseFilterForm, CaseFindForm
 from casework.cases.models import Case
 
 CASES_PER_PAGE = 50
@@ -45,13 +46,23 @@ def case_view(action="view", event="case.view"):
     return decorator
 
 
-def case_list(request):
+def case_list(request, find_form=None):
     form = CaseFilterForm(request.GET or None, user=request.user)
     visible = Case.objects.restrict(request.user, "view").select_related("team").prefetch_related("assignments__user")
     cases = form.apply(visible) if form.is_bound else visible.order_by("-opened_on", "code")
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     record(event="case.list", actor=request.user, details={"codes": [case.code for case in page]})
-    return render(request, "cases/case_list.html", {"page": page, "form": form})
+    context = {"page": page, "form": form, "find_form": find_form or CaseFindForm()}
+    return render(request, "cases/case_list.html", context, status=400 if find_form else 200)
+
+
+@require_POST
+def case_find(request):
+    """Jump to a case by code; the case page itself decides whether the user may see it."""
+    form = CaseFindForm(request.POST)
+    if not form.is_valid():
+        return case_list(request, find_form=form)
+    return redirect("cases:detail", codes.display(form.cleaned_data["code"]))
 
 
 @case_view("view")

@@ -10,6 +10,9 @@ def codes_on(response):
     return [case.code for case in response.context["page"]]
 
 
+FIND = reverse("cases:find")
+
+
 @pytest.mark.parametrize(
     "typed",
     [
@@ -23,22 +26,28 @@ def codes_on(response):
 )
 def test_a_code_is_found_however_it_is_typed(client, world, typed):
     client.force_login(world.head)
-    response = client.get(URL, {"q": typed(world.case.display_code)})
-    assert codes_on(response) == [world.case.code]
+    response = client.post(FIND, {"code": typed(world.case.display_code)})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:detail", args=[world.case.display_code])
 
 
-def test_searching_never_finds_a_case_the_user_may_not_see(client, world):
+def test_finding_a_case_the_user_may_not_see_ends_in_the_same_404(client, world):
     client.force_login(world.other_team_worker)
-    response = client.get(URL, {"q": world.case.display_code})
-    assert response.status_code == 200
-    assert codes_on(response) == []
+    response = client.post(FIND, {"code": world.case.display_code}, follow=True)
+    assert response.status_code == 404
 
 
-def test_what_cannot_be_a_code_gets_a_clear_message_and_no_results(client, world):
+def test_what_cannot_be_a_code_gets_a_clear_message_and_stays_out_of_the_url(client, world):
     client.force_login(world.lead)
-    response = client.get(URL, {"q": "KIM YOUNG HEE"})
-    assert codes_on(response) == []
+    response = client.post(FIND, {"code": "KIM YOUNG HEE"})
+    assert response.status_code == 400
     assert "That is not a case code" in response.content.decode()
+    assert "KIM" not in response.request["PATH_INFO"] + response.request.get("QUERY_STRING", "")
+
+
+def test_finding_is_a_post(client, world):
+    client.force_login(world.lead)
+    assert client.get(FIND, {"code": world.case.display_code}).status_code == 405
 
 
 def test_filters_narrow_by_status_team_and_risk(client, world):
