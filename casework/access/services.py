@@ -52,25 +52,27 @@ def _require_manage(by, case):
         raise PermissionDenied(_("You may not manage access to this case."))
 
 
-def sync_case_user(*, case, user):
-    """Make ``user``'s guardian rows on ``case`` exactly what her assignment and current grants give.
+def wanted_permissions(role, grants):
+    """codename → expiry (None: permanent) for one user on one case, from her assignment
+    ``role`` (or None) and her current ``grants`` as (level, expiry) pairs.
 
     A permission held permanently (assignment, grant without expiry) has no expiry;
-    otherwise it expires with the latest current grant that gives it.
+    otherwise it expires with the latest grant that gives it.
     """
-    wanted = {}
-    assignment = CaseAssignment.objects.filter(case=case, user=user).first()
-    if assignment is not None:
-        for codename in ASSIGNMENT_PERMISSIONS[assignment.role]:
-            wanted[codename] = None
-    for grant in Grant.objects.current().filter(case=case, user=user):
-        for codename in GRANT_PERMISSIONS[grant.level]:
+    wanted = dict.fromkeys(ASSIGNMENT_PERMISSIONS[role], None) if role else {}
+    for level, expires_at in grants:
+        for codename in GRANT_PERMISSIONS[level]:
             if codename in wanted and wanted[codename] is None:
                 continue
-            if grant.expires_at is None:
-                wanted[codename] = None
-            else:
-                wanted[codename] = max(grant.expires_at, wanted.get(codename) or grant.expires_at)
+            wanted[codename] = None if expires_at is None else max(expires_at, wanted.get(codename) or expires_at)
+    return wanted
+
+
+def sync_case_user(*, case, user):
+    """Make ``user``'s guardian rows on ``case`` exactly what her assignment and current grants give."""
+    assignment = CaseAssignment.objects.filter(case=case, user=user).first()
+    grants = Grant.objects.current().filter(case=case, user=user).values_list("level", "expires_at")
+    wanted = wanted_permissions(assignment.role if assignment else None, grants)
     permissions = case_permissions()
     existing = {
         row.permission.codename: row

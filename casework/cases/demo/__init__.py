@@ -21,7 +21,7 @@ from casework.audit.models import AuditEntry
 from casework.audit.services import record
 from casework.cases.demo.plan import demo_usernames, plan_cases, plan_people, synthetic_identity
 from casework.cases.demo.vocabulary import BATCH_SIZE, DEFAULT_CASES, SERVICES_LIMIT
-from casework.cases.demo.write import BulkWriter, chunks, create_people, user_permissions, write_with_services
+from casework.cases.demo.write import BulkWriter, chunks, create_people, write_with_services
 from casework.cases.models import (
     Case,
     CaseAssignment,
@@ -42,7 +42,6 @@ __all__ = [
     "reset",
     "seed",
     "synthetic_identity",
-    "user_permissions",
 ]
 
 # The whole data set ---------------------------------------------------------------

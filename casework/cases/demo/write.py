@@ -136,18 +136,6 @@ def write_with_services(plan, directory):
     return case
 
 
-def user_permissions(role, grants):
-    """codename → expiry (None: permanent) that ``access.sync_case_user`` leaves for one user
-    on one case, given her assignment ``role`` (or None) and her ``grants`` as (level, expiry)."""
-    wanted = dict.fromkeys(access.ASSIGNMENT_PERMISSIONS[role], None) if role else {}
-    for level, expires_at in grants:
-        for codename in access.GRANT_PERMISSIONS[level]:
-            if codename in wanted and wanted[codename] is None:
-                continue
-            wanted[codename] = None if expires_at is None else max(expires_at, wanted.get(codename) or expires_at)
-    return wanted
-
-
 class BulkWriter:
     """Writes planned cases with bulk inserts: the rows that case_open, case_assign,
     grant_add and saving the children would write, from the same permission tables.
@@ -215,7 +203,7 @@ class BulkWriter:
 
     def _user_permission_rows(self, case, roles, grants, rows):
         for username in dict.fromkeys([*roles, *grants]):
-            wanted = user_permissions(roles.get(username), grants.get(username, []))
+            wanted = access.wanted_permissions(roles.get(username), grants.get(username, []))
             rows[CaseUserObjectPermission] += [
                 CaseUserObjectPermission(
                     content_object=case,
