@@ -20,7 +20,16 @@ AUDITED_MODELS = {
     "cases.CaseAssignment": [],
     "cases.ServiceProvider": [],
     "cases.SupportNeed": ["outcome_notes"],
-    "cases.Referral": ["external_provider", "consent_scope", "consent_recipient", "data_shared", "outcome"],
+    "cases.Referral": [
+        "external_provider",
+        "consent_scope",
+        "consent_recipient",
+        "consent_witness",
+        "data_shared",
+        "next_step",
+        "outcome",
+    ],
+    "cases.ReferralStep": ["note"],
     "cases.Contact": ["place", "notes"],
 }
 M2M_FIELDS = {

@@ -78,6 +78,9 @@ class CaseQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status=CaseStatus.CLOSED)
 
+    def follow_up_overdue(self, today=None):
+        return self.open().filter(follow_up_on__lt=today or timezone.localdate())
+
 
 class Case(models.Model):
     code = models.CharField(
@@ -101,6 +104,8 @@ class Case(models.Model):
     intake_source = models.CharField(
         _("intake source"), max_length=10, choices=IntakeSource.choices, default=IntakeSource.OTHER
     )
+    # The follow-up set by the latest contact: the next time someone should be in touch.
+    follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True, editable=False)
     summary = models.TextField(
         _("summary"),
         max_length=1000,
@@ -234,6 +239,8 @@ class ServiceProvider(models.Model):
     region = models.CharField(_("region"), max_length=10, choices=Region.choices, default=Region.UNKNOWN)
     secure_channel = models.CharField(_("secure contact channel"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -246,6 +253,17 @@ class ServiceProvider(models.Model):
 
     def get_additional_data(self):
         return {"organisation_id": self.organisation_id}
+
+
+UNRESOLVED_NEED = (NeedStatus.IDENTIFIED, NeedStatus.IN_PROGRESS)
+
+
+class SupportNeedQuerySet(CaseChildQuerySet):
+    def unresolved(self):
+        return self.filter(status__in=UNRESOLVED_NEED)
+
+    def overdue(self, today=None):
+        return self.unresolved().filter(due_on__lt=today or timezone.localdate())
 
 
 class SupportNeed(CaseChild):
@@ -266,6 +284,8 @@ class SupportNeed(CaseChild):
     closed_on = models.DateField(_("closed"), null=True, blank=True)
     outcome_notes = models.TextField(_("outcome notes"), max_length=2000, blank=True)
 
+    objects = SupportNeedQuerySet.as_manager()
+
     class Meta:
         ordering = ["status", "due_on", "created_at"]
         verbose_name = _("support need")
@@ -279,6 +299,14 @@ class SupportNeed(CaseChild):
 
     def __str__(self):
         return f"{self.get_category_display()} ({self.get_status_display()})"
+
+    @property
+    def is_unresolved(self):
+        return self.status in UNRESOLVED_NEED
+
+    @property
+    def is_overdue(self):
+        return self.is_unresolved and self.due_on is not None and self.due_on < timezone.localdate()
 
 
 class Referral(CaseChild):
@@ -306,7 +334,22 @@ class Referral(CaseChild):
     consent_scope = models.CharField(_("consent to share"), max_length=500, blank=True)
     consent_recipient = models.CharField(_("consent to share with"), max_length=200, blank=True)
     consent_expires_on = models.DateField(_("consent expires"), null=True, blank=True)
+    consent_witness = models.CharField(
+        _("witness"),
+        max_length=200,
+        blank=True,
+        help_text=_("For verbal consent: the witness's role, never a name (for example: interpreter)."),
+    )
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent recorded by"),
+    )
     consent_withdrawn_on = models.DateField(_("consent withdrawn"), null=True, blank=True)
+    next_step = models.CharField(_("next step"), max_length=200, blank=True)
     data_shared = models.CharField(_("data shared"), max_length=500, blank=True)
     outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
 
@@ -328,6 +371,10 @@ class Referral(CaseChild):
                 | (Q(consent_given_on__isnull=False) & ~Q(consent_given_by="") & ~Q(consent_method="")),
             ),
             _check(
+                "referral_verbal_consent_has_witness",
+                ~Q(consent_method=ConsentMethod.VERBAL_WITNESSED) | ~Q(consent_witness=""),
+            ),
+            _check(
                 "referral_consent_expiry_after_given",
                 Q(consent_expires_on__isnull=True) | Q(consent_expires_on__gte=models.F("consent_given_on")),
             ),
@@ -335,6 +382,29 @@ class Referral(CaseChild):
 
     def __str__(self):
         return f"{self.get_service_type_display()} ({self.get_status_display()})"
+
+
+class ReferralStep(models.Model):
+    """One move of a referral through its workflow: to which status, on which day, by whom."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="steps", verbose_name=_("referral"))
+    status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices)
+    on = models.DateField(_("date"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("referral step")
+        verbose_name_plural = _("referral steps")
+        constraints = [_check("referral_step_status_valid", _in_choices("status", ReferralStatus))]
+
+    def __str__(self):
+        return self.get_status_display()
+
+    def get_additional_data(self):
+        return self.referral.get_additional_data()
 
 
 class Contact(CaseChild):

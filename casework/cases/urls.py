@@ -1,13 +1,19 @@
 from django.urls import path
 
-from casework.cases import views
+from casework.cases.views import cases, contacts, needs, referrals
 
 app_name = "cases"
 urlpatterns = [
-    path("", views.case_list, name="list"),
-    path("find/", views.case_find, name="find"),
-    path("<str:code>/", views.case_detail, name="detail"),
-    path("<str:code>/contacts/<str:uid>/", views.contact_detail, name="contact"),
-    path("<str:code>/needs/<str:uid>/", views.need_detail, name="need"),
-    path("<str:code>/referrals/<str:uid>/", views.referral_detail, name="referral"),
+    path("", cases.case_list, name="list"),
+    path("find/", cases.case_find, name="find"),
+    path("new/", cases.case_create, name="new"),
+    path("<str:code>/", cases.case_detail, name="detail"),
+    path("<str:code>/edit/", cases.case_edit, name="edit"),
+    path("<str:code>/close/", cases.case_close, name="close"),
+    path("<str:code>/reopen/", cases.case_reopen, name="reopen"),
+    path("<str:code>/assign/", cases.case_assign, name="assign"),
+    path("<str:code>/unassign/", cases.case_unassign, name="unassign"),
+    path("<str:code>/contacts/<str:uid>/", contacts.contact_detail, name="contact"),
+    path("<str:code>/needs/<str:uid>/", needs.need_detail, name="need"),
+    path("<str:code>/referrals/<str:uid>/", referrals.referral_detail, name="referral"),
 ]

@@ -74,7 +74,7 @@ def test_it_sorts_by_risk_with_the_highest_first(client, world):
 
 
 def test_page_links_keep_the_filters(client, world, monkeypatch):
-    monkeypatch.setattr("casework.cases.views.CASES_PER_PAGE", 1)
+    monkeypatch.setattr("casework.cases.views.cases.CASES_PER_PAGE", 1)
     make_case(world.teammate, risk_level="medium")
     client.force_login(world.supervisor)
     page = client.get(URL, {"risk": "medium"}).content.decode()

@@ -5,10 +5,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from casework.audit.models import AuditEntry
-from casework.cases.views import case_view
+from casework.cases.views.common import case_view
 
 
-@case_view("change", event="case.edit")
+@case_view("change")
 def edit_something(request, case):
     return HttpResponse(f"editing {case.code}")
 
@@ -42,8 +42,15 @@ def test_a_403_is_audited_as_a_denial_of_the_attempted_event(world):
     call(world.viewer, world.case)
     entry = AuditEntry.objects.latest("pk")
     assert (entry.event, entry.outcome, entry.actor, entry.case_code) == (
-        "case.edit",
+        "case.change",
         "denied",
         world.viewer,
         world.case.code,
     )
+
+
+def test_a_page_shown_is_audited_as_a_view_of_the_case(world):
+    assert call(world.lead, world.case).status_code == 200
+    entry = AuditEntry.objects.latest("pk")
+    assert (entry.event, entry.outcome, entry.case_code) == ("case.view", "ok", world.case.code)
+    assert entry.additional_data == {"page": "edit_something"}

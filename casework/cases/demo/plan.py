@@ -316,6 +316,9 @@ def _plan_case(rng, org, today, used_codes):
     plan.needs = _plan_needs(rng, plan, today)
     plan.referrals = _plan_referrals(rng, plan, org, today)
     plan.contacts = _plan_contacts(rng, plan, today)
+    if plan.contacts and plan.fields["closed_on"] is None:
+        # As the contact services keep it: the latest contact sets the next follow-up.
+        plan.fields["follow_up_on"] = max(plan.contacts, key=lambda c: c["occurred_at"])["follow_up_on"]
     return plan
 
 
@@ -458,10 +461,12 @@ def _referral_consent(rng, plan, referral):
     given_on = max(given_on, plan.fields["opened_on"])
     minor = plan.fields["age_band"] in (AgeBand.UNDER_14, AgeBand.TEEN)
     scope = rng.choice(CONSENT_SCOPES)
+    method = rng.choice(ConsentMethod.values)
     return {
         "consent_given_by": ConsentGiver.GUARDIAN if minor else ConsentGiver.SURVIVOR,
         "consent_given_on": given_on,
-        "consent_method": rng.choice(ConsentMethod.values),
+        "consent_method": method,
+        "consent_witness": "Interpreter" if method == ConsentMethod.VERBAL_WITNESSED else "",
         "consent_scope": scope,
         "consent_recipient": referral["provider"] or "The receiving provider only",
         "consent_expires_on": given_on + timedelta(days=rng.choice((90, 180, 365))),

@@ -1,0 +1,1 @@
+"""Forms of the caseworker workspace, one module per kind of record."""

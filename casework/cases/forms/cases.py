@@ -1,0 +1,208 @@
+from django import forms
+from django.contrib.auth.models import User
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from casework.access.models import Role, Team
+from casework.cases import codes
+from casework.cases.choices import AssignmentRole, CaseStatus, ExploitationType, RiskLevel
+from casework.cases.forms.common import VersionedForm
+from casework.cases.models import Case
+
+SORTS = {
+    "opened": ("-opened_on", "code"),
+    "oldest": ("opened_on", "code"),
+    "code": ("code",),
+    "risk": ("-risk_rank", "-opened_on", "code"),
+}
+
+
+# Risk levels in the order they are declared (low → critical), for sorting by risk.
+RISK_RANK = models.Case(
+    *[models.When(risk_level=value, then=models.Value(rank)) for rank, value in enumerate(RiskLevel.values)],
+    output_field=models.IntegerField(),
+)
+
+
+class CaseFindForm(forms.Form):
+    """Go to a case by its code. Posted, never in a URL: people type names into search boxes."""
+
+    code = forms.CharField(label=_("Case code"), max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(autocomplete="off", spellcheck="false", placeholder="7X3-QM9P-DK4")
+
+    def clean_code(self):
+        code = codes.normalise(self.cleaned_data["code"])
+        if code is None:
+            raise forms.ValidationError(
+                _("That is not a case code. A code has ten letters and digits, like 7X3-QM9P-DK4.")
+            )
+        return code
+
+
+class CaseFilterForm(forms.Form):
+    """Filters for the case list. Choices only ever narrow what restrict() already allows."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *CaseStatus.choices])
+    team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("Any"))
+    risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", _("Any")), *RiskLevel.choices])
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("opened", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("code", _("Case code")),
+            ("risk", _("Highest risk first")),
+        ],
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(
+            organisation__memberships__user=user, organisation__memberships__is_active=True
+        ).order_by("name")
+
+    def apply(self, cases):
+        """Narrow and order ``cases`` (already restricted) by the valid filters."""
+        if not self.is_valid():
+            return cases.none()
+        data = self.cleaned_data
+        if data.get("status"):
+            cases = cases.filter(status=data["status"])
+        if data.get("team"):
+            cases = cases.filter(team=data["team"])
+        if data.get("risk"):
+            cases = cases.filter(risk_level=data["risk"])
+        sort = data.get("sort") or "opened"
+        if sort == "risk":
+            cases = cases.annotate(risk_rank=RISK_RANK)
+        return cases.order_by(*SORTS[sort])
+
+
+class CaseForm(VersionedForm):
+    """The non-identifying profile. Nothing here may name, place or date a person."""
+
+    exploitation_types = forms.MultipleChoiceField(
+        label=_("Exploitation types"),
+        required=False,
+        choices=ExploitationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "status",
+            "risk_level",
+            "age_band",
+            "gender",
+            "nationality",
+            "region",
+            "exploitation_types",
+            "intake_source",
+            "summary",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Closing and reopening need a reason and a supervisor: not a field of this form.
+        if self.instance.status == CaseStatus.CLOSED:
+            del self.fields["status"]
+        else:
+            self.fields["status"].choices = [c for c in CaseStatus.choices if c[0] != CaseStatus.CLOSED]
+        self.fields["summary"].widget.attrs.update(autocomplete="off")
+
+
+class CaseIntakeForm(CaseForm):
+    """A new case: the profile, and where it goes. Teams and leads only among what ``user`` may pick."""
+
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    lead = forms.ModelChoiceField(
+        label=_("Lead caseworker"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody yet"),
+        help_text=_("Leave empty to assign the case later."),
+    )
+
+    class Meta(CaseForm.Meta):
+        fields = ["team", "lead", *CaseForm.Meta.fields]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["team"].queryset = teams = intake_teams(user)
+        if len(teams) == 1:
+            self.fields["team"].initial = teams[0].pk
+        membership = user.memberships.filter(is_active=True).first()
+        if membership and membership.role == Role.SUPERVISOR:
+            self.fields["lead"].queryset = (
+                User.objects.filter(
+                    is_active=True,
+                    memberships__is_active=True,
+                    memberships__role=Role.CASEWORKER,
+                    memberships__teams__in=teams,
+                )
+                .distinct()
+                .order_by("username")
+            )
+        else:
+            del self.fields["lead"]  # a caseworker's new case is hers
+
+    def clean(self):
+        data = super().clean()
+        team, lead = data.get("team"), data.get("lead")
+        if team and lead and not lead.memberships.filter(is_active=True, teams=team).exists():
+            self.add_error("lead", _("The lead caseworker must work in the case's team."))
+        return data
+
+
+def intake_teams(user):
+    """The teams ``user`` may open a case in: her own as a caseworker, those she supervises."""
+    membership = user.memberships.filter(is_active=True).select_related("organisation").first()
+    if membership is None or membership.role == Role.ADMIN:
+        return Team.objects.none()
+    if membership.role == Role.CASEWORKER:
+        return membership.teams.order_by("name")
+    if membership.supervises_all_teams:
+        return Team.objects.filter(organisation_id=membership.organisation_id).order_by("name")
+    return membership.supervised_teams.order_by("name")
+
+
+class AssignForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Caseworker"), queryset=User.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=AssignmentRole.choices, initial=AssignmentRole.COWORKER)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["user"].queryset = (
+            User.objects.filter(
+                is_active=True,
+                memberships__is_active=True,
+                memberships__organisation_id=case.organisation_id,
+                memberships__role__in=[Role.CASEWORKER, Role.SUPERVISOR],
+            )
+            .distinct()
+            .order_by("username")
+        )
+
+    def clean(self):
+        data = super().clean()
+        user, role = data.get("user"), data.get("role")
+        if user and role == AssignmentRole.LEAD and not user.memberships.filter(teams=self.case.team_id).exists():
+            self.add_error("user", _("The lead caseworker must work in the case's team."))
+        return data
+
+
+class UnassignForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Caseworker"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(case_assignments__case=case)

@@ -1,0 +1,62 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.audit.services import record
+from casework.cases.choices import CaseStatus
+from casework.cases.services.common import apply, require, save_versioned
+
+# The non-identifying profile: what the intake and edit forms may change.
+PROFILE_FIELDS = (
+    "status",
+    "risk_level",
+    "age_band",
+    "gender",
+    "nationality",
+    "region",
+    "exploitation_types",
+    "intake_source",
+    "summary",
+)
+
+
+@transaction.atomic
+def case_update(*, by, case, version, **changes):
+    """Change the profile of ``case``. Closing and reopening have their own services."""
+    require(by, case, "change")
+    if changes.get("status") == CaseStatus.CLOSED or (case.status == CaseStatus.CLOSED and "status" in changes):
+        changes.pop("status")
+    fields = apply(case, changes, PROFILE_FIELDS)
+    return save_versioned(case, version=version, fields=fields)
+
+
+def _require_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason.")})
+    return reason
+
+
+@transaction.atomic
+def case_close(*, by, case, reason, version):
+    require(by, case, "manage")
+    reason = _require_reason(reason)
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError(_("This case is already closed."))
+    case.status, case.closed_on, case.follow_up_on = CaseStatus.CLOSED, timezone.localdate(), None
+    save_versioned(case, version=version, fields=["status", "closed_on", "follow_up_on"])
+    record(event="case.close", actor=by, case=case, reason=reason)
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, by, case, reason, version):
+    require(by, case, "manage")
+    reason = _require_reason(reason)
+    if case.status != CaseStatus.CLOSED:
+        raise ValidationError(_("This case is not closed."))
+    case.status, case.closed_on = CaseStatus.ACTIVE, None
+    save_versioned(case, version=version, fields=["status", "closed_on"])
+    record(event="case.reopen", actor=by, case=case, reason=reason)
+    return case

@@ -1,0 +1,1 @@
+"""Views of the caseworker workspace, one module per kind of record."""

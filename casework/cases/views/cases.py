@@ -1,0 +1,132 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from casework.access import services as access
+from casework.audit.services import record
+from casework.cases import codes
+from casework.cases.forms.cases import (
+    AssignForm,
+    CaseFilterForm,
+    CaseFindForm,
+    CaseForm,
+    CaseIntakeForm,
+    UnassignForm,
+    intake_teams,
+)
+from casework.cases.forms.common import ReasonForm
+from casework.cases.models import Case
+from casework.cases.services import cases as services
+from casework.cases.views.common import case_view, form_page, not_found
+
+CASES_PER_PAGE = 50
+
+
+def case_list(request, find_form=None):
+    form = CaseFilterForm(request.GET or None, user=request.user)
+    visible = Case.objects.restrict(request.user, "view").select_related("team").prefetch_related("assignments__user")
+    cases = form.apply(visible) if form.is_bound else visible.order_by("-opened_on", "code")
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    record(event="case.list", actor=request.user, details={"codes": [case.code for case in page]})
+    context = {"page": page, "form": form, "find_form": find_form or CaseFindForm()}
+    return render(request, "cases/case_list.html", context, status=400 if find_form else 200)
+
+
+@require_POST
+def case_find(request):
+    """Jump to a case by code; the case page itself decides whether the user may see it."""
+    form = CaseFindForm(request.POST)
+    if not form.is_valid():
+        return case_list(request, find_form=form)
+    return redirect("cases:detail", codes.display(form.cleaned_data["code"]))
+
+
+def case_create(request):
+    if not intake_teams(request.user).exists():
+        return not_found(request)  # admins and people without a team open no cases
+    form = CaseIntakeForm(request.POST or None, user=request.user)
+
+    def create(form):
+        profile = form.changes()
+        team, lead = profile.pop("team"), profile.pop("lead", None)
+        case = access.case_open(by=request.user, team=team, lead=lead, **profile)
+        messages.success(request, _("Case opened. Its code is %(code)s: use it, never a name.") % {"code": case})
+        return redirect("cases:detail", case.display_code)
+
+    return form_page(request, form, "cases/case_form.html", {}, create)
+
+
+@case_view("view")
+def case_detail(request, case):
+    context = {
+        "case": case,
+        "assignments": case.assignments.select_related("user"),
+        "needs": case.needs.select_related("owner"),
+        "referrals": case.referrals.select_related("provider"),
+        "contacts": case.contacts.all(),
+        "may_change": Case.objects.restrict(request.user, "change").filter(pk=case.pk).exists(),
+        "may_manage": Case.objects.restrict(request.user, "manage").filter(pk=case.pk).exists(),
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+@case_view("change")
+def case_edit(request, case):
+    form = CaseForm(request.POST or None, instance=case)
+
+    def save(form):
+        services.case_update(by=request.user, case=case, version=form.cleaned_data["version"], **form.changes())
+        messages.success(request, _("Case saved."))
+        return redirect("cases:detail", case.display_code)
+
+    return form_page(request, form, "cases/case_form.html", {"case": case}, save)
+
+
+def _state_change(request, case, service, done_message):
+    form = ReasonForm(request.POST or None, initial={"version": case.version})
+
+    def change(form):
+        service(by=request.user, case=case, reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+        messages.success(request, done_message)
+        return redirect("cases:detail", case.display_code)
+
+    return form_page(request, form, "cases/case_state.html", {"case": case, "service": service.__name__}, change)
+
+
+@case_view("manage")
+def case_close(request, case):
+    return _state_change(request, case, services.case_close, _("Case closed."))
+
+
+@case_view("manage")
+def case_reopen(request, case):
+    return _state_change(request, case, services.case_reopen, _("Case reopened."))
+
+
+@case_view("manage")
+def case_assign(request, case):
+    form = AssignForm(request.POST or None, case=case)
+
+    def assign(form):
+        data = form.cleaned_data
+        access.case_assign(by=request.user, case=case, user=data["user"], role=data["role"], reason=data["reason"])
+        messages.success(request, _("Assignment saved."))
+        return redirect("cases:detail", case.display_code)
+
+    return form_page(request, form, "cases/case_assign.html", {"case": case}, assign)
+
+
+@require_POST
+@case_view("manage")
+def case_unassign(request, case):
+    form = UnassignForm(request.POST, case=case)
+
+    def unassign(form):
+        data = form.cleaned_data
+        access.case_unassign(by=request.user, case=case, user=data["user"], reason=data["reason"])
+        messages.success(request, _("Assignment removed."))
+        return redirect("cases:detail", case.display_code)
+
+    return form_page(request, form, "cases/case_assign.html", {"case": case, "unassign_form": form}, unassign)

@@ -1,0 +1,111 @@
+"""The door every case view goes through, and the way every workspace form behaves."""
+
+import uuid
+from functools import wraps
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+
+from casework.audit.models import Outcome
+from casework.audit.services import record
+from casework.cases import codes
+from casework.cases.forms.common import differences
+from casework.cases.models import Case
+from casework.cases.services.common import EditConflict
+
+
+def not_found(request):
+    """The one answer for "no such case" and "not yours": same page, same status."""
+    return render(request, "404.html", status=404)
+
+
+def forbidden(request):
+    return render(request, "403.html", status=403)
+
+
+def case_view(action="view"):
+    """Load the case named in the URL through the permission layer, or answer 404/403.
+
+    Whoever may not see the case gets 404, whoever sees it but may not ``action`` it
+    gets 403; both are audited, and the response is returned (not raised) so that the
+    request's transaction commits the audit entry. A page that shows case content
+    (a successful GET) is audited as ``case.view``.
+    """
+    event = f"case.{action}"
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, code, *args, **kwargs):
+            normalised = codes.normalise(code)
+            visible = Case.objects.restrict(request.user, "view").select_related("team", "organisation")
+            case = visible.filter(code=normalised).first() if normalised else None
+            if case is None:
+                # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
+                record(event=event, actor=request.user, outcome=Outcome.DENIED, case_code=normalised or "")
+                return not_found(request)
+            if action != "view" and not Case.objects.restrict(request.user, action).filter(pk=case.pk).exists():
+                record(event=event, actor=request.user, outcome=Outcome.DENIED, case=case)
+                return forbidden(request)
+            request.case_page = {"page": view.__name__}
+            response = view(request, case, *args, **kwargs)
+            if request.method == "GET" and response.status_code == 200:
+                record(event="case.view", actor=request.user, case=case, details=request.case_page)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def case_child_view(related, action="view"):
+    """Like ``case_view``, then load the record ``uid`` from ``case.<related>``: a record of
+    another case, a malformed or an unknown id are all the same 404."""
+
+    def decorator(view):
+        @case_view(action)
+        @wraps(view)
+        def wrapper(request, case, uid, *args, **kwargs):
+            child = find_child(getattr(case, related).all(), uid)
+            if child is None:
+                record(event=f"case.{action}", actor=request.user, outcome=Outcome.DENIED, case=case)
+                return not_found(request)
+            request.case_page.update(record=child._meta.model_name, uid=str(child.uid))
+            return view(request, case, child, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def find_child(records, uid):
+    try:
+        uid = uuid.UUID(str(uid))
+    except ValueError:
+        return None
+    return records.filter(uid=uid).first()
+
+
+def form_page(request, form, template, context, on_valid):
+    """Show ``form``; on a valid POST call ``on_valid(form)`` (which saves and returns a redirect).
+
+    Invalid input is shown again with its messages and a 400, nothing saved. A save over
+    a newer version shows the conflict page with both versions and what the user typed.
+    A rule the service enforces comes back as a message, and its writes are rolled back.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            return on_valid(form)
+        except EditConflict as conflict:
+            return conflict_page(request, form, conflict.current, context)
+        except ValidationError as error:
+            form.add_error(None, error)
+    return render(request, template, {**context, "form": form}, status=400 if form.is_bound else 200)
+
+
+def conflict_page(request, form, current, context):
+    """Both versions side by side; the user's form again, now based on the saved version,
+    so that saving it is a deliberate choice to overwrite."""
+    rows = differences(form, current)
+    form.data = form.data.copy()
+    form.data["version"] = str(current.version)
+    return render(request, "cases/conflict.html", {**context, "form": form, "rows": rows}, status=409)

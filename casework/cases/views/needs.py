@@ -1,0 +1,8 @@
+from django.shortcuts import render
+
+from casework.cases.views.common import case_child_view
+
+
+@case_child_view("needs")
+def need_detail(request, case, need):
+    return render(request, "cases/need_detail.html", {"case": case, "record": need})
