@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from casework.cases.views import cases, contacts, needs, referrals
 
@@ -13,7 +13,7 @@ urlpatterns = [
     path("<str:code>/reopen/", cases.case_reopen, name="reopen"),
     path("<str:code>/assign/", cases.case_assign, name="assign"),
     path("<str:code>/unassign/", cases.case_unassign, name="unassign"),
-    path("<str:code>/contacts/<str:uid>/", contacts.contact_detail, name="contact"),
-    path("<str:code>/needs/<str:uid>/", needs.need_detail, name="need"),
-    path("<str:code>/referrals/<str:uid>/", referrals.referral_detail, name="referral"),
+    path("<str:code>/contacts/", include(contacts.urls)),
+    path("<str:code>/needs/", include(needs.urls)),
+    path("<str:code>/referrals/", include(referrals.urls)),
 ]

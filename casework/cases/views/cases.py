@@ -63,8 +63,8 @@ def case_detail(request, case):
     context = {
         "case": case,
         "assignments": case.assignments.select_related("user"),
-        "needs": case.needs.select_related("owner"),
-        "referrals": case.referrals.select_related("provider"),
+        "needs": case.needs.select_related("owner").prefetch_related("referrals"),
+        "referrals": case.referrals.select_related("provider").prefetch_related("needs"),
         "contacts": case.contacts.all(),
         "may_change": Case.objects.restrict(request.user, "change").filter(pk=case.pk).exists(),
         "may_manage": Case.objects.restrict(request.user, "manage").filter(pk=case.pk).exists(),
