@@ -195,7 +195,8 @@ AUDITLOG_MASK_CALLABLE = "casework.audit.registry.redact"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "UTC"
+# Dates due and overdue are counted in this zone (for example Asia/Seoul).
+TIME_ZONE = env_str("CASEWORK_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 

@@ -41,3 +41,28 @@ def test_every_interface_string_is_translated(language):
     assert len(entries) > 200
     assert [msgid for msgid, msgstr in entries if not msgstr] == []
     assert "#, fuzzy" not in po, "a fuzzy translation is ignored at run time: review it and drop the flag"
+
+
+def test_the_language_switcher_works_before_and_after_sign_in(client, world):
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("login")})
+    assert response.status_code == 302
+    assert 'lang="zh-hans"' in client.get(reverse("login")).content.decode()
+    client.force_login(world.lead)
+    page = client.get(reverse("cases:list")).content.decode()
+    assert "<h1>个案</h1>" in page
+    assert 'value="ko" lang="ko"' in page  # each language offered in its own name and script
+
+
+def test_the_switcher_does_not_redirect_to_another_host(client, db):
+    response = client.post(reverse("set_language"), {"language": "ko", "next": "https://example.org/"})
+    assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize(("language", "year_mark"), [("ko", "년"), ("zh-hans", "年")])
+def test_dates_follow_the_language(client, world, language, year_mark):
+    client.force_login(world.lead)
+    response = client.get(
+        reverse("cases:detail", args=[world.case.display_code]), headers={"accept-language": language}
+    )
+    opened = world.case.opened_on
+    assert f"{opened.year}{year_mark}" in response.content.decode()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("find/", cases.case_find, name="find"),
     path("new/", cases.case_create, name="new"),
     path("<str:code>/", cases.case_detail, name="detail"),
+    path("<str:code>/opened/", cases.case_opened, name="opened"),
     path("<str:code>/edit/", cases.case_edit, name="edit"),
     path("<str:code>/close/", cases.case_close, name="close"),
     path("<str:code>/reopen/", cases.case_reopen, name="reopen"),

@@ -128,10 +128,10 @@ class TestCaseCreate:
         client.force_login(world.lead)
         response = client.post(self.url, {**PROFILE, "team": world.team_a.pk})
         case = Case.objects.latest("created_at")
-        assert response["Location"] == reverse("cases:detail", args=[case.display_code])
+        assert response["Location"] == reverse("cases:opened", args=[case.display_code])
         assert case.assignments.get().user == world.lead
         page = client.get(response["Location"]).content.decode()
-        assert case.display_code in page
+        assert f'<p class="code-large">{case.display_code}</p>' in page
 
     def test_a_caseworker_cannot_open_a_case_in_another_team(self, client, world):
         client.force_login(world.lead)

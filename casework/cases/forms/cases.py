@@ -5,9 +5,16 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.access.models import Role, Team
 from casework.cases import codes
-from casework.cases.choices import AssignmentRole, CaseStatus, ExploitationType, RiskLevel
+from casework.cases.choices import (
+    AssignmentRole,
+    CaseStatus,
+    ExploitationType,
+    ReferralStatus,
+    RiskLevel,
+    ServiceType,
+)
 from casework.cases.forms.common import VersionedForm
-from casework.cases.models import Case
+from casework.cases.models import Case, Referral, SupportNeed
 
 SORTS = {
     "opened": ("-opened_on", "code"),
@@ -48,6 +55,15 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *CaseStatus.choices])
     team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("Any"))
     risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", _("Any")), *RiskLevel.choices])
+    need_category = forms.ChoiceField(
+        label=_("Open need"), required=False, choices=[("", _("Any")), *ServiceType.choices]
+    )
+    referral_status = forms.ChoiceField(
+        label=_("Referral"), required=False, choices=[("", _("Any")), *ReferralStatus.choices]
+    )
+    follow_up = forms.ChoiceField(
+        label=_("Follow-up"), required=False, choices=[("", _("Any")), ("overdue", _("Overdue"))]
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -76,6 +92,14 @@ class CaseFilterForm(forms.Form):
             cases = cases.filter(team=data["team"])
         if data.get("risk"):
             cases = cases.filter(risk_level=data["risk"])
+        if data.get("need_category"):
+            needs = SupportNeed.objects.unresolved().filter(case=models.OuterRef("pk"), category=data["need_category"])
+            cases = cases.filter(models.Exists(needs))
+        if data.get("referral_status"):
+            referrals = Referral.objects.filter(case=models.OuterRef("pk"), status=data["referral_status"])
+            cases = cases.filter(models.Exists(referrals))
+        if data.get("follow_up") == "overdue":
+            cases = cases.follow_up_overdue()
         sort = data.get("sort") or "opened"
         if sort == "risk":
             cases = cases.annotate(risk_rank=RISK_RANK)

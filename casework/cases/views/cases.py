@@ -52,10 +52,15 @@ def case_create(request):
         profile = form.changes()
         team, lead = profile.pop("team"), profile.pop("lead", None)
         case = access.case_open(by=request.user, team=team, lead=lead, **profile)
-        messages.success(request, _("Case opened. Its code is %(code)s: use it, never a name.") % {"code": case})
-        return redirect("cases:detail", case.display_code)
+        return redirect("cases:opened", case.display_code)
 
     return form_page(request, form, "cases/case_form.html", {}, create)
+
+
+@case_view("view")
+def case_opened(request, case):
+    """Right after intake: the new code, large, to write down before anything else."""
+    return render(request, "cases/case_opened.html", {"case": case})
 
 
 @case_view("view")

@@ -1,0 +1,77 @@
+"""The first page after sign-in: what needs doing today, and nothing the user may not see."""
+
+from datetime import timedelta
+
+from django.db.models import Exists, Max, OuterRef, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from casework.access.models import Role
+from casework.audit.models import AuditEntry
+from casework.audit.services import record
+from casework.cases.choices import AssignmentRole, ReferralStatus, Urgency
+from casework.cases.models import Case, CaseAssignment, Referral, SupportNeed
+
+SHOWN = 10  # per section; the case list holds the rest
+FOLLOW_UP_HORIZON = timedelta(days=7)
+RECENT = timedelta(days=30)
+
+
+def home(request):
+    membership = request.user.memberships.filter(is_active=True).first()
+    if membership is None or membership.role == Role.ADMIN:
+        return render(request, "cases/home.html", {"scope": None})
+    supervising = membership.role == Role.SUPERVISOR
+    scope = _scope(request.user, supervising)
+    today = timezone.localdate()
+    context = {
+        "scope": scope,
+        "supervising": supervising,
+        "follow_ups": scope.open()
+        .filter(follow_up_on__lte=today + FOLLOW_UP_HORIZON)
+        .select_related("team")
+        .order_by("follow_up_on", "code")[:SHOWN],
+        "urgent_needs": SupportNeed.objects.restrict(request.user, "view")
+        .filter(case__in=scope, urgency__in=[Urgency.HIGH, Urgency.URGENT])
+        .unresolved()
+        .select_related("case", "owner")
+        .order_by("due_on", "created_at")[:SHOWN],
+        "awaiting": Referral.objects.restrict(request.user, "view")
+        .filter(case__in=scope, status=ReferralStatus.SENT)
+        .select_related("case", "provider")
+        .order_by("sent_on", "created_at")[:SHOWN],
+        "recent": _recently_touched(request.user),
+        "unassigned": _unassigned(scope)[:SHOWN] if supervising else None,
+    }
+    shown = {case.code for key in ("follow_ups", "recent", "unassigned") for case in context[key] or ()}
+    shown |= {item.case.code for key in ("urgent_needs", "awaiting") for item in context[key]}
+    record(event="case.list", actor=request.user, details={"page": "home", "codes": sorted(shown)})
+    return render(request, "cases/home.html", context)
+
+
+def _scope(user, supervising):
+    """A caseworker's own cases (lead or co-worker); a supervisor's: every case of her teams."""
+    if supervising:
+        return Case.objects.restrict(user, "manage")
+    mine = CaseAssignment.objects.filter(user=user, case=OuterRef("pk"))
+    return Case.objects.restrict(user, "view").filter(Exists(mine))
+
+
+def _unassigned(scope):
+    lead = CaseAssignment.objects.filter(case=OuterRef("pk"), role=AssignmentRole.LEAD)
+    return scope.open().filter(~Exists(lead)).select_related("team").order_by("opened_on", "code")
+
+
+def _recently_touched(user):
+    """The cases this user opened or changed lately, newest first, that she may still see."""
+    since = timezone.now() - RECENT
+    touched = (
+        AuditEntry.objects.filter(actor=user, timestamp__gte=since, outcome="ok")
+        .filter(~Q(case_code="") & ~Q(event="case.list"))
+        .values("case_code")
+        .annotate(last=Max("timestamp"))
+        .order_by("-last")[:SHOWN]
+    )
+    order = {row["case_code"]: row["last"] for row in touched}
+    cases = Case.objects.restrict(user, "view").filter(code__in=list(order)).select_related("team")
+    return sorted(cases, key=lambda case: order[case.code], reverse=True)
