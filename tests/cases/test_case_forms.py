@@ -191,3 +191,12 @@ def test_two_people_editing_the_same_case_see_a_conflict_and_lose_nothing(client
     # Saving again from the conflict page is a deliberate overwrite of the version she has now seen.
     assert second.post(url, {**theirs, "version": version + 1}).status_code == 302
     assert Case.objects.get(pk=world.case.pk).summary == "Second editor's careful wording."
+
+
+def test_intake_asks_for_a_risk_level_rather_than_assuming_one(client, world):
+    client.force_login(world.lead)
+    before = snapshot()
+    response = client.post("/cases/new/", {**PROFILE, "risk_level": "", "team": world.team_a.pk})
+    assert response.status_code == 400
+    assert response.context["form"].errors["risk_level"]
+    assert snapshot() == before

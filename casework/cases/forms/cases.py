@@ -158,6 +158,9 @@ class CaseIntakeForm(CaseForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        # Risk is assessed at intake, never left at a default by an accidental click.
+        self.fields["risk_level"].choices = [("", _("Choose the risk level")), *RiskLevel.choices]
+        self.fields["risk_level"].initial = ""
         self.fields["team"].queryset = teams = intake_teams(user)
         if len(teams) == 1:
             self.fields["team"].initial = teams[0].pk
