@@ -132,7 +132,7 @@ def test_every_demo_user_can_sign_in_through_the_login_page(manifest):
         client = Client()
         response = client.post(reverse("login"), {"username": entry["username"], "password": entry["password"]})
         assert response.status_code == 302, entry["username"]
-        assert response.url == reverse("cases:list")
+        assert response.url == reverse("home")
         assert client.session["_auth_user_id"] == str(User.objects.get(username=entry["username"]).pk)
 
 

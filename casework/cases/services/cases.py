@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from casework.audit.services import record
 from casework.cases.choices import CaseStatus
 from casework.cases.services.common import apply, require, save_versioned
+from casework.cases.services.contacts import latest_follow_up
 
 # The non-identifying profile: what the intake and edit forms may change.
 PROFILE_FIELDS = (
@@ -56,7 +57,7 @@ def case_reopen(*, by, case, reason, version):
     reason = _require_reason(reason)
     if case.status != CaseStatus.CLOSED:
         raise ValidationError(_("This case is not closed."))
-    case.status, case.closed_on = CaseStatus.ACTIVE, None
-    save_versioned(case, version=version, fields=["status", "closed_on"])
+    case.status, case.closed_on, case.follow_up_on = CaseStatus.ACTIVE, None, latest_follow_up(case)
+    save_versioned(case, version=version, fields=["status", "closed_on", "follow_up_on"])
     record(event="case.reopen", actor=by, case=case, reason=reason)
     return case

@@ -17,9 +17,11 @@ from casework.cases.forms.cases import (
     intake_teams,
 )
 from casework.cases.forms.common import ReasonForm
+from casework.cases.forms.contacts import QuickContactForm
 from casework.cases.models import Case
 from casework.cases.services import cases as services
 from casework.cases.views.common import case_view, form_page, not_found
+from casework.cases.views.needs import need_board
 
 CASES_PER_PAGE = 50
 
@@ -74,6 +76,8 @@ def case_detail(request, case):
         "may_change": Case.objects.restrict(request.user, "change").filter(pk=case.pk).exists(),
         "may_manage": Case.objects.restrict(request.user, "manage").filter(pk=case.pk).exists(),
     }
+    context["need_board"] = need_board(context["needs"])
+    context["contact_form"] = QuickContactForm() if context["may_change"] else None
     return render(request, "cases/case_detail.html", context)
 
 

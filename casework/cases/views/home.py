@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Max, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -10,7 +10,7 @@ from casework.access.models import Role
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
 from casework.cases.choices import AssignmentRole, ReferralStatus, Urgency
-from casework.cases.models import Case, CaseAssignment, Referral, SupportNeed
+from casework.cases.models import Case, Referral, SupportNeed
 
 SHOWN = 10  # per section; the case list holds the rest
 FOLLOW_UP_HORIZON = timedelta(days=7)
@@ -53,13 +53,13 @@ def _scope(user, supervising):
     """A caseworker's own cases (lead or co-worker); a supervisor's: every case of her teams."""
     if supervising:
         return Case.objects.restrict(user, "manage")
-    mine = CaseAssignment.objects.filter(user=user, case=OuterRef("pk"))
-    return Case.objects.restrict(user, "view").filter(Exists(mine))
+    return Case.objects.restrict(user, "view").filter(assignments__user=user)  # one assignment per person
 
 
 def _unassigned(scope):
-    lead = CaseAssignment.objects.filter(case=OuterRef("pk"), role=AssignmentRole.LEAD)
-    return scope.open().filter(~Exists(lead)).select_related("team").order_by("opened_on", "code")
+    return (
+        scope.open().exclude(assignments__role=AssignmentRole.LEAD).select_related("team").order_by("opened_on", "code")
+    )
 
 
 def _recently_touched(user):

@@ -1,0 +1,96 @@
+"""Writes to the support needs of a case: add, edit, and move through the status workflow."""
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.cases.choices import NeedStatus
+from casework.cases.models import SupportNeed
+from casework.cases.services.common import apply, require, save_versioned
+
+NEED_FIELDS = ("category", "urgency", "owner", "identified_on", "due_on", "outcome_notes")
+RESOLVED = (NeedStatus.MET, NeedStatus.UNMET, NeedStatus.DECLINED)
+
+# The workflow: where a need may go from each status. Work often starts and ends in the
+# same visit, so a new need may be resolved at once; a resolved one can only be reopened.
+MOVES = {
+    NeedStatus.IDENTIFIED: (NeedStatus.IN_PROGRESS, *RESOLVED),
+    NeedStatus.IN_PROGRESS: RESOLVED,
+    NeedStatus.MET: (NeedStatus.IN_PROGRESS,),
+    NeedStatus.UNMET: (NeedStatus.IN_PROGRESS,),
+    NeedStatus.DECLINED: (NeedStatus.IN_PROGRESS,),
+}
+
+
+def assignees(case):
+    """Who may own a need of ``case``: the people assigned to it who can still sign in."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            case_assignments__case=case,
+            memberships__organisation_id=case.organisation_id,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def check_dates(identified_on, due_on):
+    if identified_on and due_on and due_on < identified_on:
+        raise ValidationError({"due_on": _("The due date cannot be before the day the need was identified.")})
+
+
+def check_owner(case, owner, saved_owner_id=None):
+    """An owner is someone assigned to the case; keeping the owner it already has is allowed."""
+    if owner is None or owner.pk == saved_owner_id:
+        return
+    if not assignees(case).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("Choose someone assigned to this case.")})
+
+
+@transaction.atomic
+def need_add(*, by, case, category, urgency, owner=None, identified_on=None, due_on=None, outcome_notes=""):
+    """Record a new support need on ``case``; it starts as identified."""
+    require(by, case, "change")
+    identified_on = identified_on or timezone.localdate()
+    check_dates(identified_on, due_on)
+    check_owner(case, owner)
+    need = SupportNeed(
+        case=case,
+        created_by=by,
+        category=category,
+        urgency=urgency,
+        owner=owner,
+        identified_on=identified_on,
+        due_on=due_on,
+        outcome_notes=outcome_notes,
+    )
+    # Field checks only: the foreign keys were just checked, the constraints are the database's.
+    need.full_clean(exclude=["case", "created_by", "owner"], validate_unique=False, validate_constraints=False)
+    need.save()
+    return need
+
+
+@transaction.atomic
+def need_update(*, by, need, version, **changes):
+    """Change what is known about ``need``. Its status has its own service."""
+    require(by, need.case, "change")
+    saved_owner_id = SupportNeed.objects.filter(pk=need.pk).values_list("owner_id", flat=True).first()
+    fields = apply(need, changes, NEED_FIELDS)
+    check_dates(need.identified_on, need.due_on)
+    check_owner(need.case, need.owner, saved_owner_id)
+    return save_versioned(need, version=version, fields=fields)
+
+
+@transaction.atomic
+def need_set_status(*, by, need, status, version):
+    """Move ``need`` along the workflow; resolving it dates it, reopening it clears the date."""
+    require(by, need.case, "change")
+    if status not in MOVES[need.status]:
+        raise ValidationError({"status": _("A need cannot move to this status from where it is now.")})
+    need.status = status
+    need.closed_on = timezone.localdate() if status in RESOLVED else None
+    return save_versioned(need, version=version, fields=["status", "closed_on"])
