@@ -1,15 +1,129 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.db.models import Exists, OuterRef
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from casework.cases.views.common import case_child_view
+from casework.cases.forms.referrals import ConsentForm, ConsentWithdrawForm, ReferralForm, TransitionForm
+from casework.cases.models import Case, Referral
+from casework.cases.services import referrals as services
+from casework.cases.views.common import case_child_view, case_view, form_page
+
+
+def _to_referral(case, referral):
+    return redirect("cases:referral", case.display_code, referral.uid)
 
 
 @case_child_view("referrals")
 def referral_detail(request, case, referral):
-    return render(request, "cases/referral_detail.html", {"case": case, "record": referral})
+    # Read again with the provider, the people it names and whether the user may change it:
+    # one query instead of four, so the page stays within the child pages' query budget.
+    changeable = Case.objects.restrict(request.user, "change").filter(pk=OuterRef("case_id"))
+    referral = (
+        Referral.objects.restrict(request.user, "view")
+        .select_related("provider", "created_by", "consent_recorded_by")
+        .annotate(may_change=Exists(changeable))
+        .get(pk=referral.pk)
+    )
+    context = {
+        "case": case,
+        "record": referral,
+        "needs": referral.needs.all(),
+        "steps": referral.steps.select_related("by").order_by("on", "at", "pk"),
+        "may_change": referral.may_change,
+    }
+    return render(request, "cases/referral_detail.html", context)
+
+
+@case_view("change")
+def referral_create(request, case):
+    form = ReferralForm(request.POST or None, case=case)
+
+    def create(form):
+        changes = form.changes()
+        referral = services.referral_create(by=request.user, case=case, needs=changes.pop("needs"), **changes)
+        messages.success(request, _("Referral saved as a draft. Record her consent before sending it."))
+        return _to_referral(case, referral)
+
+    return form_page(request, form, "cases/referral_form.html", {"case": case}, create)
+
+
+@case_child_view("referrals", "change")
+def referral_edit(request, case, referral):
+    form = ReferralForm(request.POST or None, instance=referral, case=case)
+
+    def save(form):
+        changes = form.changes()
+        version, needs = form.cleaned_data["version"], changes.pop("needs")
+        services.referral_update(by=request.user, referral=referral, version=version, needs=needs, **changes)
+        messages.success(request, _("Referral saved."))
+        return _to_referral(case, referral)
+
+    return form_page(request, form, "cases/referral_form.html", {"case": case, "record": referral}, save)
+
+
+@case_child_view("referrals", "change")
+def referral_consent(request, case, referral):
+    form = ConsentForm(request.POST or None, instance=referral)
+
+    def save(form):
+        version = form.cleaned_data["version"]
+        services.referral_consent_record(by=request.user, referral=referral, version=version, **form.changes())
+        messages.success(request, _("Consent recorded."))
+        return _to_referral(case, referral)
+
+    return form_page(request, form, "cases/referral_consent.html", {"case": case, "record": referral}, save)
+
+
+@case_child_view("referrals", "change")
+def referral_consent_withdraw(request, case, referral):
+    form = ConsentWithdrawForm(request.POST or None, referral=referral)
+
+    def withdraw(form):
+        data = form.cleaned_data
+        services.referral_consent_withdraw(
+            by=request.user, referral=referral, on=data["consent_withdrawn_on"], version=data["version"]
+        )
+        messages.success(request, _("Consent withdrawal recorded. This referral can no longer be sent."))
+        return _to_referral(case, referral)
+
+    context = {"case": case, "record": referral}
+    return form_page(request, form, "cases/referral_consent_withdraw.html", context, withdraw)
+
+
+@case_child_view("referrals", "change")
+def referral_move(request, case, referral):
+    form = TransitionForm(request.POST or None, referral=referral)
+
+    def move(form):
+        data = form.cleaned_data
+        services.referral_transition(
+            by=request.user,
+            referral=referral,
+            to=data["status"],
+            on=data["on"],
+            note=data["note"],
+            version=data["version"],
+            mark_needs_met=data.get("mark_needs_met", False),
+        )
+        messages.success(request, _("Referral status saved."))
+        return _to_referral(case, referral)
+
+    context = {
+        "case": case,
+        "record": referral,
+        "consent_problem": services.consent_problem(referral, timezone.localdate()),
+    }
+    return form_page(request, form, "cases/referral_status.html", context, move)
 
 
 # Under /cases/<code>/referrals/, in the "cases" namespace.
 urls = [
+    path("new/", referral_create, name="referral_new"),
     path("<str:uid>/", referral_detail, name="referral"),
+    path("<str:uid>/edit/", referral_edit, name="referral_edit"),
+    path("<str:uid>/consent/", referral_consent, name="referral_consent"),
+    path("<str:uid>/consent/withdraw/", referral_consent_withdraw, name="referral_consent_withdraw"),
+    path("<str:uid>/status/", referral_move, name="referral_status"),
 ]

@@ -1,0 +1,234 @@
+"""Referrals: creating and editing them, the consent they rest on, and their workflow.
+
+Nothing leaves for a provider without consent: a referral is sent only when consent is
+recorded, not withdrawn and not expired on the day it is sent. Every move through the
+workflow is dated and attributed in a ``ReferralStep``.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from casework.cases.choices import ConsentMethod, NeedStatus, ReferralStatus
+from casework.cases.models import UNRESOLVED_NEED, Referral, ReferralStep
+from casework.cases.services.common import apply, require, save_versioned
+
+Status = ReferralStatus
+
+# Where a referral may go from each status; a status not listed here is final.
+MOVES = {
+    Status.DRAFT: (Status.SENT, Status.WITHDRAWN),
+    Status.SENT: (Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN),
+    Status.ACCEPTED: (Status.COMPLETED, Status.WITHDRAWN),
+}
+
+# The date field each move sets (as the demo data does: a declined referral is answered, not closed).
+MOVE_DATE = {
+    Status.SENT: "sent_on",
+    Status.ACCEPTED: "responded_on",
+    Status.DECLINED: "responded_on",
+    Status.COMPLETED: "closed_on",
+    Status.WITHDRAWN: "closed_on",
+}
+
+PROVIDER_FIELDS = ("provider", "external_provider")
+DETAIL_FIELDS = ("service_type", "urgency", "next_step", "data_shared", "outcome")
+CONSENT_FIELDS = (
+    "consent_given_by",
+    "consent_given_on",
+    "consent_method",
+    "consent_witness",
+    "consent_scope",
+    "consent_recipient",
+    "consent_expires_on",
+)
+
+
+def moves_from(status):
+    return MOVES.get(status, ())
+
+
+def move_refusal(status):
+    """Why a referral in ``status`` cannot make the move asked for, naming the moves it can make."""
+    label = Status(status).label
+    allowed = moves_from(status)
+    if not allowed:
+        return _("This referral is %(status)s: it cannot move any further.") % {"status": label}
+    names = ", ".join(str(Status(move).label) for move in allowed)
+    return _("A referral that is %(status)s can only become: %(moves)s.") % {"status": label, "moves": names}
+
+
+def _check_provider(case, provider, external, current=None):
+    """Exactly one provider: an active one from the case organisation's directory, or a named other."""
+    if (provider is None) == (not external):
+        message = _("Choose a provider from the directory, or name another one in “Other provider”: one, not both.")
+        raise ValidationError({"provider": message})
+    if provider is None or provider == current:
+        return  # a referral keeps pointing to its provider even after the provider is deactivated
+    if provider.organisation_id != case.organisation_id or not provider.is_active:
+        raise ValidationError({"provider": _("Choose an active provider from your organisation's directory.")})
+
+
+def _check_needs(case, needs):
+    if any(need.case_id != case.pk for need in needs):
+        raise ValidationError({"needs": _("Link only needs of this case.")})
+
+
+@transaction.atomic
+def referral_create(*, by, case, needs=(), provider=None, external_provider="", **details):
+    """A draft referral of ``case``; it is sent later, through ``referral_transition``."""
+    require(by, case, "change")
+    _check_provider(case, provider, external_provider)
+    _check_needs(case, needs)
+    referral = Referral(case=case, created_by=by, provider=provider, external_provider=external_provider)
+    apply(referral, details, DETAIL_FIELDS)
+    referral.full_clean(exclude=["case", "created_by", "provider"], validate_unique=False, validate_constraints=False)
+    referral.save()
+    referral.needs.set(needs)
+    return referral
+
+
+def _check_provider_change(referral, changes):
+    # Compared with the saved row: a model form has already copied its input onto ``referral``.
+    saved = Referral.objects.select_related("provider").get(pk=referral.pk)
+    provider = changes.get("provider", saved.provider)
+    external = changes.get("external_provider", saved.external_provider)
+    if (provider, external) != (saved.provider, saved.external_provider) and saved.status != Status.DRAFT:
+        raise ValidationError(_("The provider cannot change once the referral is sent: withdraw it, then refer again."))
+    _check_provider(referral.case, provider, external, current=saved.provider)
+
+
+@transaction.atomic
+def referral_update(*, by, referral, version, needs=None, **changes):
+    """Change what the referral is about. Its provider can change only while it is a draft."""
+    case = referral.case
+    require(by, case, "change")
+    if needs is not None:
+        _check_needs(case, needs)
+    if set(changes) & set(PROVIDER_FIELDS):
+        _check_provider_change(referral, changes)
+    fields = apply(referral, changes, (*PROVIDER_FIELDS, *DETAIL_FIELDS))
+    save_versioned(referral, version=version, fields=fields)
+    if needs is not None:
+        referral.needs.set(needs)
+    return referral
+
+
+def _check_consent(referral):
+    errors = {}
+    given_on, expires_on = referral.consent_given_on, referral.consent_expires_on
+    if given_on and given_on > timezone.localdate():
+        errors["consent_given_on"] = _("Consent cannot be given in the future.")
+    if given_on and expires_on and expires_on < given_on:
+        errors["consent_expires_on"] = _("Consent must last until the day it was given or later.")
+    if referral.consent_method == ConsentMethod.VERBAL_WITNESSED and not referral.consent_witness.strip():
+        errors["consent_witness"] = _("Verbal consent needs a witness: give the witness's role, never a name.")
+    for name in ("consent_given_by", "consent_given_on", "consent_method", "consent_scope", "consent_recipient"):
+        if not getattr(referral, name):
+            errors[name] = _("This is required to record consent.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def referral_consent_record(*, by, referral, version, **consent):
+    """Record the consent a draft referral rests on (replacing an earlier or withdrawn one).
+
+    Once a referral is sent, the consent it was sent on is history: it can be withdrawn,
+    never rewritten.
+    """
+    require(by, referral.case, "change")
+    if referral.status != Status.DRAFT:
+        raise ValidationError(
+            _("Consent can be recorded only before the referral is sent. To stop sharing, withdraw consent.")
+        )
+    fields = apply(referral, consent, CONSENT_FIELDS)
+    if referral.consent_method != ConsentMethod.VERBAL_WITNESSED:
+        referral.consent_witness = ""  # a witness belongs to verbal consent only
+    _check_consent(referral)
+    referral.consent_recorded_by, referral.consent_withdrawn_on = by, None
+    extra = ["consent_witness", "consent_recorded_by", "consent_withdrawn_on"]
+    return save_versioned(referral, version=version, fields=sorted({*fields, *extra}))
+
+
+@transaction.atomic
+def referral_consent_withdraw(*, by, referral, on, version):
+    """Record that consent was withdrawn on ``on``: the referral can no longer be sent."""
+    require(by, referral.case, "change")
+    if referral.consent_given_on is None:
+        raise ValidationError(_("No consent is recorded for this referral, so there is none to withdraw."))
+    if referral.consent_withdrawn_on is not None:
+        raise ValidationError(_("Consent for this referral was already withdrawn."))
+    if on > timezone.localdate():
+        raise ValidationError({"consent_withdrawn_on": _("This cannot be in the future.")})
+    if on < referral.consent_given_on:
+        raise ValidationError({"consent_withdrawn_on": _("Consent cannot be withdrawn before it was given.")})
+    referral.consent_withdrawn_on = on
+    return save_versioned(referral, version=version, fields=["consent_withdrawn_on"])
+
+
+def consent_problem(referral, on):
+    """Why ``referral`` may not be sent on ``on`` for want of consent, or None if it may."""
+    if referral.consent_withdrawn_on is not None:
+        return _(
+            "Consent was withdrawn, so this referral cannot be sent. "
+            "If she consents again, record the new consent first."
+        )
+    if referral.consent_given_on is None or not referral.consent_given_by or not referral.consent_method:
+        return _("Record her consent before sending: who gave it, when, how, and what may be shared with whom.")
+    if referral.consent_expires_on is not None and referral.consent_expires_on < on:
+        return _("The consent expired on %(date)s. Ask her again and record the new consent before sending.") % {
+            "date": date_format(referral.consent_expires_on)
+        }
+    return None
+
+
+def _check_move(referral, to, on):
+    if to not in moves_from(referral.status):
+        raise ValidationError(move_refusal(referral.status))
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("This cannot be in the future.")})
+    # Each move sets one of these dates, so the latest of them is the previous step's date
+    # (also for referrals recorded before steps were kept).
+    previous = max(filter(None, (referral.sent_on, referral.responded_on, referral.closed_on)), default=None)
+    if previous is not None and on < previous:
+        raise ValidationError(
+            {"on": _("This cannot be before the previous step, on %(date)s.") % {"date": date_format(previous)}}
+        )
+    if to == Status.SENT:
+        problem = consent_problem(referral, on)
+        if problem:
+            raise ValidationError(problem)
+        if on < referral.consent_given_on:
+            raise ValidationError({"on": _("A referral cannot be sent before consent was given.")})
+
+
+def _mark_needs_met(referral, on):
+    """Close each linked need still open as met on ``on`` (one audited save per need)."""
+    for need in referral.needs.filter(status__in=UNRESOLVED_NEED).select_for_update():
+        need.status, need.closed_on, need.version = NeedStatus.MET, on, need.version + 1
+        need.save(update_fields=["status", "closed_on", "version", "updated_at"])
+
+
+@transaction.atomic
+def referral_transition(*, by, referral, to, on, note="", version, mark_needs_met=False):
+    """Move ``referral`` to status ``to`` on day ``on``, and record the step.
+
+    Only the moves in ``MOVES`` are allowed, never back in time, and a referral is sent
+    only on valid consent. Completing it with ``mark_needs_met`` closes its linked open
+    needs as met on the same day.
+    """
+    require(by, referral.case, "change")
+    _check_move(referral, to, on)
+    if mark_needs_met and to != Status.COMPLETED:
+        raise ValidationError({"mark_needs_met": _("Only completing a referral can mark its needs met.")})
+    date_field = MOVE_DATE[to]
+    referral.status = to
+    setattr(referral, date_field, on)
+    save_versioned(referral, version=version, fields=["status", date_field])
+    ReferralStep.objects.create(referral=referral, status=to, on=on, by=by, note=note)
+    if mark_needs_met:
+        _mark_needs_met(referral, on)
+    return referral
