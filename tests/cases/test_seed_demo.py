@@ -25,6 +25,7 @@ from casework.cases.models import (
     CaseUserObjectPermission,
     Contact,
     Referral,
+    ReferralStep,
     SupportNeed,
 )
 
@@ -214,11 +215,14 @@ def _rows():
     grants = Grant.objects.values_list(
         "case__code", "user__username", "level", "reason", "expires_at", "granted_by__username", "revoked_at"
     )
-    cases = Case.objects.values_list("code", "team__slug", "status", "opened_on", "closed_on", "summary", "version")
+    cases = Case.objects.values_list(
+        "code", "team__slug", "status", "opened_on", "closed_on", "summary", "version", "follow_up_on"
+    )
     needs = SupportNeed.objects.values_list("uid", "case__code", "category", "status", "owner__username", "due_on")
     referrals = Referral.objects.values_list("uid", "case__code", "provider__name", "status", "needs__uid", "sent_on")
     contacts = Contact.objects.values_list("uid", "case__code", "occurred_at", "notes", "created_by__username")
-    tables = (user_permissions, group_permissions, assignments, grants, cases, needs, referrals, contacts)
+    steps = ReferralStep.objects.values_list("referral__uid", "status", "on", "by__username")
+    tables = (user_permissions, group_permissions, assignments, grants, cases, needs, referrals, contacts, steps)
     return [sorted(table, key=str) for table in tables]
 
 
@@ -232,6 +236,18 @@ def test_the_bulk_path_writes_the_rows_the_services_write(seed_demo, settings, m
     seed_demo("--reset", cases=25, seed=8)
     assert not AuditEntry.objects.filter(event="case.open").exists(), "the second run should take the bulk path"
     assert _rows() == through_services
+
+
+def test_seeded_referrals_and_follow_ups_agree_with_the_workflow(seed_demo):
+    seed_demo(cases=40, seed=3)
+    for referral in Referral.objects.exclude(status="draft").prefetch_related("steps"):
+        steps = [step.status for step in referral.steps.all()]
+        assert steps[-1] == referral.status, (referral.status, steps)
+        assert steps[0] in ("sent", "withdrawn")
+    for case in Case.objects.prefetch_related("contacts"):
+        latest = max(case.contacts.all(), key=lambda contact: contact.occurred_at, default=None)
+        expected = None if case.status == "closed" or latest is None else latest.follow_up_on
+        assert case.follow_up_on == expected
 
 
 def test_a_bulk_seeded_data_set_follows_the_access_policy(seed_demo, monkeypatch):

@@ -29,6 +29,7 @@ from casework.cases.models import (
     CaseUserObjectPermission,
     Contact,
     Referral,
+    ReferralStep,
     ServiceProvider,
     SupportNeed,
 )
@@ -109,6 +110,7 @@ def reset():
     bulk_deleted = (
         AuditEntry,
         Referral.needs.through,
+        ReferralStep,
         Referral,
         SupportNeed,
         Contact,

@@ -8,9 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access import services as access
 from casework.access.models import Grant, Organisation, Role
-from casework.cases.choices import (
-    AssignmentRole,
-)
+from casework.cases.choices import AssignmentRole, ReferralStatus
 from casework.cases.demo.vocabulary import BATCH_SIZE
 from casework.cases.models import (
     Case,
@@ -19,6 +17,7 @@ from casework.cases.models import (
     CaseUserObjectPermission,
     Contact,
     Referral,
+    ReferralStep,
     ServiceProvider,
     SupportNeed,
 )
@@ -133,7 +132,28 @@ def write_with_services(plan, directory):
         child.save()
     for referral, need in links:
         referral.needs.add(need)
+    for step in steps_of(referrals):
+        step.save()
     return case
+
+
+def steps_of(referrals):
+    """The dated, attributed moves that brought each referral to its status (its author made them)."""
+    steps = []
+    for referral in referrals:
+        moves = []
+        if referral.sent_on:
+            moves.append((ReferralStatus.SENT, referral.sent_on))
+        if referral.responded_on:
+            answer = ReferralStatus.DECLINED if referral.status == ReferralStatus.DECLINED else ReferralStatus.ACCEPTED
+            moves.append((answer, referral.responded_on))
+        if referral.closed_on and referral.status in (ReferralStatus.COMPLETED, ReferralStatus.WITHDRAWN):
+            moves.append((referral.status, referral.closed_on))
+        steps += [
+            ReferralStep(referral_id=referral.pk, status=status, on=day, by_id=referral.created_by_id)
+            for status, day in moves
+        ]
+    return steps
 
 
 class BulkWriter:
@@ -224,6 +244,7 @@ class BulkWriter:
             contacts += case_contacts
         _insert(SupportNeed, needs, key="uid")
         _insert(Referral, referrals, key="uid")
+        ReferralStep.objects.bulk_create(steps_of(referrals), batch_size=BATCH_SIZE)
         Link = Referral.needs.through
         Link.objects.bulk_create(
             [Link(referral_id=referral.pk, supportneed_id=need.pk) for referral, need in links], batch_size=BATCH_SIZE
