@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case, CaseAssignment
-from tests.cases.contract import FormContract, snapshot
+from tests.cases.contract import FormContract, PageContract, snapshot
 
 PROFILE = {
     "status": "active",
@@ -200,3 +200,19 @@ def test_intake_asks_for_a_risk_level_rather_than_assuming_one(client, world):
     assert response.status_code == 400
     assert response.context["form"].errors["risk_level"]
     assert snapshot() == before
+
+
+def test_the_assign_page_lists_who_works_on_the_case_with_a_way_to_remove_them(client, world):
+    client.force_login(world.supervisor)
+    page = client.get(reverse("cases:assign", args=[world.case.display_code])).content.decode()
+    assert page.count(f'action="{reverse("cases:unassign", args=[world.case.display_code])}"') == 3
+    response = client.post(
+        reverse("cases:unassign", args=[world.case.display_code]), {"user": world.teammate.pk, "reason": "x"}
+    )
+    assert response.status_code == 400  # she is not assigned: a message, not a crash
+    assert "error-summary" in response.content.decode()
+
+
+class TestCaseOpened(PageContract):
+    def url(self, w):
+        return reverse("cases:opened", args=[w.case.display_code])

@@ -124,7 +124,8 @@ def case_assign(request, case):
         messages.success(request, _("Assignment saved."))
         return redirect("cases:detail", case.display_code)
 
-    return form_page(request, form, "cases/case_assign.html", {"case": case}, assign)
+    context = {"case": case, "assignments": case.assignments.select_related("user")}
+    return form_page(request, form, "cases/case_assign.html", context, assign)
 
 
 @require_POST
@@ -138,4 +139,5 @@ def case_unassign(request, case):
         messages.success(request, _("Assignment removed."))
         return redirect("cases:detail", case.display_code)
 
-    return form_page(request, form, "cases/case_assign.html", {"case": case, "unassign_form": form}, unassign)
+    context = {"case": case, "unassign_form": form, "assignments": case.assignments.select_related("user")}
+    return form_page(request, form, "cases/case_assign.html", context, unassign)
