@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANIFEST := demo-manifest.json
 DEV_ENV := CASEWORK_DEBUG=1
+# Test processes (pytest-xdist); each gets its own test database. 1 runs in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: install run test check clean
 
@@ -21,7 +23,7 @@ run: install
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 check: install
 	$(VENV)/bin/ruff check .
