@@ -4,6 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANIFEST := demo-manifest.json
 DEV_ENV := CASEWORK_DEBUG=1
+# A production-like environment for `check --deploy` in `make check`. THROWAWAY VALUES, NOT
+# SECRETS: they are public in this file and protect nothing; never use them to run casework.
+DEPLOY_CHECK_ENV := CASEWORK_DEBUG=0 \
+	CASEWORK_SECRET_KEY=not-a-secret-only-for-the-deploy-check-3f8a1c9e7b2d5f4a6c0e \
+	CASEWORK_FIELD_KEYS=bm90LWEtc2VjcmV0LWRlcGxveS1jaGVjay1vbmx5ISE= \
+	CASEWORK_INDEX_KEY=not-a-secret-deploy-check-index-key-9b7e \
+	CASEWORK_ALLOWED_HOSTS=casework.example.org \
+	CASEWORK_SSL_REDIRECT=1 \
+	CASEWORK_TLS_PROXY=0
 # Test processes (pytest-xdist); each gets its own test database. 1 runs in one process.
 TEST_WORKERS ?= 2
 
@@ -18,6 +27,7 @@ $(VENV)/.installed: requirements.txt
 
 run: install
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py createcachetable
 	$(DEV_ENV) $(PY) manage.py seed_demo --if-empty --manifest $(MANIFEST)
 	-$(DEV_ENV) $(PY) manage.py demo_logins --manifest $(MANIFEST)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
@@ -30,6 +40,7 @@ check: install
 	$(VENV)/bin/ruff format --check .
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEV_ENV) $(PY) manage.py check --fail-level WARNING
+	env $(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis staticfiles

@@ -8,8 +8,10 @@ import base64
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +82,9 @@ def required_secret(name, min_length):
         )
     if len(value) < min_length:
         raise ImproperlyConfigured(f"{name} is too short: use at least {min_length} random characters.")
+    # The same test as Django's deploy check (security.W009): a long run of a few characters is no secret.
+    if len(set(value)) < 5 or value.startswith("django-insecure-"):
+        raise ImproperlyConfigured(f"{name} is not random enough: use {min_length} or more random characters.")
     return value
 
 
@@ -107,6 +112,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "casework.access",
     "casework.cases",
     "casework.audit",
@@ -115,17 +122,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Near the top, so that every response gets them, redirects and static files included.
+    "csp.middleware.CSPMiddleware",
+    "casework.accounts.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "casework.accounts.sessions.SessionLimitsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "casework.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casework.audit.middleware.AuditContextMiddleware",
     "casework.accounts.middleware.NoStoreMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the request into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "casework.urls"
@@ -157,6 +172,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every attempt, right password or not, while a username or address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -167,6 +184,8 @@ GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
 
 PASSWORD_HASHERS = [
+    # Argon2 for every new or changed password; the others only verify older hashes (and upgrade them).
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
@@ -176,11 +195,43 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Second factor: TOTP codes from an authenticator app, recovery codes as the fallback.
+OTP_TOTP_ISSUER = "casework"
+OTP_TOTP_THROTTLE_FACTOR = 1  # each failed code doubles the wait before the next try
+OTP_STATIC_THROTTLE_FACTOR = 1
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Lockout (django-axes): after CASEWORK_LOCKOUT_FAILURES failed sign-ins for one username, or from one
+# address, every attempt (even with the right password) is refused for CASEWORK_LOCKOUT_MINUTES, and each
+# refused try starts the wait again. The counters live in a database cache table under hashed keys: axes
+# is given keyed hashes of the address and of the username, never the address or the typed name, and
+# writes no access log, so no IP address or user agent reaches the database.
+CASEWORK_LOCKOUT_FAILURES = env_int("CASEWORK_LOCKOUT_FAILURES", 5)
+CASEWORK_LOCKOUT_MINUTES = env_int("CASEWORK_LOCKOUT_MINUTES", 15)
+AXES_FAILURE_LIMIT = CASEWORK_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=CASEWORK_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "lockout"
+AXES_CLIENT_IP_CALLABLE = "casework.accounts.lockout.address_key"
+AXES_USERNAME_CALLABLE = "casework.accounts.lockout.username_key"
+AXES_LOCKOUT_CALLABLE = "casework.accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False  # its log lines name only masked parameters
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent"]
+AXES_ENABLE_ADMIN = False
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by every server process, as a lockout counter must be; made by `createcachetable`.
+    "lockout": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "casework_lockout_cache"},
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("CASEWORK_SESSION_MAX_AGE", 12 * 60 * 60)
+# Enforced on the server by casework.accounts.sessions.SessionLimitsMiddleware: a session ends after
+# this many minutes without a request, and SESSION_COOKIE_AGE seconds after signing in, whatever happens.
+CASEWORK_SESSION_IDLE_MINUTES = env_int("CASEWORK_SESSION_IDLE_MINUTES", 30)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -220,12 +271,40 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # any other host, which is what protects case codes in URLs.
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Permissions-Policy, X-Robots-Tag and Cross-Origin-Resource-Policy: casework.accounts.headers.
+# Everything from our own origin, nothing inline (no <script> bodies, no style attributes),
+# no plugins, no <base>, no framing; forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    }
+}
+# A form that expired on the quick-exit button still leaves: see casework.accounts.exit.
+CSRF_FAILURE_VIEW = "casework.accounts.exit.csrf_failure"
+CSRF_COOKIE_HTTPONLY = True  # no script of ours reads it; forms carry the token
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 if env_bool("CASEWORK_TLS_PROXY", False):
+    # Only behind a proxy that terminates TLS and always sets this header itself.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
+    # __Host- cookies: the browser accepts them only with Secure, Path=/ and no Domain, so
+    # neither plain HTTP nor a sibling subdomain can set or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_NAME = "__Host-language"
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    # On by default; off (CASEWORK_SSL_REDIRECT=0) only where the proxy itself redirects to HTTPS.
     SECURE_SSL_REDIRECT = env_bool("CASEWORK_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("CASEWORK_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -4,6 +4,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access import services as access
 from casework.cases.choices import AssignmentRole
@@ -28,6 +31,31 @@ def _test_settings(settings):
     }
     settings.WHITENOISE_AUTOREFRESH = True
     settings.WHITENOISE_USE_FINDERS = True
+
+
+_password_only_login = Client.force_login
+
+
+def _signed_in_with_both_factors(self, user, backend=None):
+    """Tests sign people in fully: the password step and a verified second factor."""
+    _password_only_login(self, user, backend)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    session = self.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_verifies_the_second_factor(monkeypatch):
+    monkeypatch.setattr(Client, "force_login", _signed_in_with_both_factors)
+
+
+@pytest.fixture
+def password_only_login():
+    """Sign ``user`` in on ``client`` with the password step only (no second factor yet)."""
+    return lambda client, user: _password_only_login(client, user)
 
 
 @pytest.fixture

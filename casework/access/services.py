@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.access.models import Grant, GrantLevel, Membership, Role, Team
+from casework.accounts.sessions import end_sessions
 from casework.audit.services import record
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case, CaseAssignment, CaseGroupObjectPermission, CaseUserObjectPermission
@@ -310,4 +311,5 @@ def membership_deactivate(*, by, membership, reason=""):
     user.is_active = False
     user.save(update_fields=["is_active"])
     user.groups.remove(*Group.objects.filter(supervised_team__organisation_id=membership.organisation_id))
+    end_sessions(user=user)  # signed out everywhere at once, not at the next sign-in
     record(event="membership.deactivate", actor=by, target=user, organisation=membership.organisation, reason=reason)

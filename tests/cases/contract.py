@@ -48,7 +48,7 @@ def grow(case, by, count):
 class PageContract:
     method = "get"
     allowed = "lead"
-    max_queries = 20
+    max_queries = 22
 
     def url(self, w):
         raise NotImplementedError

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
-from django_otp.oath import totp
+from django_otp.oath import TOTP, totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access.models import Grant, Organisation
@@ -128,12 +128,20 @@ def test_a_different_seed_gives_different_codes_and_passwords(seed_demo, setting
     assert {u["password"] for u in first["users"]}.isdisjoint(u["password"] for u in other["users"])
 
 
-def test_every_demo_user_can_sign_in_through_the_login_page(manifest):
+def current_code(totp_secret):
+    key = base64.b32decode(totp_secret + "=" * (-len(totp_secret) % 8))
+    return f"{TOTP(key).token():06d}"
+
+
+def test_every_demo_user_can_sign_in_through_the_login_pages(manifest):
     for entry in manifest["users"]:
         client = Client()
         response = client.post(reverse("login"), {"username": entry["username"], "password": entry["password"]})
+        assert response.url == reverse("accounts:verify"), entry["username"]
+        response = client.post(reverse("accounts:verify"), {"code": current_code(entry["totp_secret"])})
         assert response.status_code == 302, entry["username"]
         assert response.url == reverse("home")
+        assert client.get(reverse("home")).status_code == 200
         assert client.session["_auth_user_id"] == str(User.objects.get(username=entry["username"]).pk)
 
 
@@ -265,6 +273,7 @@ def test_demo_logins_prints_every_login_and_says_they_are_demo_only(seed_demo):
     out = StringIO()
     call_command("demo_logins", "--manifest", str(path), stdout=out)
     assert "demo-only" in out.getvalue()
+    assert "manage.py demo_code USERNAME" in out.getvalue()
     for user in manifest["users"]:
         line = next(line for line in out.getvalue().splitlines() if line.startswith(user["username"] + " "))
         assert line.split() == [user["username"], user["role"], user["organisation"], user["password"]]

@@ -22,6 +22,10 @@ class Command(BaseCommand):
         for row in rows:
             self.stdout.write("  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip())
         self.stdout.write(f"Each user is enrolled in two-factor sign-in; the TOTP secrets are in {manifest}.")
+        self.stdout.write(
+            "No authenticator app at hand? Get a user's current code with: "
+            "CASEWORK_DEBUG=1 .venv/bin/python manage.py demo_code USERNAME"
+        )
 
     def _read_users(self, path):
         try:

@@ -1,0 +1,69 @@
+"""Quick exit: the button in the top corner of every page, or Shift pressed three times, ends the
+session on the server and puts a neutral weather page where casework was. Someone who walks
+in, or who takes the laptop afterwards, finds no case on the screen, none behind Back (signed-in
+pages are never stored) and no cookie that still opens anything."""
+
+from datetime import timedelta
+
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import csrf
+from django.views.decorators.http import require_POST, require_safe
+
+from casework.accounts.sessions import CLEAR_SITE_DATA
+from casework.audit.services import record
+
+SKIES = [_("Sunny"), _("Partly cloudy"), _("Cloudy"), _("Light rain"), _("Showers"), _("Clear")]
+# Typical daytime highs by month (°C), for a forecast that looks ordinary; it is not a real one.
+HIGHS = [2, 5, 11, 18, 23, 27, 29, 29, 25, 19, 11, 4]
+
+
+@login_not_required
+@require_POST
+def quick_exit(request):
+    if request.user.is_authenticated:
+        record(event="session.quick_exit", actor=request.user)
+    # logout() flushes the session (the old cookie opens nothing any more) and tells the
+    # session tracking that this login ended. A half-signed-in session leaves the same way.
+    logout(request)
+    response = redirect("accounts:exited")
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
+@login_not_required
+@require_safe
+def neutral_page(request):
+    return _render_neutral_page(request)
+
+
+def _render_neutral_page(request, status=200):
+    """A plain weather page: no casework chrome, no links back, nothing to say what was open."""
+    today = timezone.localdate()
+    return render(request, "accounts/weather.html", {"days": _forecast(today)}, status=status)
+
+
+def _forecast(today):
+    days = []
+    for offset in range(5):
+        day = today + timedelta(days=offset)
+        wobble = (day.toordinal() * 7) % 5 - 2
+        high = HIGHS[day.month - 1] + wobble
+        days.append({"date": day, "sky": SKIES[(day.toordinal() * 5) % len(SKIES)], "high": high, "low": high - 8})
+    return days
+
+
+def csrf_failure(request, reason=""):
+    """Django's "form expired" page, except on the quick-exit button: someone in danger gets
+    the neutral page at once, never an error page naming casework. The browser is still told
+    to drop this site's cookies; the session itself is left alone (a refused request changes
+    nothing on the server) and ends at its idle timeout if nobody signs out."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or match.view_name != "accounts:exit":
+        return csrf.csrf_failure(request, reason)
+    response = _render_neutral_page(request, status=403)
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response

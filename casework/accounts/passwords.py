@@ -1,0 +1,55 @@
+"""Changing one's own password: the current one first, then the new one twice.
+
+The rules are Django's validators as configured (at least 12 characters, not a common
+password, not like one's username): no composition rules, no forced rotation.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from casework.accounts.sessions import end_sessions
+from casework.audit.models import Outcome
+from casework.audit.services import record
+
+
+class CurrentPasswordChangeForm(PasswordChangeForm):
+    """Django's form, but the current password is checked through authenticate(), so that
+    guessing it from a borrowed session counts towards the lockout like any failed sign-in."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        signed = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if signed is None or signed.pk != self.user.pk:
+            raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+@transaction.atomic
+def password_change(*, request, form):
+    """Save the new password, end the person's other sessions and keep this one open."""
+    user = form.save()
+    ended = end_sessions(user=user, keep=request.session)
+    update_session_auth_hash(request, user)  # a new session key, still signed in
+    record(event="password.change", actor=user, details={"sessions_ended": ended})
+    return user
+
+
+def change_password(request):
+    form = CurrentPasswordChangeForm(request.user, request.POST or None, request=request)
+    if request.method == "POST":
+        if form.is_valid():
+            password_change(request=request, form=form)
+            messages.success(request, _("Your password was changed. You are still signed in here, and nowhere else."))
+            return redirect("accounts:security")
+        if form.has_error("old_password", "password_incorrect"):
+            record(event="password.change", actor=request.user, outcome=Outcome.DENIED)
+    return render(request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)

@@ -1,0 +1,124 @@
+"""The second factor: enrolment, verification, recovery codes. Codes are never stored in
+the clear by us, never logged, never written to the audit trail."""
+
+import secrets
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from casework.access.models import Membership, Role
+from casework.accounts.sessions import end_sessions
+from casework.audit.models import Outcome
+from casework.audit.services import record
+
+RECOVERY_CODES = 10
+PENDING = "pending"  # the name of a TOTP device while its owner has not confirmed it
+AUTHENTICATOR = "authenticator"
+RECOVERY = "recovery"
+# Recovery codes: 10 characters of a readable alphabet (no 0/O, 1/I/L), shown in two groups of 5.
+RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def normalise_token(token):
+    return "".join((token or "").split()).replace("-", "").upper()
+
+
+def authenticator(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def pending_authenticator(user):
+    """The authenticator being set up, created on first asked (a fresh secret each time enrolment starts)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False, name=PENDING).first()
+    return device or TOTPDevice.objects.create(user=user, name=PENDING, confirmed=False)
+
+
+@transaction.atomic
+def verify_second_factor(*, request, user, token):
+    """Check a code from the authenticator or a recovery code; on success mark this session
+    verified and return the device. A code is accepted once: django-otp refuses a TOTP time
+    step it has seen, and a recovery code is deleted as it is used."""
+    token = normalise_token(token)
+    device = authenticator(user)
+    if device is not None and token.isdigit() and device.verify_token(token):
+        _signed_in(request, device, event="login.success")
+        return device
+    recovery = StaticDevice.objects.filter(user=user, name=RECOVERY, confirmed=True).first()
+    if recovery is not None and not token.isdigit() and recovery.verify_token(token):
+        _signed_in(request, recovery, event="login.recovery_code")
+        return recovery
+    record(event="login.second_factor", actor=user, outcome=Outcome.DENIED)
+    return None
+
+
+def _signed_in(request, device, event):
+    otp_login(request, device)
+    request.session.cycle_key()  # a new session key now that both factors are in
+    details = {"remaining": device.token_set.count()} if isinstance(device, StaticDevice) else None
+    record(event=event, actor=request.user, details=details)
+
+
+@transaction.atomic
+def enrol_confirm(*, request, user, token):
+    """Confirm the pending authenticator with a code from it; it replaces any earlier one.
+    Returns the new recovery codes (to be shown once), or None if the code is wrong."""
+    device = pending_authenticator(user)
+    if not device.verify_token(normalise_token(token)):
+        record(event="otp.enrol", actor=user, outcome=Outcome.DENIED)
+        return None
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.name, device.confirmed = AUTHENTICATOR, True
+    device.save(update_fields=["name", "confirmed"])
+    otp_login(request, device)
+    request.session.cycle_key()
+    record(event="otp.enrol", actor=user)
+    return _new_recovery_codes(user)
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, user):
+    codes = _new_recovery_codes(user)
+    record(event="otp.recovery_codes", actor=user)
+    return codes
+
+
+def _new_recovery_codes(user):
+    device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY, defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10)) for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return [f"{code[:5]}-{code[5:]}" for code in codes]
+
+
+def current_code_is_valid(user, token):
+    """Step-up check before changing the second factor: a fresh code from the current authenticator."""
+    device = authenticator(user)
+    return device is not None and device.verify_token(normalise_token(token))
+
+
+@transaction.atomic
+def second_factor_reset(*, by, user, reason=""):
+    """An administrator of her organisation removes a person's authenticator and recovery
+    codes (a lost phone): every session of hers ends at once, and her next sign-in walks
+    her through enrolment again. Nobody resets her own second factor this way."""
+    membership = Membership.objects.active().filter(user=user).first()
+    organisation_id = membership.organisation_id if membership else None
+    may = (
+        by.pk != user.pk
+        and organisation_id is not None
+        and Membership.objects.active().filter(user=by, role=Role.ADMIN, organisation_id=organisation_id).exists()
+    )
+    if not may:
+        raise PermissionDenied(
+            _("Only another administrator of this person's organisation can reset her second factor.")
+        )
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    ended = end_sessions(user=user)
+    record(
+        event="otp.reset", actor=by, target=user, organisation=organisation_id, reason=reason, details={"ended": ended}
+    )

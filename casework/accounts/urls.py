@@ -1,0 +1,18 @@
+from django.urls import path
+
+from casework.accounts import passwords, sessions, views
+from casework.accounts.exit import neutral_page, quick_exit
+
+app_name = "accounts"
+urlpatterns = [
+    # Quick exit and the neutral page it leaves on screen; reachable signed out and half signed in.
+    path("exit/", quick_exit, name="exit"),
+    path("weather/", neutral_page, name="exited"),
+    path("verify/", views.verify, name="verify"),
+    path("enrol/", views.enrol, name="enrol"),
+    path("enrol/qr.svg", views.enrol_qr, name="enrol_qr"),
+    path("security/", views.security, name="security"),
+    path("security/recovery-codes/", views.recovery_codes_regenerate, name="recovery_codes"),
+    path("security/sign-out-others/", sessions.sign_out_others, name="sign_out_others"),
+    path("password/", passwords.change_password, name="password"),
+]

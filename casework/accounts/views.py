@@ -1,0 +1,96 @@
+import base64
+
+import segno
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_static.models import StaticToken
+
+from casework.accounts import services
+from casework.accounts.forms import EnrolForm, SecondFactorForm, StepUpForm
+
+
+class SignInView(auth_views.LoginView):
+    """The first step: username and password. The second factor comes next, whatever ``next`` says."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        after = self.get_success_url()  # checked against other hosts by LoginView
+        super().form_valid(form)
+        self.request.session["after_sign_in"] = after
+        return redirect("accounts:verify")
+
+
+def _next_page(request):
+    return request.session.pop("after_sign_in", None) or "home"
+
+
+def verify(request):
+    """The second step of signing in."""
+    user = request.user
+    if user.is_verified():
+        return redirect("home")
+    if services.authenticator(user) is None:
+        return redirect("accounts:enrol")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.verify_second_factor(request=request, user=user, token=form.cleaned_data["code"]):
+            return redirect(_next_page(request))
+        form.add_error("code", _("That code is not right, or it was already used. Wait for a new code and try again."))
+    return render(request, "accounts/verify.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def enrol(request):
+    """Set up an authenticator: the first time at first sign-in, later to replace it (with a
+    code from the current one). Ten recovery codes are shown once, on success."""
+    user = request.user
+    replacing = services.authenticator(user) is not None
+    if replacing and not user.is_verified():
+        return redirect("accounts:verify")  # nobody replaces a second factor with a password alone
+    device = services.pending_authenticator(user)
+    form = EnrolForm(request.POST or None, replacing=replacing)
+    if request.method == "POST" and form.is_valid():
+        if replacing and not services.current_code_is_valid(user, form.cleaned_data["current_code"]):
+            form.add_error("current_code", _("That code is not right, or it was already used."))
+        else:
+            codes = services.enrol_confirm(request=request, user=user, token=form.cleaned_data["code"])
+            if codes is not None:
+                return render(request, "accounts/recovery_codes.html", {"codes": codes, "enrolled": True})
+            form.add_error("code", _("That code is not right. Check the time on your phone and try the next code."))
+    secret = base64.b32encode(device.bin_key).decode()
+    context = {
+        "form": form,
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "replacing": replacing,
+    }
+    return render(request, "accounts/enrol.html", context, status=400 if form.errors else 200)
+
+
+def enrol_qr(request):
+    """The pending authenticator's QR code, drawn here as SVG: the secret never leaves for a QR service."""
+    device = services.pending_authenticator(request.user)
+    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def security(request):
+    recovery_left = StaticToken.objects.filter(device__user=request.user, device__name=services.RECOVERY).count()
+    return render(request, "accounts/security.html", {"recovery_left": recovery_left, "form": StepUpForm()})
+
+
+@require_POST
+def recovery_codes_regenerate(request):
+    form = StepUpForm(request.POST)
+    if form.is_valid() and services.current_code_is_valid(request.user, form.cleaned_data["current_code"]):
+        codes = services.recovery_codes_regenerate(user=request.user)
+        return render(request, "accounts/recovery_codes.html", {"codes": codes, "enrolled": False})
+    form.add_error("current_code", _("That code is not right, or it was already used."))
+    recovery_left = StaticToken.objects.filter(device__user=request.user, device__name=services.RECOVERY).count()
+    return render(request, "accounts/security.html", {"recovery_left": recovery_left, "form": form}, status=400)
