@@ -66,3 +66,13 @@ def test_dates_follow_the_language(client, world, language, year_mark):
     )
     opened = world.case.opened_on
     assert f"{opened.year}{year_mark}" in response.content.decode()
+
+
+@pytest.mark.parametrize(("language", "clear_sky"), [("ko", "맑음"), ("zh-hans", "晴")])
+def test_a_word_the_weather_page_shares_with_a_button_is_translated_for_the_weather(language, clear_sky):
+    from django.utils import translation
+
+    from casework.accounts.exit import SKIES
+
+    with translation.override(language):
+        assert str(SKIES[-1]) == clear_sky

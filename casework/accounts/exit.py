@@ -9,14 +9,22 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views import csrf
 from django.views.decorators.http import require_POST, require_safe
 
 from casework.accounts.sessions import CLEAR_SITE_DATA
 from casework.audit.services import record
 
-SKIES = [_("Sunny"), _("Partly cloudy"), _("Cloudy"), _("Light rain"), _("Showers"), _("Clear")]
+# "Clear" is also a button elsewhere: the context keeps the two translations apart.
+SKIES = [
+    pgettext_lazy("sky", "Sunny"),
+    pgettext_lazy("sky", "Partly cloudy"),
+    pgettext_lazy("sky", "Cloudy"),
+    pgettext_lazy("sky", "Light rain"),
+    pgettext_lazy("sky", "Showers"),
+    pgettext_lazy("sky", "Clear"),
+]
 # Typical daytime highs by month (°C), for a forecast that looks ordinary; it is not a real one.
 HIGHS = [2, 5, 11, 18, 23, 27, 29, 29, 25, 19, 11, 4]
 
