@@ -33,3 +33,11 @@ class EnrolForm(forms.Form):
 
 class StepUpForm(forms.Form):
     current_code = CodeField(label=_("Code from your authenticator"))
+
+
+class UnlockForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Person"), queryset=None)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = members

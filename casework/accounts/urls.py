@@ -15,4 +15,5 @@ urlpatterns = [
     path("security/recovery-codes/", views.recovery_codes_regenerate, name="recovery_codes"),
     path("security/sign-out-others/", sessions.sign_out_others, name="sign_out_others"),
     path("password/", passwords.change_password, name="password"),
+    path("unlock/", views.unlock, name="unlock"),
 ]

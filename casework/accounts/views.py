@@ -1,16 +1,21 @@
 import base64
 
 import segno
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 
+from casework.access.models import Role
 from casework.accounts import services
-from casework.accounts.forms import EnrolForm, SecondFactorForm, StepUpForm
+from casework.accounts.forms import EnrolForm, SecondFactorForm, StepUpForm, UnlockForm
+from casework.accounts.lockout import account_unlock
 
 
 class SignInView(auth_views.LoginView):
@@ -94,3 +99,18 @@ def recovery_codes_regenerate(request):
     form.add_error("current_code", _("That code is not right, or it was already used."))
     recovery_left = StaticToken.objects.filter(device__user=request.user, device__name=services.RECOVERY).count()
     return render(request, "accounts/security.html", {"recovery_left": recovery_left, "form": form}, status=400)
+
+
+def unlock(request):
+    """For administrators: let a locked-out member of the organisation try again at once."""
+    membership = request.user.memberships.filter(is_active=True, role=Role.ADMIN).first()
+    if membership is None:
+        return render(request, "404.html", status=404)
+    members = User.objects.filter(memberships__organisation_id=membership.organisation_id).order_by("username")
+    form = UnlockForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        account_unlock(by=request.user, user=form.cleaned_data["person"])
+        messages.success(request, _("%(name)s can sign in again.") % {"name": form.cleaned_data["person"]})
+        return redirect("accounts:unlock")
+    limits = {"failures": settings.CASEWORK_LOCKOUT_FAILURES, "minutes": settings.CASEWORK_LOCKOUT_MINUTES}
+    return render(request, "accounts/unlock.html", {"form": form, **limits}, status=400 if form.errors else 200)

@@ -20,7 +20,7 @@ RECENT = timedelta(days=30)
 def home(request):
     membership = request.user.memberships.filter(is_active=True).first()
     if membership is None or membership.role == Role.ADMIN:
-        return render(request, "cases/home.html", {"scope": None})
+        return render(request, "cases/home.html", {"scope": None, "is_admin": membership is not None})
     supervising = membership.role == Role.SUPERVISOR
     scope = _scope(request.user, supervising)
     today = timezone.localdate()
