@@ -15,6 +15,7 @@ from casework.cases.choices import (
 )
 from casework.cases.forms.common import VersionedForm
 from casework.cases.models import Case, Referral, SupportNeed
+from casework.cases.services.cases import PROFILE_FIELDS
 
 SORTS = {
     "opened": ("-opened_on", "code"),
@@ -118,17 +119,7 @@ class CaseForm(VersionedForm):
 
     class Meta:
         model = Case
-        fields = [
-            "status",
-            "risk_level",
-            "age_band",
-            "gender",
-            "nationality",
-            "region",
-            "exploitation_types",
-            "intake_source",
-            "summary",
-        ]
+        fields = list(PROFILE_FIELDS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

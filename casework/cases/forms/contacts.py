@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.cases.choices import ParticipantRole
 from casework.cases.forms.common import DateInput, DateTimeInput, VersionedForm
 from casework.cases.models import Contact
-from casework.cases.services.contacts import MAX_MINUTES, check_times
+from casework.cases.services.contacts import CONTACT_FIELDS, MAX_MINUTES, check_times
 
 DURATION_MESSAGE = _("Give the duration in minutes, from 1 to 1440 (a whole day).")
 
@@ -30,17 +30,7 @@ class ContactForm(VersionedForm):
 
     class Meta:
         model = Contact
-        fields = [
-            "occurred_at",
-            "duration_minutes",
-            "channel",
-            "place",
-            "participants",
-            "purpose",
-            "notes",
-            "safety_concern",
-            "follow_up_on",
-        ]
+        fields = list(CONTACT_FIELDS)
         widgets = {"occurred_at": DateTimeInput(), "follow_up_on": DateInput()}
         help_texts = {
             "notes": _(
