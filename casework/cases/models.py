@@ -150,6 +150,10 @@ class Case(models.Model):
     def display_code(self):
         return codes.display(self.code)
 
+    def allows(self, user, action):
+        """Whether ``user`` may ``action`` this case now: restrict(), asked about one case."""
+        return Case.objects.restrict(user, action).filter(pk=self.pk).exists()
+
     def get_additional_data(self):
         """Scope for auditlog's entries about this case: the code, never content."""
         return {"case_code": self.code, "organisation_id": self.organisation_id}

@@ -1,8 +1,6 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from casework.cases.models import Case
-
 
 class EditConflict(Exception):
     """Someone saved the record after the editor loaded it; ``current`` is what is saved now."""
@@ -14,7 +12,7 @@ class EditConflict(Exception):
 
 def require(by, case, action):
     """Refuse unless ``by`` may ``action`` ``case`` at this moment (grants can expire mid-form)."""
-    if not Case.objects.restrict(by, action).filter(pk=case.pk).exists():
+    if not case.allows(by, action):
         raise PermissionDenied(_("You may not do this on this case."))
 
 

@@ -73,8 +73,8 @@ def case_detail(request, case):
         "needs": case.needs.select_related("owner").prefetch_related("referrals"),
         "referrals": case.referrals.select_related("provider").prefetch_related("needs"),
         "contacts": case.contacts.all(),
-        "may_change": Case.objects.restrict(request.user, "change").filter(pk=case.pk).exists(),
-        "may_manage": Case.objects.restrict(request.user, "manage").filter(pk=case.pk).exists(),
+        "may_change": case.allows(request.user, "change"),
+        "may_manage": case.allows(request.user, "manage"),
     }
     context["need_board"] = need_board(context["needs"])
     context["contact_form"] = QuickContactForm() if context["may_change"] else None

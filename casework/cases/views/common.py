@@ -43,7 +43,7 @@ def case_view(action="view"):
                 # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
                 record(event=event, actor=request.user, outcome=Outcome.DENIED, case_code=normalised or "")
                 return not_found(request)
-            if action != "view" and not Case.objects.restrict(request.user, action).filter(pk=case.pk).exists():
+            if action != "view" and not case.allows(request.user, action):
                 record(event=event, actor=request.user, outcome=Outcome.DENIED, case=case)
                 return forbidden(request)
             request.case_page = {"page": view.__name__}
@@ -57,15 +57,16 @@ def case_view(action="view"):
     return decorator
 
 
-def case_child_view(related, action="view"):
-    """Like ``case_view``, then load the record ``uid`` from ``case.<related>``: a record of
-    another case, a malformed or an unknown id are all the same 404."""
+def case_child_view(related, action="view", select=()):
+    """Like ``case_view``, then load the record ``uid`` from ``case.<related>`` (with the
+    ``select`` relations): a record of another case, a malformed or an unknown id are all
+    the same 404."""
 
     def decorator(view):
         @case_view(action)
         @wraps(view)
         def wrapper(request, case, uid, *args, **kwargs):
-            child = find_child(getattr(case, related).all(), uid)
+            child = find_child(getattr(case, related).select_related(*select), uid)
             if child is None:
                 record(event=f"case.{action}", actor=request.user, outcome=Outcome.DENIED, case=case)
                 return not_found(request)

@@ -12,7 +12,6 @@ from casework.cases.models import Contact
 from casework.cases.services import contacts as services
 from casework.cases.services.contacts import CONTACT_FIELDS
 from casework.cases.views.common import case_child_view, case_view, form_page
-from casework.cases.views.needs import may_change
 
 
 def contact_history(contact):
@@ -52,7 +51,7 @@ def contact_detail(request, case, contact):
         "record": contact,
         "participants": [ParticipantRole(role).label for role in contact.participants if role in ParticipantRole],
         "history": contact_history(contact),
-        "may_change": may_change(request.user, case),
+        "may_change": case.allows(request.user, "change"),
     }
     return render(request, "cases/contact_detail.html", context)
 

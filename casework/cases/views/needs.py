@@ -7,13 +7,8 @@ from django.utils.translation import gettext as _
 
 from casework.cases.choices import NeedStatus
 from casework.cases.forms.needs import NeedForm, NeedStatusForm
-from casework.cases.models import Case
 from casework.cases.services import needs as services
 from casework.cases.views.common import case_child_view, case_view, form_page
-
-
-def may_change(user, case):
-    return Case.objects.restrict(user, "change").filter(pk=case.pk).exists()
 
 
 def need_board(needs):
@@ -56,9 +51,9 @@ def _detail(case, need, **extra):
     return {"case": case, "record": need, "referrals": referrals, **extra}
 
 
-@case_child_view("needs")
+@case_child_view("needs", select=("owner",))
 def need_detail(request, case, need):
-    allowed = may_change(request.user, case)
+    allowed = case.allows(request.user, "change")
     form = NeedStatusForm(need=need) if allowed else None
     return render(request, "cases/need_detail.html", _detail(case, need, may_change=allowed, form=form))
 
