@@ -53,8 +53,15 @@ def env_list(name, default=()):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def _new_fernet_key():
+def _new_field_key():
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _is_field_key(text):
+    try:
+        return len(base64.urlsafe_b64decode(text.strip().encode())) == 32
+    except ValueError:  # binascii.Error is a ValueError
+        return False
 
 
 def _local_secrets():
@@ -63,7 +70,7 @@ def _local_secrets():
         return json.loads(LOCAL_SECRETS_FILE.read_text())
     values = {
         "CASEWORK_SECRET_KEY": secrets.token_urlsafe(50),
-        "CASEWORK_FIELD_KEYS": _new_fernet_key(),
+        "CASEWORK_FIELD_KEYS": _new_field_key(),
         "CASEWORK_INDEX_KEY": secrets.token_urlsafe(32),
     }
     LOCAL_SECRETS_FILE.write_text(json.dumps(values, indent=2))
@@ -94,6 +101,16 @@ SECRET_KEY = required_secret("CASEWORK_SECRET_KEY", 50)
 # Never derived from SECRET_KEY, so that rotating one never touches the other.
 FIELD_KEYS = required_secret("CASEWORK_FIELD_KEYS", 32).split(",")
 INDEX_KEY = required_secret("CASEWORK_INDEX_KEY", 32)
+for _position, _key in enumerate(FIELD_KEYS, start=1):
+    if not _is_field_key(_key):
+        raise ImproperlyConfigured(
+            f"Key {_position} of CASEWORK_FIELD_KEYS is not 32 random bytes in URL-safe base64; "
+            "make one with: python manage.py field_key_new"
+        )
+# Revealing an identity needs a second factor proved within this many seconds.
+STEP_UP_SECONDS = 300
+# Reveals outside these local hours (start, end) are flagged to supervisors.
+WORKING_HOURS = (env_int("CASEWORK_WORKING_HOURS_START", 7), env_int("CASEWORK_WORKING_HOURS_END", 20))
 
 ALLOWED_HOSTS = env_list("CASEWORK_ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else [])
 if not ALLOWED_HOSTS:
@@ -118,6 +135,7 @@ INSTALLED_APPS = [
     "casework.cases",
     "casework.audit",
     "casework.accounts",
+    "casework.identity",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,9 @@
 the clear by us, never logged, never written to the audit trail."""
 
 import secrets
+import time
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -21,6 +23,8 @@ AUTHENTICATOR = "authenticator"
 RECOVERY = "recovery"
 # Recovery codes: 10 characters of a readable alphabet (no 0/O, 1/I/L), shown in two groups of 5.
 RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+# When this session last proved its second factor (seconds since the epoch).
+SECOND_FACTOR_AT = "casework_second_factor_at"
 
 
 def normalise_token(token):
@@ -58,6 +62,7 @@ def verify_second_factor(*, request, user, token):
 def _signed_in(request, device, event):
     otp_login(request, device)
     request.session.cycle_key()  # a new session key now that both factors are in
+    note_second_factor(request)
     details = {"remaining": device.token_set.count()} if isinstance(device, StaticDevice) else None
     record(event=event, actor=request.user, details=details)
 
@@ -75,6 +80,7 @@ def enrol_confirm(*, request, user, token):
     device.save(update_fields=["name", "confirmed"])
     otp_login(request, device)
     request.session.cycle_key()
+    note_second_factor(request)
     record(event="otp.enrol", actor=user)
     return _new_recovery_codes(user)
 
@@ -98,6 +104,24 @@ def current_code_is_valid(user, token):
     """Step-up check before changing the second factor: a fresh code from the current authenticator."""
     device = authenticator(user)
     return device is not None and device.verify_token(normalise_token(token))
+
+
+def note_second_factor(request):
+    request.session[SECOND_FACTOR_AT] = int(time.time())
+
+
+def second_factor_is_fresh(request):
+    """Has this session proved its second factor within STEP_UP_SECONDS (the reveal's rule)?"""
+    at = request.session.get(SECOND_FACTOR_AT)
+    return isinstance(at, int) and 0 <= time.time() - at < settings.STEP_UP_SECONDS
+
+
+def step_up(*, request, token):
+    """A fresh code from the authenticator, for an act that needs one (revealing an identity)."""
+    if current_code_is_valid(request.user, token):
+        note_second_factor(request)
+        return True
+    return False
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ that quotes a name or a phone number never reaches the trail.
 from auditlog.registry import auditlog
 from django.apps import apps
 
+from casework.identity.models import FIELDS as IDENTITY_FIELDS
+
 REDACTED = "[redacted]"
 
 # model label → free-text fields whose changes are recorded as "[redacted]".
@@ -31,6 +33,11 @@ AUDITED_MODELS = {
     ],
     "cases.ReferralStep": ["note"],
     "cases.Contact": ["place", "notes"],
+    # The columns hold ciphertext, but even that stays out of the trail: only "changed".
+    "identity.Identity": [f.name for f in IDENTITY_FIELDS],
+    "identity.DuplicateAlert": [],
+    # identity.IdentityIndex is not here: it is derived from the identity (rebuilt with
+    # every change, which the identity's own entry records) and holds only keyed digests.
 }
 M2M_FIELDS = {
     "access.Membership": {"teams", "supervised_teams"},

@@ -1,12 +1,14 @@
 from django.urls import include, path
 
-from casework.cases.views import cases, contacts, needs, referrals
+from casework.cases.views import cases, contacts, export, needs, referrals
+from casework.identity import urls as identity_urls
 
 app_name = "cases"
 urlpatterns = [
     path("", cases.case_list, name="list"),
     path("find/", cases.case_find, name="find"),
     path("new/", cases.case_create, name="new"),
+    path("export/", export.case_export, name="export"),
     path("<str:code>/", cases.case_detail, name="detail"),
     path("<str:code>/opened/", cases.case_opened, name="opened"),
     path("<str:code>/edit/", cases.case_edit, name="edit"),
@@ -17,4 +19,5 @@ urlpatterns = [
     path("<str:code>/contacts/", include(contacts.urls)),
     path("<str:code>/needs/", include(needs.urls)),
     path("<str:code>/referrals/", include(referrals.urls)),
+    path("<str:code>/identity/", include(identity_urls)),
 ]

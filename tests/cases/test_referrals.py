@@ -54,7 +54,7 @@ class TestReferralPage(PageContract):
 
 
 class TestReferralCreate(FormContract):
-    max_queries = 26  # the referral, its linked needs and their audit entries with chain links
+    max_queries = 27  # the referral, its linked needs, their audit entries; the guard reads the identity
 
     def url(self, w):
         subject(w)

@@ -110,6 +110,8 @@ class CaseFilterForm(forms.Form):
 class CaseForm(VersionedForm):
     """The non-identifying profile. Nothing here may name, place or date a person."""
 
+    identity_guarded = ("summary",)
+
     exploitation_types = forms.MultipleChoiceField(
         label=_("Exploitation types"),
         required=False,
@@ -191,6 +193,8 @@ def intake_teams(user):
 
 
 class AssignForm(forms.Form):
+    identity_guarded = identity_forbidden = ("reason",)
+
     user = forms.ModelChoiceField(label=_("Caseworker"), queryset=User.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=AssignmentRole.choices, initial=AssignmentRole.COWORKER)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
@@ -218,6 +222,8 @@ class AssignForm(forms.Form):
 
 
 class UnassignForm(forms.Form):
+    identity_guarded = identity_forbidden = ("reason",)
+
     user = forms.ModelChoiceField(label=_("Caseworker"), queryset=User.objects.none())
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
 

@@ -48,6 +48,8 @@ class VersionedForm(forms.ModelForm):
 class ReasonForm(forms.Form):
     """A state change that needs a reason (closing a case, withdrawing a referral ...)."""
 
+    identity_guarded = identity_forbidden = ("reason",)
+
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 

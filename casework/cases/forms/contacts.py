@@ -13,6 +13,8 @@ DURATION_MESSAGE = _("Give the duration in minutes, from 1 to 1440 (a whole day)
 class ContactForm(VersionedForm):
     """One interaction with or about the survivor: roles, never names; a coarse place, never an address."""
 
+    identity_guarded = ("place", "notes")
+
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"),
         required=False,

@@ -13,6 +13,8 @@ from casework.cases.services.needs import MOVES, assignees, check_dates
 class NeedForm(VersionedForm):
     """A support need. Its owner is picked among the people assigned to the case, never anyone else."""
 
+    identity_guarded = ("outcome_notes",)
+
     class Meta:
         model = SupportNeed
         fields = ["category", "urgency", "owner", "identified_on", "due_on", "outcome_notes"]

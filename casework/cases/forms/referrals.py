@@ -21,6 +21,8 @@ def directory_choices(organisation, current=None):
 class ReferralForm(VersionedForm):
     """A new referral, or an edit of one. Providers and needs only from this case's world."""
 
+    identity_guarded = ("external_provider", "next_step", "data_shared", "outcome")
+
     class Meta:
         model = Referral
         fields = [
@@ -71,6 +73,8 @@ class ReferralForm(VersionedForm):
 
 class ConsentForm(VersionedForm):
     """The consent a referral rests on: who, when, how, what may be shared, with whom, until when."""
+
+    identity_guarded = ("consent_scope", "consent_recipient", "consent_witness")
 
     REQUIRED = ("consent_given_by", "consent_given_on", "consent_method", "consent_scope", "consent_recipient")
 
@@ -147,6 +151,8 @@ class ConsentWithdrawForm(forms.Form):
 
 class TransitionForm(forms.Form):
     """The referral's next move. Only the moves its status allows are offered."""
+
+    identity_guarded = ("note",)
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect)

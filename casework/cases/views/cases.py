@@ -20,8 +20,13 @@ from casework.cases.forms.common import ReasonForm
 from casework.cases.forms.contacts import QuickContactForm
 from casework.cases.models import Case
 from casework.cases.services import cases as services
-from casework.cases.views.common import case_view, form_page, not_found
+from casework.cases.services.export import export_membership
+from casework.cases.views.common import KEEP_AS_WRITTEN, case_view, form_page, not_found, record_kept
 from casework.cases.views.needs import need_board
+from casework.identity import guard
+from casework.identity import services as identity_services
+from casework.identity.forms import IdentityForm
+from casework.identity.views import tell_about_duplicates
 
 CASES_PER_PAGE = 50
 
@@ -33,6 +38,7 @@ def case_list(request, find_form=None):
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     record(event="case.list", actor=request.user, details={"codes": [case.code for case in page]})
     context = {"page": page, "form": form, "find_form": find_form or CaseFindForm()}
+    context["may_export"] = export_membership(request.user) is not None
     return render(request, "cases/case_list.html", context, status=400 if find_form else 200)
 
 
@@ -49,14 +55,27 @@ def case_create(request):
     if not intake_teams(request.user).exists():
         return not_found(request)  # admins and people without a team open no cases
     form = CaseIntakeForm(request.POST or None, user=request.user)
+    identity_form = IdentityForm(request.POST or None, prefix="identity")
+    context = {"identity_form": identity_form}
+    if request.method == "POST" and not identity_form.is_valid():
+        form.is_valid()  # show every message at once
+        return render(request, "cases/case_form.html", {**context, "form": form}, status=400)
 
     def create(form):
         profile = form.changes()
         team, lead = profile.pop("team"), profile.pop("lead", None)
+        identity = identity_form.values()
         case = access.case_open(by=request.user, team=team, lead=lead, **profile)
+        matches = identity_services.identity_save(by=request.user, case=case, values=identity) if identity else []
+        if request.POST.get(KEEP_AS_WRITTEN) == "on" and quoted(form):
+            record_kept(request, case, form, quoted(form))
+        tell_about_duplicates(request, matches)
         return redirect("cases:opened", case.display_code)
 
-    return form_page(request, form, "cases/case_form.html", {}, create)
+    def quoted(form):  # the identity is typed on the same page: check the summary against it
+        return guard.fields_quoting(identity_form.values(), {"summary": form.cleaned_data.get("summary")})
+
+    return form_page(request, form, "cases/case_form.html", context, create, quoted=quoted)
 
 
 @case_view("view")
@@ -75,6 +94,7 @@ def case_detail(request, case):
         "contacts": case.contacts.all(),
         "may_change": case.allows(request.user, "change"),
         "may_manage": case.allows(request.user, "manage"),
+        "may_reveal": case.allows(request.user, "reveal"),
     }
     context["need_board"] = need_board(context["needs"])
     context["contact_form"] = QuickContactForm() if context["may_change"] else None

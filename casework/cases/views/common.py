@@ -3,8 +3,10 @@
 import uuid
 from functools import wraps
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from casework.audit.models import Outcome
 from casework.audit.services import record
@@ -12,6 +14,7 @@ from casework.cases import codes
 from casework.cases.forms.common import differences
 from casework.cases.models import Case
 from casework.cases.services.common import EditConflict
+from casework.identity import guard
 
 
 def not_found(request):
@@ -23,15 +26,16 @@ def forbidden(request):
     return render(request, "403.html", status=403)
 
 
-def case_view(action="view"):
+def case_view(action="view", event=None):
     """Load the case named in the URL through the permission layer, or answer 404/403.
 
     Whoever may not see the case gets 404, whoever sees it but may not ``action`` it
     gets 403; both are audited, and the response is returned (not raised) so that the
     request's transaction commits the audit entry. A page that shows case content
-    (a successful GET) is audited as ``case.view``.
+    (a successful GET) is audited as ``case.view``. Denials are recorded as ``event``
+    (``case.<action>`` unless named).
     """
-    event = f"case.{action}"
+    event = event or f"case.{action}"
 
     def decorator(view):
         @wraps(view)
@@ -86,21 +90,82 @@ def find_child(records, uid):
     return records.filter(uid=uid).first()
 
 
-def form_page(request, form, template, context, on_valid):
+def form_page(request, form, template, context, on_valid, quoted=None):
     """Show ``form``; on a valid POST call ``on_valid(form)`` (which saves and returns a redirect).
 
     Invalid input is shown again with its messages and a 400, nothing saved. A save over
     a newer version shows the conflict page with both versions and what the user typed.
     A rule the service enforces comes back as a message, and its writes are rolled back.
+    Free text that quotes the case's identity stops the save until it is pseudonymised
+    or deliberately kept (see ``identity_check``).
     """
     if request.method == "POST" and form.is_valid():
-        try:
-            return on_valid(form)
-        except EditConflict as conflict:
-            return conflict_page(request, form, conflict.current, context)
-        except ValidationError as error:
-            form.add_error(None, error)
+        kept = identity_check(request, form, context.get("case"), quoted)
+        if kept is not None:
+            try:
+                response = on_valid(form)
+            except EditConflict as conflict:
+                return conflict_page(request, form, conflict.current, context)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if kept and context.get("case") is not None:
+                    record_kept(request, context["case"], form, kept)
+                return response
     return render(request, template, {**context, "form": form}, status=400 if form.is_bound else 200)
+
+
+KEEP_AS_WRITTEN = "keep_as_written"
+
+
+def identity_check(request, form, case, quoted=None):
+    """The free-text guard. ``form.identity_guarded`` names its free-text fields and
+    ``form.identity_forbidden`` those that end up in the audit trail (reasons), which may
+    never quote an identity. ``quoted(form)`` overrides how quoting fields are found.
+
+    Returns the fields kept as written after a deliberate confirmation ([] when nothing
+    quoted), or None when the form now carries errors. Never says what matched.
+    """
+    if quoted is None:
+        guarded = getattr(form, "identity_guarded", ())
+        if case is None or not guarded:
+            return []
+        found = guard.fields_quoting_case(case, {name: form.cleaned_data.get(name) for name in guarded})
+    else:
+        found = quoted(form)
+    if not found:
+        return []
+    forbidden = [name for name in found if name in getattr(form, "identity_forbidden", ())]
+    if not forbidden and request.POST.get(KEEP_AS_WRITTEN) == "on":
+        return found
+    for name in found:
+        if name in forbidden:
+            form.add_error(name, _("Leave names and phone numbers out of this: it is kept in the audit trail."))
+        else:
+            form.add_error(name, QUOTES_IDENTITY)
+    if len(forbidden) < len(found):
+        form.fields[KEEP_AS_WRITTEN] = forms.BooleanField(
+            label=_("Keep it as written"),
+            required=False,
+            help_text=_("Only if it must be: keeping it is recorded in the audit trail."),
+        )
+    return None
+
+
+QUOTES_IDENTITY = _(
+    "This seems to quote a name or phone number from this case's identity record. Write the case code "
+    'or a role instead (the client, her sister, the broker), or tick "Keep it as written" below.'
+)
+
+
+def record_kept(request, case, form, fields):
+    """A deliberate choice to keep identifying text in a note: which fields, never what."""
+    record(
+        event="identity.kept_in_text",
+        actor=request.user,
+        case=case,
+        details={"fields": sorted(fields), "form": type(form).__name__},
+    )
 
 
 def conflict_page(request, form, current, context):

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Max, Q
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,12 +10,15 @@ from django.utils import timezone
 from casework.access.models import Role
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
+from casework.cases import codes
 from casework.cases.choices import AssignmentRole, ReferralStatus, Urgency
 from casework.cases.models import Case, Referral, SupportNeed
+from casework.identity.services import duplicates_seen_by
 
 SHOWN = 10  # per section; the case list holds the rest
 FOLLOW_UP_HORIZON = timedelta(days=7)
 RECENT = timedelta(days=30)
+REVEALS_SHOWN_FOR = timedelta(days=7)
 
 
 def home(request):
@@ -43,6 +47,9 @@ def home(request):
         "recent": _recently_touched(request.user),
         "unassigned": _unassigned(scope)[:SHOWN] if supervising else None,
     }
+    if supervising:
+        context["reveals"] = _reveals(scope)
+        context["duplicates"], context["duplicates_visible"] = duplicates_seen_by(request.user, limit=SHOWN)
     shown = {case.code for key in ("follow_ups", "recent", "unassigned") for case in context[key] or ()}
     shown |= {item.case.code for key in ("urgent_needs", "awaiting") for item in context[key]}
     record(event="case.list", actor=request.user, details={"page": "home", "codes": sorted(shown)})
@@ -54,6 +61,22 @@ def _scope(user, supervising):
     if supervising:
         return Case.objects.restrict(user, "manage")
     return Case.objects.restrict(user, "view").filter(assignments__user=user)  # one assignment per person
+
+
+def _reveals(scope):
+    """Identity reveals (and refused reveals) on the cases she supervises, with a flag on
+    those made outside working hours: who opened which file, when, and why."""
+    since = timezone.now() - REVEALS_SHOWN_FOR
+    start, end = settings.WORKING_HOURS
+    entries = list(
+        AuditEntry.objects.filter(event="identity.reveal", timestamp__gte=since, case_code__in=scope.values("code"))
+        .select_related("actor")
+        .order_by("-timestamp")[:SHOWN]
+    )
+    for entry in entries:
+        entry.display_code = codes.display(entry.case_code)
+        entry.out_of_hours = not start <= timezone.localtime(entry.timestamp).hour < end
+    return entries
 
 
 def _unassigned(scope):
