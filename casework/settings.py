@@ -107,10 +107,18 @@ for _position, _key in enumerate(FIELD_KEYS, start=1):
             f"Key {_position} of CASEWORK_FIELD_KEYS is not 32 random bytes in URL-safe base64; "
             "make one with: python manage.py field_key_new"
         )
+# Ed25519 keys for signed audit checkpoints (casework.audit.checkpoint): the signing key
+# only where checkpoints are made, the public key wherever they are checked.
+AUDIT_SIGNING_KEY = env_str("CASEWORK_AUDIT_SIGNING_KEY")
+AUDIT_PUBLIC_KEY = env_str("CASEWORK_AUDIT_PUBLIC_KEY")
 # Revealing an identity needs a second factor proved within this many seconds.
 STEP_UP_SECONDS = 300
 # Reveals outside these local hours (start, end) are flagged to supervisors.
 WORKING_HOURS = (env_int("CASEWORK_WORKING_HOURS_START", 7), env_int("CASEWORK_WORKING_HOURS_END", 20))
+# Audit review flags (casework.audit.flags): more than this many distinct cases opened, or
+# refusals, by one person within one clock hour.
+AUDIT_FLAG_CASES_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_CASES_PER_HOUR", 15)
+AUDIT_FLAG_DENIALS_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_DENIALS_PER_HOUR", 10)
 
 ALLOWED_HOSTS = env_list("CASEWORK_ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else [])
 if not ALLOWED_HOSTS:
@@ -175,6 +183,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casework.context_processors.today",
+                "casework.context_processors.audit_review",
             ],
         },
     },

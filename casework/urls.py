@@ -14,4 +14,5 @@ urlpatterns = [
     path("i18n/language/", login_not_required(set_language), name="set_language"),
     path("cases/", include("casework.cases.urls")),
     path("providers/", include((providers.urls, "providers"))),
+    path("audit/", include("casework.audit.urls")),
 ]

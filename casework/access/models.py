@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.audit.guard import AuditedQuerySet
+
 
 class Organisation(models.Model):
     """A tenant. Nothing crosses organisations except an accepted referral packet."""
@@ -18,6 +20,8 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -42,6 +46,8 @@ class Team(models.Model):
     supervisor_group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="supervised_team")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         ordering = ["organisation", "name"]
         verbose_name = _("team")
@@ -63,7 +69,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(AuditedQuerySet):
     def active(self):
         return self.filter(is_active=True, user__is_active=True)
 
@@ -113,7 +119,7 @@ class GrantLevel(models.TextChoices):
     REVEAL = "reveal", _("View and reveal identity")
 
 
-class GrantQuerySet(models.QuerySet):
+class GrantQuerySet(AuditedQuerySet):
     def current(self, now=None):
         now = now or timezone.now()
         return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))

@@ -4,9 +4,37 @@ Model changes arrive through auditlog's registry (casework.audit.registry); read
 denials, logins, grants and exports are written by casework.audit.services.record.
 """
 
-from auditlog.models import AbstractLogEntry
-from django.db import models
+from auditlog.models import AbstractLogEntry, LogEntryManager
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from casework.audit import chain
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Entries are appended one by one through save(), never changed in bulk."""
+
+    def update(self, **kwargs):
+        raise AuditImmutable("Audit entries are never changed.")
+
+    def delete(self):
+        raise AuditImmutable("Audit entries are never deleted.")
+
+    def bulk_create(self, *args, **kwargs):
+        raise AuditImmutable("Audit entries are appended one at a time, each linked into the chain.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AuditImmutable("Audit entries are never changed.")
+
+
+class AuditImmutable(Exception):
+    pass
+
+
+class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):
+    pass
 
 
 class Outcome(models.TextChoices):
@@ -39,6 +67,12 @@ class AuditEntry(AbstractLogEntry):
     # HMAC of the client address under CASEWORK_INDEX_KEY: lets a reviewer see
     # "same place" without the trail ever holding an IP address.
     ip_hash = models.CharField(_("address (keyed hash)"), max_length=64, blank=True)
+    # The chain (casework.audit.chain): position, the previous entry's hash, this one's.
+    seq = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
+    entry_hash = models.CharField(_("hash"), max_length=64, editable=False)
+
+    objects = AuditEntryManager()
 
     class Meta(AbstractLogEntry.Meta):
         verbose_name = _("audit entry")
@@ -46,6 +80,10 @@ class AuditEntry(AbstractLogEntry):
         indexes = [
             models.Index(fields=["case_code", "-timestamp"], name="audit_case_time"),
             models.Index(fields=["actor", "-timestamp"], name="audit_actor_time"),
+            # The review screens page newest first by seq within an organisation, a case or a person.
+            models.Index(fields=["organisation", "-seq"], name="audit_org_seq"),
+            models.Index(fields=["case_code", "-seq"], name="audit_case_seq"),
+            models.Index(fields=["actor", "-seq"], name="audit_actor_seq"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -54,10 +92,54 @@ class AuditEntry(AbstractLogEntry):
         ]
 
     def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise AuditImmutable("Audit entries are never changed.")
         if not self.event:
             # A model change from auditlog's registry: "<model>.<verb>", scoped from the instance.
             self.event = f"{self.content_type.model}.{_ACTION_VERBS.get(self.action, 'change')}"
             scope = self.additional_data or {}
             self.case_code = self.case_code or scope.get("case_code", "")
             self.organisation_id = self.organisation_id or scope.get("organisation_id")
-        super().save(*args, **kwargs)
+        self.object_pk = str(self.object_pk)  # as it comes back from the column, for the hash
+        # savepoint=False: no extra savepoint inside a request's transaction; an entry that
+        # cannot be written fails the act it records.
+        with transaction.atomic(savepoint=False):
+            chain.link(self)
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutable("Audit entries are never deleted.")
+
+
+class FlagKind(models.TextChoices):
+    CASES_PER_HOUR = "cases_per_hour", _("Many cases opened in one hour")
+    DENIALS_PER_HOUR = "denials_per_hour", _("Many refusals in one hour")
+    REVEAL_OUT_OF_HOURS = "reveal_out_of_hours", _("Identity revealed outside working hours")
+    EXPORT = "export", _("Data exported")
+
+
+class FlagReview(models.Model):
+    """A reviewer's note that a flag (casework.audit.flags) was looked at. Flags themselves
+    are computed from the trail each time; only the review is stored, under the flag's key."""
+
+    organisation = models.ForeignKey(
+        "access.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    key = models.CharField(_("flag"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=32, choices=FlagKind.choices)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=500)
+
+    class Meta:
+        verbose_name = _("flag review")
+        verbose_name_plural = _("flag reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="flag_review_once_per_flag"),
+            models.CheckConstraint(condition=~models.Q(note=""), name="flag_review_note_required"),
+        ]
+
+    def __str__(self):
+        return self.key

@@ -26,6 +26,19 @@ def _context_ip_hash():
         return ""
 
 
+def organisation_of(user):
+    """The organisation ``user`` belongs to (her one membership, active or not), cached on
+    the user object: every entry is scoped to an organisation, so reviewers see their own."""
+    if user is None or not user.is_authenticated:
+        return None
+    if not hasattr(user, "_casework_organisation_id"):
+        from casework.access.models import Membership
+
+        membership = Membership.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True).first()
+        user._casework_organisation_id = membership
+    return user._casework_organisation_id
+
+
 @transaction.atomic
 def record(
     *,
@@ -68,6 +81,8 @@ def record(
         entry.content_type = ContentType.objects.get_for_model(AuditEntry)
         entry.object_pk = ""
         entry.object_repr = ""
+    if organisation is None:
+        organisation = organisation_of(actor)
     if organisation is not None:
         entry.organisation_id = organisation if isinstance(organisation, int) else organisation.pk
     entry.save()

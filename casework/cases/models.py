@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from casework.audit.guard import AuditedQuerySet
 from casework.cases import codes
 from casework.cases.choices import (
     AgeBand,
@@ -48,7 +49,7 @@ def _in_choices(field, choices):
     return Q(**{f"{field}__in": values_of(choices)})
 
 
-class CaseQuerySet(models.QuerySet):
+class CaseQuerySet(AuditedQuerySet):
     def restrict(self, user, action="view"):
         """The cases ``user`` may ``action`` (view, change, reveal, manage).
 
@@ -189,6 +190,8 @@ class CaseAssignment(models.Model):
     )
     assigned_at = models.DateTimeField(_("assigned"), default=timezone.now)
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-role", "assigned_at"]  # the lead first, then co-workers in the order they joined
         verbose_name = _("assignment")
@@ -208,7 +211,7 @@ class CaseAssignment(models.Model):
         return self.case.get_additional_data()
 
 
-class CaseChildQuerySet(models.QuerySet):
+class CaseChildQuerySet(AuditedQuerySet):
     def restrict(self, user, action="view"):
         """Records of the cases ``user`` may ``action``: always through the case."""
         return self.filter(case__in=Case.objects.restrict(user, action))
@@ -245,6 +248,8 @@ class ServiceProvider(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -397,6 +402,8 @@ class ReferralStep(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
     note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "pk"]

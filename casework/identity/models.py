@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.audit.guard import AuditedQuerySet
 from casework.identity import crypto
 
 TEXT, LINES, DATE = "text", "lines", "date"
@@ -76,6 +77,8 @@ class Identity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("updated by")
     )
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("identity")
@@ -157,6 +160,8 @@ class DuplicateAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("found by")
     )
     found_at = models.DateTimeField(_("found"), default=timezone.now)
+
+    objects = AuditedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-found_at"]

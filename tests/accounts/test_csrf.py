@@ -39,6 +39,8 @@ def fill(route, records):
             if owner is None:
                 pytest.fail(f"/{route}: cannot tell what <uid> stands for; add it to UID_OWNERS")
             return str(records[owner].uid)
+        if name == "username":
+            return records["case"].created_by.username
         pytest.fail(f"/{route}: no value for <{name}>; teach this test to fill it")
 
     return "/" + PARAMETER.sub(value, route)

@@ -62,7 +62,7 @@ def test_anonymous_is_sent_to_login(client, world, kind):
 def test_its_query_count_does_not_grow_with_the_records(client, world, kind, django_assert_max_num_queries):
     record = MAKERS[kind](world.case, world.lead)
     client.force_login(world.lead)
-    with django_assert_max_num_queries(13) as small:
+    with django_assert_max_num_queries(15) as small:
         client.get(child_url(world.case, kind, record.uid))
     for _ in range(20):
         MAKERS[kind](world.case, world.lead)

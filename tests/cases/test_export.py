@@ -192,7 +192,7 @@ def _grow(world, cases):
 def test_its_query_count_does_not_grow_with_the_data(client, world, django_assert_max_num_queries):
     client.force_login(world.supervisor)
     _grow(world, 2)
-    with django_assert_max_num_queries(13) as small:
+    with django_assert_max_num_queries(14) as small:
         response = client.post(URL, REASON)
     assert len(rows_of(response)) == 1 + 3
     _grow(world, 22)

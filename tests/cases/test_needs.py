@@ -68,7 +68,7 @@ class TestNeedCreate(FormContract):
 
 
 class TestNeedEdit(FormContract):
-    max_queries = 31  # as above, and the free-text guard reads the case's identity
+    max_queries = 32  # as above, and the free-text guard reads the case's identity
 
     def url(self, w):
         return need_url(w, "need_edit")

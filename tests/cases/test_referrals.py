@@ -54,7 +54,7 @@ class TestReferralPage(PageContract):
 
 
 class TestReferralCreate(FormContract):
-    max_queries = 27  # the referral, its linked needs, their audit entries; the guard reads the identity
+    max_queries = 29  # the referral, its linked needs, their chained audit entries; the guard reads the identity
 
     def url(self, w):
         subject(w)
@@ -83,7 +83,7 @@ class TestReferralCreate(FormContract):
 
 
 class TestReferralEdit(FormContract):
-    max_queries = 30  # Django checks each of the model's check constraints with a query of its own
+    max_queries = 32  # Django checks each of the model's check constraints with a query of its own
 
     def url(self, w):
         return referral_url(w, "referral_edit")

@@ -1,0 +1,197 @@
+"""The review screens at /audit/: the trail, a case's timeline, a person's activity, flags, CSV.
+
+Every page reads entries only through review.entries_for() (or, for a case timeline,
+after review.may_review_case()); whoever reviews nothing gets the standard 404. Every
+successful look is itself audited as ``audit.view``; a refused one as a denied ``audit.view``.
+"""
+
+import json
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from casework.audit import flags as flag_services
+from casework.audit import review
+from casework.audit.forms import FlagReviewForm, FlagWindowForm, PageForm, TrailFilterForm
+from casework.audit.models import AuditEntry, Outcome
+from casework.audit.services import record
+from casework.cases import codes
+from casework.cases.services.export import defuse
+from casework.cases.views.common import not_found
+from casework.cases.views.export import csv_response
+
+EXPORT_CAP = 10_000
+EXPORT_COLUMNS = ("seq", "timestamp", "actor", "event", "case_code", "outcome", "reason", "details")
+ACTIVITY_DAYS = 30
+
+
+def _refused(request, page, case_code=""):
+    """The same 404 as a page that does not exist; the attempt is kept in the trail."""
+    record(
+        event="audit.view",
+        actor=request.user,
+        outcome=Outcome.DENIED,
+        case_code=case_code,
+        details={"page": page},
+    )
+    return not_found(request)
+
+
+def _record_view(request, page, filters, case_code=""):
+    record(
+        event="audit.view",
+        actor=request.user,
+        case_code=case_code,
+        organisation=review.reviewer(request.user).organisation_id,
+        details={"page": page, "filters": filters},
+    )
+
+
+def _looked_at(form, filters=None):
+    """The filters of a page as kept in its ``audit.view`` entry, with where the page starts."""
+    before = form.cleaned_data.get("before")
+    return {**(filters or {}), **({"before": before} if before else {})}
+
+
+def _page_context(request, entries, before):
+    page, older = review.page_of(entries, before)
+    manageable = review.manageable_codes(request.user, {entry.case_code for entry in page})
+    return {"entries": review.with_details(page), "older": older, "manageable": manageable}
+
+
+def _trail_form(request):
+    return TrailFilterForm(request.GET, organisation_id=review.reviewer(request.user).organisation_id)
+
+
+def _bad_filters(request, form):
+    return render(request, "audit/trail.html", {"form": form.forget_invalid(), "entries": []}, status=400)
+
+
+@require_GET
+def trail(request):
+    entries = review.entries_for(request.user)
+    if entries is None:
+        return _refused(request, "trail")
+    form = _trail_form(request)
+    if not form.is_valid():
+        return _bad_filters(request, form)
+    context = _page_context(request, review.filtered(entries, **form.filters()), form.cleaned_data["before"])
+    # Links repeat only the filters that passed validation, never anything else in the address.
+    context["query"] = urlencode(form.described())
+    _record_view(request, "trail", _looked_at(form, form.described()))
+    return render(request, "audit/trail.html", {**context, "form": form})
+
+
+@require_GET
+def case_timeline(request, code):
+    normalised = codes.normalise(code)
+    if not review.may_review_case(request.user, normalised):
+        return _refused(request, "case", case_code=normalised or "")
+    form = PageForm(request.GET)
+    context = {"display_code": codes.display(normalised), "form": form}
+    if not form.is_valid():
+        return render(request, "audit/case.html", {**context, "entries": []}, status=400)
+    organisation_id = review.reviewer(request.user).organisation_id
+    entries = AuditEntry.objects.filter(organisation_id=organisation_id, case_code=normalised)
+    context.update(_page_context(request, entries, form.cleaned_data["before"]))
+    _record_view(request, "case", _looked_at(form), case_code=normalised)
+    return render(request, "audit/case.html", context)
+
+
+@require_GET
+def user_activity(request, username):
+    entries = review.entries_for(request.user)
+    person = review.person_in_scope(request.user, username) if entries is not None else None
+    if person is None:
+        return _refused(request, "user")
+    form = PageForm(request.GET)
+    context = {"person": person, "is_admin": review.reviewer(request.user).is_admin}
+    if not form.is_valid():
+        return render(request, "audit/user.html", {**context, "entries": []}, status=400)
+    theirs = entries.filter(actor=person)
+    context["counts"] = review.activity_counts(theirs, since=timezone.now() - timedelta(days=ACTIVITY_DAYS))
+    context.update(_page_context(request, theirs, form.cleaned_data["before"]))
+    _record_view(request, "user", _looked_at(form, {"user": person.username}))
+    return render(request, "audit/user.html", context)
+
+
+@require_GET
+def flags(request):
+    if review.reviewer(request.user) is None:
+        return _refused(request, "flags")
+    window = FlagWindowForm(request.GET or None)
+    if window.is_bound and not window.is_valid():
+        return render(request, "audit/flags.html", {"window": window.forget_invalid(), "flags": []}, status=400)
+    days = window.days_or_default()
+    found = flag_services.flags_for(request.user, days)
+    _record_view(request, "flags", {"days": days})
+    return render(request, "audit/flags.html", {"window": window, "flags": found, "days": days})
+
+
+@require_POST
+def flag_review(request):
+    if review.reviewer(request.user) is None:
+        return _refused(request, "flag_review")
+    form = FlagReviewForm(request.POST)
+    if not form.is_valid() and (form.has_error("key") or form.has_error("days")):
+        return not_found(request)
+    days = form.cleaned_data["days"] or flag_services.DEFAULT_DAYS
+    found = flag_services.flags_for(request.user, days)
+    flag = next((flag for flag in found if flag.key == form.cleaned_data["key"]), None)
+    if flag is None:
+        return not_found(request)  # not a flag she can see: the same as no such flag
+    if form.errors:
+        context = {"window": FlagWindowForm(), "flags": found, "days": days, "failed": form}
+        return render(request, "audit/flags.html", context, status=400)
+    try:
+        flag_services.flag_review(by=request.user, flag=flag, note=form.cleaned_data["note"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Flag marked as reviewed."))
+    return redirect(f"{reverse('audit:flags')}?{urlencode({'days': days})}")
+
+
+@require_GET
+def trail_export(request):
+    entries = review.entries_for(request.user)
+    if entries is None:
+        return _refused(request, "export")
+    form = _trail_form(request)
+    if not form.is_valid():
+        return _bad_filters(request, form)
+    chosen = review.filtered(entries, **form.filters()).select_related("actor").order_by("-seq")
+    rows = [_export_row(entry) for entry in chosen[: EXPORT_CAP + 1]]
+    capped = len(rows) > EXPORT_CAP
+    rows = rows[:EXPORT_CAP]
+    record(
+        event="export.audit_csv",
+        actor=request.user,
+        organisation=review.reviewer(request.user).organisation_id,
+        details={"filters": form.described(), "rows": len(rows)},
+    )
+    if capped:
+        note = _("Only the newest %(cap)s entries are here: narrow the filters to see the rest.") % {"cap": EXPORT_CAP}
+        rows.append([defuse(note)])
+    return csv_response([list(EXPORT_COLUMNS), *rows], f"casework-audit-{timezone.localdate():%Y-%m-%d}.csv")
+
+
+def _export_row(entry):
+    cells = (
+        entry.seq,
+        timezone.localtime(entry.timestamp).isoformat(),
+        entry.actor.get_username() if entry.actor else "",
+        entry.event,
+        entry.case_code,
+        entry.outcome,
+        entry.reason,
+        json.dumps(review.export_details(entry), ensure_ascii=False, sort_keys=True, default=str),
+    )
+    return [defuse(cell) for cell in cells]
