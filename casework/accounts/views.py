@@ -1,4 +1,6 @@
 import base64
+import uuid
+from urllib.parse import urlsplit
 
 import segno
 from django.conf import settings
@@ -8,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticToken
@@ -16,6 +19,7 @@ from casework.access.models import Role
 from casework.accounts import services
 from casework.accounts.forms import EnrolForm, SecondFactorForm, StepUpForm, UnlockForm
 from casework.accounts.lockout import account_unlock
+from casework.cases import codes
 
 
 class SignInView(auth_views.LoginView):
@@ -23,11 +27,45 @@ class SignInView(auth_views.LoginView):
 
     redirect_authenticated_user = True
 
+    def get_redirect_url(self):
+        return page_worth_returning_to(super().get_redirect_url())
+
     def form_valid(self, form):
         after = self.get_success_url()  # checked against other hosts by LoginView
         super().form_valid(form)
         self.request.session["after_sign_in"] = after
         return redirect("accounts:verify")
+
+
+def page_worth_returning_to(url):
+    """``url`` (from ``next``) if it is one of our pages with well-formed codes and ids, else "".
+
+    Someone who typed a name into the address bar is sent to sign in with that name in
+    ``next``; it must not come back in the sign-in page, nor wait in her session.
+    """
+    if not url:
+        return ""
+    path = urlsplit(url).path  # a query string may hold anything: never kept
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return ""
+    for name, value in match.kwargs.items():
+        if name == "code" and codes.normalise(value) is None:
+            return ""
+        if name == "uid" and not _is_uuid(value):
+            return ""
+        if name not in ("code", "uid"):
+            return ""
+    return path
+
+
+def _is_uuid(value):
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _next_page(request):

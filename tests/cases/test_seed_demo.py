@@ -1,6 +1,7 @@
 """seed_demo and demo_logins: the demo data contract of DESIGN.md, held against the real app."""
 
 import base64
+import datetime
 import json
 import re
 from io import StringIO
@@ -18,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework.access.models import Grant, Organisation
 from casework.audit.models import AuditEntry
 from casework.cases import codes, demo
+from casework.cases.demo import plan as planning
 from casework.cases.models import (
     Case,
     CaseAssignment,
@@ -28,10 +30,13 @@ from casework.cases.models import (
     ReferralStep,
     SupportNeed,
 )
+from casework.identity import blind
+from casework.identity.models import FIELD_NAMES, FIELDS, DuplicateAlert, Identity, IdentityIndex
 
 USER_KEYS = {"username", "password", "totp_secret", "role", "organisation", "teams", "supervises"}
 CASE_KEYS = {"code", "organisation", "team", "caseworkers", "grants", "identity"}
 IDENTITY_KEYS = {"legal_name", "other_names", "phone", "date_of_birth"}
+OPTIONAL_IDENTITY_KEYS = {"messengers", "last_location"}
 
 
 @pytest.fixture
@@ -89,7 +94,7 @@ def test_the_manifest_has_the_shape_of_the_contract(manifest):
     for case in manifest["cases"]:
         assert set(case) == CASE_KEYS
         assert codes.is_valid(case["code"])
-        assert set(case["identity"]) == IDENTITY_KEYS
+        assert IDENTITY_KEYS <= set(case["identity"]) <= IDENTITY_KEYS | OPTIONAL_IDENTITY_KEYS
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", case["identity"]["date_of_birth"])
         assert all(set(grant) == {"username", "level"} for grant in case["grants"])
     stored = Case.objects.in_bulk([case["code"] for case in manifest["cases"]], field_name="code")
@@ -117,7 +122,9 @@ def test_the_same_seed_gives_the_same_manifest(seed_demo, settings):
     settings.DEBUG = True
     second, _out, _path = seed_demo("--reset")
     assert second == first
+    assert [case["identity"] for case in second["cases"]] == [case["identity"] for case in first["cases"]]
     assert Case.objects.count() == 12
+    assert Identity.objects.count() == 12
 
 
 def test_a_different_seed_gives_different_codes_and_passwords(seed_demo, settings):
@@ -160,12 +167,15 @@ def test_the_manifest_access_facts_agree_with_the_permission_layer(manifest):
     assert_permissions_follow_the_policy(manifest)
 
 
-def test_identity_values_never_reach_the_database(manifest):
+def test_identity_values_never_reach_the_database_in_clear(manifest):
     values = set()
     for case in manifest["cases"]:
         identity = case["identity"]
         values |= {identity["legal_name"], identity["phone"], identity["date_of_birth"], *identity["other_names"]}
+        values |= {*identity.get("messengers", []), identity.get("last_location", identity["legal_name"])}
     texts = [*Case.objects.values_list("summary", flat=True), *Contact.objects.values_list("notes", "place")]
+    texts += Identity.objects.values_list(*FIELD_NAMES)
+    texts += IdentityIndex.objects.values_list("digest", flat=True)
     texts += SupportNeed.objects.values_list("outcome_notes", flat=True)
     texts += Referral.objects.values_list("external_provider", "consent_scope", "consent_recipient", "outcome")
     texts += AuditEntry.objects.values_list(
@@ -230,7 +240,10 @@ def _rows():
     referrals = Referral.objects.values_list("uid", "case__code", "provider__name", "status", "needs__uid", "sent_on")
     contacts = Contact.objects.values_list("uid", "case__code", "occurred_at", "notes", "created_by__username")
     steps = ReferralStep.objects.values_list("referral__uid", "status", "on", "by__username")
+    identities = Identity.objects.values_list("case__code", "updated_by__username", "version")
+    index = IdentityIndex.objects.values_list("identity__case__code", "organisation__slug", "kind", "digest")
     tables = (user_permissions, group_permissions, assignments, grants, cases, needs, referrals, contacts, steps)
+    tables += (identities, index)
     return [sorted(table, key=str) for table in tables]
 
 
@@ -266,6 +279,73 @@ def test_a_bulk_seeded_data_set_follows_the_access_policy(seed_demo, monkeypatch
     assert Case.objects.count() == 60
     assert any(case["grants"] for case in manifest["cases"])
     assert_permissions_follow_the_policy(manifest)
+
+
+def expected_identity(case):
+    """What the identity of a manifest case must decrypt to, every field of the record."""
+    identity = case["identity"]
+    expected = {field.name: field.empty() for field in FIELDS}
+    expected.update(
+        legal_name=identity["legal_name"],
+        other_names=identity["other_names"],
+        phones=[identity["phone"]],
+        date_of_birth=datetime.date.fromisoformat(identity["date_of_birth"]),
+        messengers=identity.get("messengers", []),
+        last_location=identity.get("last_location", ""),
+    )
+    return expected
+
+
+def assert_identities_follow_the_manifest(manifest):
+    stored = {identity.case.code: identity for identity in Identity.objects.select_related("case")}
+    assert set(stored) == {case["code"] for case in manifest["cases"]}
+    for case in manifest["cases"]:
+        identity, expected = stored[case["code"]], expected_identity(case)
+        assert identity.read() == expected, case["code"]
+        columns = [getattr(identity, name) for name in identity.filled()]
+        assert all(column.startswith("cw1:") for column in columns)
+        assert not [column for column in columns if case["identity"]["legal_name"] in column]
+        digests = [digest for _kind, digest in blind.digests(expected)]
+        found = IdentityIndex.objects.filter(organisation__slug=case["organisation"], digest__in=digests)
+        assert case["code"] in set(found.values_list("identity__case__code", flat=True))
+
+
+@pytest.mark.parametrize("path", ["services", "bulk"])
+def test_every_case_has_its_manifest_identity_encrypted_and_indexed(seed_demo, monkeypatch, path):
+    if path == "bulk":
+        monkeypatch.setattr(demo, "SERVICES_LIMIT", 10)
+        monkeypatch.setattr(demo, "BATCH_SIZE", 10)
+    manifest, _out, _path = seed_demo(cases=25, seed=8)
+    assert AuditEntry.objects.filter(event="case.open").exists() == (path == "services")
+    assert any("messengers" in case["identity"] for case in manifest["cases"]), "the sample should hold a messenger"
+    assert any("last_location" in case["identity"] for case in manifest["cases"]), "and a last location"
+    assert_identities_follow_the_manifest(manifest)
+
+
+def test_drawing_more_for_identities_never_changes_the_cases(monkeypatch):
+    today, organisations = datetime.date(2025, 3, 1), planning.plan_people(3)
+    cases = [plan.fields for plan in planning.plan_cases(3, 8, organisations, today)]
+
+    def greedy(rng, **profile):
+        return {"draws": [rng.random() for _ in range(5)]}
+
+    monkeypatch.setattr(planning, "synthetic_identity", greedy)
+    assert [plan.fields for plan in planning.plan_cases(3, 8, organisations, today)] == cases
+
+
+def test_colliding_identities_are_flagged_and_reset_deletes_them_all(seed_demo, settings, monkeypatch):
+    twin = {"legal_name": "김영희", "other_names": ["Kim Young-hee"], "phone": "+86 138 1234 5678"}
+    twin["date_of_birth"] = "1990-05-01"
+    monkeypatch.setattr(planning, "synthetic_identity", lambda rng, **profile: dict(twin))
+    seed_demo(cases=6)
+    assert Identity.objects.count() == 6
+    assert DuplicateAlert.objects.exists()
+    monkeypatch.undo()
+    settings.DEBUG = True
+    manifest, _out, _path = seed_demo("--reset")
+    assert not DuplicateAlert.objects.exists()
+    assert IdentityIndex.objects.count() == sum(len(blind.digests(expected_identity(c))) for c in manifest["cases"])
+    assert_identities_follow_the_manifest(manifest)
 
 
 def test_demo_logins_prints_every_login_and_says_they_are_demo_only(seed_demo):

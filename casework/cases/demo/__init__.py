@@ -6,20 +6,24 @@ does, for small runs; with bulk inserts that write the same rows for large runs 
 tests). The same seed on the same day gives the same plan, whichever way it is written,
 and the manifest describes that plan so tests and tools can drive the running app.
 
-The synthetic identities (Korean and Chinese names, phones, birth dates) live only in the
-manifest until the encrypted identity record exists; nothing identifying is written to
-the database, whose summaries and notes are generic text.
+The synthetic identities (Korean and Chinese names, phones, birth dates, some messenger
+handles and last locations) are written encrypted, through the same encryption and blind
+index as ``identity_save``; the summaries and notes stay generic text. The manifest also
+carries the identities' clear values, for tests and tools only: treat a manifest file as
+a secret (as its passwords already make it), even though the data are synthetic.
 """
+
+from contextlib import contextmanager
 
 from auditlog.context import disable_auditlog
 from django.contrib.auth.models import Group, User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.access.models import Grant, Membership, Organisation, Team
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
-from casework.cases.demo.plan import demo_usernames, plan_cases, plan_people, synthetic_identity
+from casework.cases.demo.plan import demo_usernames, identity_values, plan_cases, plan_people, synthetic_identity
 from casework.cases.demo.vocabulary import BATCH_SIZE, DEFAULT_CASES, SERVICES_LIMIT
 from casework.cases.demo.write import BulkWriter, chunks, create_people, write_with_services
 from casework.cases.models import (
@@ -33,6 +37,7 @@ from casework.cases.models import (
     ServiceProvider,
     SupportNeed,
 )
+from casework.identity.models import DuplicateAlert, Identity, IdentityIndex
 
 __all__ = [
     "BATCH_SIZE",
@@ -40,6 +45,7 @@ __all__ = [
     "SERVICES_LIMIT",
     "database_has_data",
     "demo_usernames",
+    "identity_values",
     "reset",
     "seed",
     "synthetic_identity",
@@ -96,12 +102,30 @@ def database_has_data():
     )
 
 
+@contextmanager
+def _append_only_paused():
+    if connection.vendor != "postgresql":
+        yield
+        return
+    table = AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE waits for no pending checks
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        yield
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def reset():
     """Delete every organisation with everything in it, its people, and the audit trail.
 
-    Development only (the command checks DEBUG). Cases and their records go with plain
-    DELETEs, children first: the ORM's delete() would load every row into memory because
-    auditlog listens to deletions. The few people, teams and groups go through the ORM,
+    Development only (the command checks DEBUG): the one place where audit entries are
+    removed, and only those of a development database's demo. On PostgreSQL the
+    append-only trigger is paused for this transaction (which takes the table's owner,
+    as a development database user is; a production role should not own it).
+    Cases and their records, identities included, go with plain DELETEs, children first and before the people their rows
+    protect: the ORM's delete() would load every row into memory because auditlog
+    listens to deletions. The few people, teams and groups go through the ORM,
     so their memberships, devices and many-to-many rows go with them.
     """
     user_ids = list(Membership.objects.values_list("user_id", flat=True))
@@ -109,6 +133,9 @@ def reset():
     group_ids = list(Team.objects.values_list("supervisor_group_id", flat=True))
     bulk_deleted = (
         AuditEntry,
+        IdentityIndex,
+        DuplicateAlert,
+        Identity,
         Referral.needs.through,
         ReferralStep,
         Referral,
@@ -121,9 +148,10 @@ def reset():
         Case,
         ServiceProvider,
     )
-    for model in bulk_deleted:
-        queryset = model.objects.all()
-        queryset._raw_delete(queryset.db)
+    with _append_only_paused():
+        for model in bulk_deleted:
+            queryset = model.objects.all()
+            queryset._raw_delete(queryset.db)
     with disable_auditlog():
         User.objects.filter(pk__in=user_ids).delete()
         Team.objects.all().delete()

@@ -4,7 +4,7 @@ import base64
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock
 
 from django.utils import timezone
@@ -39,13 +39,17 @@ from casework.cases.demo.vocabulary import (
     EXPLOITATION_SENTENCES,
     EXTERNAL_PROVIDERS,
     GRANT_REASONS,
+    HANDLE_CHARACTERS,
     IN_PERSON_PLACES,
     KOREAN_SURNAMES,
     KOREAN_SYLLABLES,
+    LAST_AREAS,
     MAX_CASE_AGE_DAYS,
+    MESSENGER_APPS,
     NEED_OUTCOMES,
     ORGANISATIONS,
     PASSWORD_WORDS,
+    PLACE_KINDS,
     PRIORITY_SENTENCES,
     PROVIDERS,
     REFERRAL_OUTCOMES,
@@ -204,7 +208,9 @@ def plan_people(seed):
     return organisations
 
 
-# Identities (manifest only, until the encrypted identity record exists) -------------
+# Identities -----------------------------------------------------------------------
+# Written encrypted, as identity_save writes them; the manifest carries their clear
+# values for tests and tools only, so a manifest file is a secret, synthetic or not.
 
 
 def _korean_name(rng):
@@ -225,11 +231,17 @@ def _phone(rng, region):
     return f"+86 1{rng.randint(30, 99)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
 
 
+def _messenger(rng, region):
+    app = "KakaoTalk" if region == Region.SOUTH_KOREA else rng.choice(MESSENGER_APPS)
+    return f"{app}: {''.join(rng.choices(HANDLE_CHARACTERS, k=8))}"
+
+
 def synthetic_identity(rng, *, nationality, age_band, region, today):
-    """A made-up identity consistent with a case's coarse profile.
+    """A made-up identity consistent with a case's coarse profile, as the manifest holds it.
 
     Korean survivors in China usually carry a Chinese alias, so aliases mix scripts and
-    romanisations. The birth date matches the age band.
+    romanisations. The birth date matches the age band. Some also have a messenger handle
+    and a coarse last known location ("messengers", "last_location").
     """
     korean, chinese = _korean_name(rng), _chinese_name(rng)
     if nationality == Nationality.CHINA:
@@ -240,12 +252,30 @@ def synthetic_identity(rng, *, nationality, age_band, region, today):
             other_names += [chinese[0], chinese[1]]
     youngest, oldest = AGE_RANGES[age_band]
     age_days = rng.randint(youngest * 365 + 1, oldest * 365 + 360)
-    return {
+    identity = {
         "legal_name": legal_name,
         "other_names": other_names,
         "phone": _phone(rng, region),
         "date_of_birth": (today - timedelta(days=age_days)).isoformat(),
     }
+    if rng.random() < 0.5:
+        identity["messengers"] = [_messenger(rng, region)]
+    if region in LAST_AREAS and rng.random() < 0.4:
+        identity["last_location"] = f"{rng.choice(PLACE_KINDS)} in {LAST_AREAS[region]}"
+    return identity
+
+
+def identity_values(identity):
+    """The Identity field values (as Identity.write and identity_save take them) of a
+    manifest identity."""
+    values = {
+        "legal_name": identity["legal_name"],
+        "other_names": list(identity["other_names"]),
+        "phones": [identity["phone"]],
+        "date_of_birth": date.fromisoformat(identity["date_of_birth"]),
+    }
+    values.update({name: identity[name] for name in ("messengers", "last_location") if name in identity})
+    return values
 
 
 # Cases ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from casework.cases.choices import (
     ExploitationType,
     NeedStatus,
     ReferralStatus,
+    Region,
 )
 
 DEFAULT_CASES = 40
@@ -165,4 +166,23 @@ AGE_RANGES = {
     AgeBand.ADULT: (25, 34),
     AgeBand.MIDDLE: (35, 49),
     AgeBand.OLDER: (50, 62),
+}
+# Identity extras: messenger apps (KakaoTalk in South Korea, these elsewhere), handle
+# characters, and coarse last locations: a kind of place in a province, never a real town.
+MESSENGER_APPS = ("WeChat", "WeChat", "WeChat", "QQ", "Telegram")
+HANDLE_CHARACTERS = "abcdefghijkmnpqrstuvwxyz23456789"
+PLACE_KINDS = ("A farming village", "A county town", "The outskirts of a city", "A mountain village", "A market town")
+LAST_AREAS = {
+    Region.JILIN: "Jilin province",
+    Region.LIAONING: "Liaoning province",
+    Region.HEILONGJIANG: "Heilongjiang province",
+    Region.SHANDONG: "Shandong province",
+    Region.HEBEI: "Hebei province",
+    Region.BEIJING: "the Beijing area",
+    Region.INNER_MONGOLIA: "Inner Mongolia",
+    Region.YUNNAN: "Yunnan province",
+    Region.GUANGXI: "Guangxi",
+    Region.OTHER_CHINA: "another province of China",
+    Region.TRANSIT: "a third country on the route south",
+    Region.SOUTH_KOREA: "Gyeonggi province",
 }

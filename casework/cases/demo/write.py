@@ -8,7 +8,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access import services as access
 from casework.access.models import Grant, Organisation, Role
+from casework.audit.guard import unaudited_writes
 from casework.cases.choices import AssignmentRole, ReferralStatus
+from casework.cases.demo.plan import identity_values
 from casework.cases.demo.vocabulary import BATCH_SIZE
 from casework.cases.models import (
     Case,
@@ -21,6 +23,9 @@ from casework.cases.models import (
     ServiceProvider,
     SupportNeed,
 )
+from casework.identity import blind
+from casework.identity.models import Identity, IdentityIndex
+from casework.identity.services import identity_save
 
 # Writing people -------------------------------------------------------------------
 
@@ -112,7 +117,8 @@ def _children(case, plan, directory):
 
 def write_with_services(plan, directory):
     """One case the way the application makes it: opened by its lead, co-workers and
-    grants added by a supervisor or admin, every step with its audit entries."""
+    grants added by a supervisor or admin, the identity recorded by the lead, every step
+    with its audit entries."""
     users = directory.users
     team = directory.teams[(plan.organisation, plan.team)]
     case = access.case_open(by=users[plan.lead], team=team, **plan.fields)
@@ -127,6 +133,8 @@ def write_with_services(plan, directory):
     for grant in plan.grants:
         user, by = users[grant.username], users[grant.granted_by]
         access.grant_add(by=by, case=case, user=user, level=grant.level, reason=grant.reason, expires=grant.expires_at)
+    # Random names rarely collide; when they do, the duplicate alert is part of the demo.
+    identity_save(by=users[plan.lead], case=case, values=identity_values(plan.identity))
     needs, referrals, links, contacts = _children(case, plan, directory)
     for child in [*needs, *referrals, *contacts]:
         child.save()
@@ -158,10 +166,12 @@ def steps_of(referrals):
 
 class BulkWriter:
     """Writes planned cases with bulk inserts: the rows that case_open, case_assign,
-    grant_add and saving the children would write, from the same permission tables.
+    grant_add, identity_save and saving the children would write, from the same
+    permission tables and the same encryption.
 
     bulk_create bypasses auditlog, so these cases have no audit entries; STYLE.md allows
     that in the demo seeder only, and ``seed`` records one ``demo.seed`` entry instead.
+    Nor are duplicates looked for: the blind index is written, the alerts are not.
     """
 
     def __init__(self, directory):
@@ -169,6 +179,10 @@ class BulkWriter:
         self.permissions = access.case_permissions()
 
     def write(self, plans):
+        with unaudited_writes("demo seeder, bulk path: one demo.seed entry stands for the data set"):
+            self._write(plans)
+
+    def _write(self, plans):
         cases = [self._case(plan) for plan in plans]
         _insert(Case, cases, key="code")
         rows = {model: [] for model in (CaseGroupObjectPermission, CaseAssignment, Grant, CaseUserObjectPermission)}
@@ -179,6 +193,7 @@ class BulkWriter:
             self._user_permission_rows(case, roles, grants, rows)
         for model, objects in rows.items():
             model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
+        self._write_identities(plans, cases)
         self._write_children(plans, cases)
 
     def _case(self, plan):
@@ -233,6 +248,25 @@ class BulkWriter:
                 )
                 for codename, expires_at in wanted.items()
             ]
+
+    def _write_identities(self, plans, cases):
+        identities, digests = [], []
+        for plan, case in zip(plans, cases, strict=True):
+            # case_id first: every token is bound to its case and field.
+            identity = Identity(case=case, updated_by_id=self.directory.user_id(plan.lead))
+            values = identity_values(plan.identity)
+            identity.write(values)
+            identities.append(identity)
+            digests.append(sorted(blind.digests(values)))
+        _insert(Identity, identities, key="case_id")
+        IdentityIndex.objects.bulk_create(
+            [
+                IdentityIndex(identity_id=identity.pk, organisation_id=case.organisation_id, kind=kind, digest=digest)
+                for identity, case, found in zip(identities, cases, digests, strict=True)
+                for kind, digest in found
+            ],
+            batch_size=BATCH_SIZE,
+        )
 
     def _write_children(self, plans, cases):
         needs, referrals, links, contacts = [], [], [], []

@@ -54,6 +54,19 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def stop_echoing_invalid_choices():
+    """Django's "Select a valid choice. <what you sent> is not one of the available choices."
+    puts whatever was typed (a name, a phone number, in a crafted URL) into the page. Our
+    choice fields say only that the choice is not available."""
+    message = _("Select a valid choice. That choice is not one of the available choices.")
+    for field in (forms.ChoiceField, forms.MultipleChoiceField, forms.ModelMultipleChoiceField):
+        field.default_error_messages = {**field.default_error_messages, "invalid_choice": message}
+    forms.ModelMultipleChoiceField.default_error_messages = {
+        **forms.ModelMultipleChoiceField.default_error_messages,
+        "invalid_pk_value": message,
+    }
+
+
 def not_in_future(value, message=None):
     """Raise if ``value`` (a date or an aware datetime) lies in the future."""
     now = timezone.now() if hasattr(value, "hour") else timezone.localdate()

@@ -14,12 +14,20 @@ from casework.cases import demo
 
 
 class Command(BaseCommand):
-    help = "Fill an empty database with synthetic, deterministic demo data. Never run it on real data."
+    help = (
+        "Fill an empty database with synthetic, deterministic demo data. Never run it on real data. "
+        "Identities are stored encrypted; the manifest holds passwords, TOTP secrets and the identities' "
+        "clear values, so treat it as a secret even though the data are synthetic."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=demo.DEFAULT_CASES, help="How many cases (default 40).")
         parser.add_argument("--seed", type=int, default=1, help="The same seed on the same day gives the same data.")
-        parser.add_argument("--manifest", type=Path, help="Write the logins and cases as JSON to this file.")
+        parser.add_argument(
+            "--manifest",
+            type=Path,
+            help="Write the logins and cases, with the identities in clear, as JSON to this file (a secret).",
+        )
         parser.add_argument(
             "--reset", action="store_true", help="Delete all casework data first (only with CASEWORK_DEBUG=1)."
         )
@@ -65,9 +73,12 @@ class Command(BaseCommand):
         self.stdout.write(f"  {done:,} of {total:,} cases written")
 
     def _write_manifest(self, path, data):
-        # Passwords and TOTP secrets: readable by the owner only, even if they are demo ones.
+        # Passwords, TOTP secrets and identities in clear: readable by the owner only, even if synthetic.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with open(descriptor, "w", encoding="utf-8") as manifest:
             json.dump(data, manifest, ensure_ascii=False, indent=1)
             manifest.write("\n")
-        self.stdout.write(f"Wrote the manifest to {path}. It holds demo passwords: keep it out of version control.")
+        self.stdout.write(
+            f"Wrote the manifest to {path}. It holds demo passwords and the identities in clear: "
+            "treat it as a secret and keep it out of version control."
+        )
