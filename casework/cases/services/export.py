@@ -18,27 +18,6 @@ from casework.cases import codes
 from casework.cases.choices import ReferralStatus
 from casework.cases.models import Case, Contact, Referral, SupportNeed
 
-COLUMNS = (
-    "code",
-    "team",
-    "status",
-    "opened_on",
-    "closed_on",
-    "risk_level",
-    "age_band",
-    "gender",
-    "nationality",
-    "region",
-    "exploitation_types",
-    "intake_source",
-    "follow_up_on",
-    "needs_total",
-    "needs_open",
-    "referrals_total",
-    "referrals_active",
-    "contacts_total",
-    "last_contact_on",
-)
 # The stored columns of a case that the export copies as they are; everything else stays behind.
 PROFILE = (
     "status",
@@ -53,6 +32,8 @@ PROFILE = (
     "intake_source",
     "follow_up_on",
 )
+COUNTS = ("needs_total", "needs_open", "referrals_total", "referrals_active", "contacts_total", "last_contact_on")
+COLUMNS = ("code", "team", *PROFILE, *COUNTS)
 ACTIVE_REFERRAL = (ReferralStatus.SENT, ReferralStatus.ACCEPTED)
 # A spreadsheet runs a cell that starts with one of these as a formula; team names are typed by people.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
