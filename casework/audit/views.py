@@ -74,15 +74,24 @@ def _bad_filters(request, form):
     return render(request, "audit/trail.html", {"form": form.forget_invalid(), "entries": []}, status=400)
 
 
-@require_GET
-def trail(request):
+def _trail_or_refusal(request, page):
+    """``(filtered entries, form)`` for the trail and its export, or ``(response, None)``
+    when she reviews nothing (404) or the filters are invalid (400)."""
     entries = review.entries_for(request.user)
     if entries is None:
-        return _refused(request, "trail")
+        return _refused(request, page), None
     form = _trail_form(request)
     if not form.is_valid():
-        return _bad_filters(request, form)
-    context = _page_context(request, review.filtered(entries, **form.filters()), form.cleaned_data["before"])
+        return _bad_filters(request, form), None
+    return review.filtered(entries, **form.filters()), form
+
+
+@require_GET
+def trail(request):
+    chosen, form = _trail_or_refusal(request, "trail")
+    if form is None:
+        return chosen
+    context = _page_context(request, chosen, form.cleaned_data["before"])
     # Links repeat only the filters that passed validation, never anything else in the address.
     context["query"] = urlencode(form.described())
     _record_view(request, "trail", _looked_at(form, form.described()))
@@ -161,13 +170,10 @@ def flag_review(request):
 
 @require_GET
 def trail_export(request):
-    entries = review.entries_for(request.user)
-    if entries is None:
-        return _refused(request, "export")
-    form = _trail_form(request)
-    if not form.is_valid():
-        return _bad_filters(request, form)
-    chosen = review.filtered(entries, **form.filters()).select_related("actor").order_by("-seq")
+    chosen, form = _trail_or_refusal(request, "export")
+    if form is None:
+        return chosen
+    chosen = chosen.select_related("actor").order_by("-seq")
     rows = [_export_row(entry) for entry in chosen[: EXPORT_CAP + 1]]
     capped = len(rows) > EXPORT_CAP
     rows = rows[:EXPORT_CAP]
