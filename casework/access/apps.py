@@ -6,3 +6,6 @@ class AccessConfig(AppConfig):
     name = "casework.access"
     label = "access"
     verbose_name = _("Access")
+
+    def ready(self):
+        from casework.access import checks  # noqa: F401  (registers the superuser check)

@@ -90,6 +90,9 @@ class Membership(models.Model):
     )
     supervises_all_teams = models.BooleanField(_("supervises every team"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Set when an administrator creates the account with a temporary password: until she
+    # chooses her own, every page sends her to the password change.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = MembershipQuerySet.as_manager()

@@ -98,10 +98,14 @@ class Policy:
             given_by |= SUPERVISION_GIVES
         return action in given_by
 
-    def may_grant(self, by, case, user):
-        # Administrators manage grants (never content); supervisors grant on the cases they manage.
+    def may_manage_access(self, by, case):
+        # Administrators manage assignments and grants (never content); supervisors those of
+        # the cases they manage.
         is_admin = self.is_member(by, ORG_OF_CASE[case]) and ROLE[by] == "admin"
-        return by != user and (is_admin or self.may(by, case, "manage"))
+        return is_admin or self.may(by, case, "manage")
+
+    def may_grant(self, by, case, user):
+        return by != user and self.may_manage_access(by, case)
 
 
 class DB:
@@ -236,6 +240,17 @@ def resolve(op, policy):
     return op
 
 
+def not_adms_to_act(policy, user):
+    """adm acts only while she is active herself, and on people of her own organisation."""
+    return not policy.is_member("adm", ORG_OF_USER["adm"]) or ORG_OF_USER[user] != ORG_OF_USER["adm"]
+
+
+def not_adms_to_change(policy, user):
+    """adm changes the teams of active people of her own organisation only."""
+    active = user in policy.member_active and user in policy.account_active
+    return not_adms_to_act(policy, user) or not active
+
+
 def stop_supervising(policy, user):
     policy.supervised[user] = set()
     policy.supervises_all.discard(user)
@@ -254,7 +269,7 @@ def plan(op, policy, db):
                         policy.assigned[key] = "coworker"
             policy.assigned[case, user] = role
 
-        refused = not (policy.may(by, case, "manage") and policy.works_on(user, case))
+        refused = not (policy.may_manage_access(by, case) and policy.works_on(user, case))
         return (
             refused,
             lambda: access.case_assign(by=db.user(by), case=db.case(case), user=db.user(user), role=role),
@@ -262,7 +277,7 @@ def plan(op, policy, db):
         )
     if kind == "unassign":
         _, by, case, user = op
-        refused = not (policy.may(by, case, "manage") and (case, user) in policy.assigned)
+        refused = not (policy.may_manage_access(by, case) and (case, user) in policy.assigned)
         return (
             refused,
             lambda: access.case_unassign(by=db.user(by), case=db.case(case), user=db.user(user)),
@@ -288,7 +303,7 @@ def plan(op, policy, db):
     if kind == "grant_remove":
         _, by, index = op
         grant = policy.grants[index]
-        refused = grant.revoked or not policy.may_grant(by, grant.case, grant.user)
+        refused = grant.revoked or not policy.may_manage_access(by, grant.case)
         return (
             refused,
             lambda: access.grant_remove(by=db.user(by), grant=db.grant(index)),
@@ -310,7 +325,7 @@ def plan(op, policy, db):
     if kind == "move_worker":
         _, user, teams = op
         other_org = any(ORG_OF_TEAM[team] != ORG_OF_USER[user] for team in teams)
-        refused = other_org or (teams and ROLE[user] == "admin")
+        refused = not_adms_to_change(policy, user) or other_org or (teams and ROLE[user] == "admin")
         return (
             refused,
             lambda: access.membership_set_teams(
@@ -323,7 +338,9 @@ def plan(op, policy, db):
     if kind == "set_supervision":
         _, user, teams, every_team = op
         other_org = any(ORG_OF_TEAM[team] != ORG_OF_USER[user] for team in teams)
-        refused = other_org or ((teams or every_team) and ROLE[user] != "supervisor")
+        refused = (
+            not_adms_to_change(policy, user) or other_org or ((teams or every_team) and ROLE[user] != "supervisor")
+        )
 
         def change():
             stop_supervising(policy, user)
@@ -349,7 +366,11 @@ def plan(op, policy, db):
             policy.member_active.discard(user)
             policy.account_active.discard(user)
 
-        return False, lambda: access.membership_deactivate(by=db.user("adm"), membership=db.membership(user)), change
+        # An admin acts in her own organisation only, and never on herself.
+        # Deactivating an account that is already off (membership and login) is refused too.
+        already_off = user not in policy.member_active and user not in policy.account_active
+        refused = not_adms_to_act(policy, user) or user == "adm" or already_off
+        return refused, lambda: access.membership_deactivate(by=db.user("adm"), membership=db.membership(user)), change
     if kind in ("enable_login", "disable_login"):
         _, user = op
         on = kind == "enable_login"

@@ -7,6 +7,7 @@ from django.core import serializers
 
 from casework.access import services as access
 from casework.access.models import Grant
+from casework.access.services import grants
 from casework.audit.models import AuditEntry
 from tests.factories import make_contact, make_need, make_referral
 
@@ -68,7 +69,7 @@ def test_a_grant_and_its_audit_entry_commit_together(world, monkeypatch):
     def broken_record(**kwargs):
         raise RuntimeError("the audit store is down")
 
-    monkeypatch.setattr(access, "record", broken_record)
+    monkeypatch.setattr(grants, "record", broken_record)
     before = Grant.objects.count()
     with pytest.raises(RuntimeError):
         access.grant_add(by=world.supervisor, case=world.case, user=world.teammate, level="view", reason="Cover")

@@ -1,0 +1,113 @@
+"""Opening cases and deciding who works on them: assignments and the team that supervises."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from casework.access.models import Membership, Role
+from casework.access.services.permissions import (
+    SUPERVISOR_PERMISSIONS,
+    active_membership,
+    case_permissions,
+    require_case_worker,
+    require_manage,
+    sync_case_user,
+)
+from casework.audit.services import record
+from casework.cases.choices import AssignmentRole
+from casework.cases.models import Case, CaseAssignment, CaseGroupObjectPermission
+
+
+@transaction.atomic
+def case_open(*, by, team, lead=None, **profile):
+    """Open a case in ``team``. A caseworker opens it for herself and becomes its lead;
+    a supervisor of the team may name a lead from the team, or none."""
+    membership = active_membership(by, team.organisation_id)
+    if membership is None or membership.role == Role.ADMIN:
+        raise PermissionDenied(_("You may not open cases in this team."))
+    if membership.role == Role.CASEWORKER:
+        if not membership.teams.filter(pk=team.pk).exists():
+            raise PermissionDenied(_("You may only open cases in your own team."))
+        lead = by
+    elif not supervises(membership, team):
+        raise PermissionDenied(_("You may only open cases in a team you supervise."))
+    elif lead is not None and not Membership.objects.active().filter(user=lead, teams=team).exists():
+        raise ValidationError(_("The lead caseworker must be a member of the case's team."))
+    case = Case(organisation_id=team.organisation_id, team=team, created_by=by, **profile)
+    case.full_clean()
+    case.save()
+    permissions = case_permissions()
+    for codename in SUPERVISOR_PERMISSIONS:
+        CaseGroupObjectPermission.objects.create(
+            content_object=case, group_id=team.supervisor_group_id, permission=permissions[codename]
+        )
+    if lead is not None:
+        _assign(by=by, case=case, user=lead, role=AssignmentRole.LEAD)
+    record(event="case.open", actor=by, case=case)
+    return case
+
+
+def supervises(membership, team):
+    return membership.role == Role.SUPERVISOR and (
+        membership.supervises_all_teams or membership.supervised_teams.filter(pk=team.pk).exists()
+    )
+
+
+def _assign(*, by, case, user, role):
+    require_case_worker(user, case)
+    if role == AssignmentRole.LEAD:
+        current = CaseAssignment.objects.filter(case=case, role=AssignmentRole.LEAD).exclude(user=user).first()
+        if current is not None:
+            current.role = AssignmentRole.COWORKER
+            current.save(update_fields=["role"])
+            sync_case_user(case=case, user=current.user)
+    assignment, created = CaseAssignment.objects.get_or_create(
+        case=case, user=user, defaults={"role": role, "assigned_by": by}
+    )
+    if not created and assignment.role != role:
+        assignment.role = role
+        assignment.save(update_fields=["role"])
+    sync_case_user(case=case, user=user)
+    return assignment
+
+
+@transaction.atomic
+def case_assign(*, by, case, user, role=AssignmentRole.COWORKER, reason=""):
+    """Assign ``user`` to ``case`` as lead (the previous lead becomes a co-worker) or co-worker.
+    For a supervisor of the case's team or an administrator of its organisation."""
+    require_manage(by, case)
+    assignment = _assign(by=by, case=case, user=user, role=role)
+    record(event="case.assign", actor=by, case=case, reason=reason, details={"user": user.username, "role": role})
+    return assignment
+
+
+@transaction.atomic
+def case_unassign(*, by, case, user, reason=""):
+    require_manage(by, case)
+    deleted, _rows = CaseAssignment.objects.filter(case=case, user=user).delete()
+    if not deleted:
+        raise ValidationError(_("This person is not assigned to the case."))
+    sync_case_user(case=case, user=user)
+    record(event="case.unassign", actor=by, case=case, reason=reason, details={"user": user.username})
+
+
+@transaction.atomic
+def case_move_team(*, by, case, team, reason=""):
+    """Move a case to another team of the same organisation: supervision follows the team."""
+    if not Case.objects.restrict(by, "manage").filter(pk=case.pk).exists():
+        raise PermissionDenied(_("You may not manage access to this case."))
+    membership = active_membership(by, case.organisation_id)
+    if team.organisation_id != case.organisation_id or not supervises(membership, team):
+        raise PermissionDenied(_("You may only move a case to a team you supervise."))
+    previous = case.team
+    CaseGroupObjectPermission.objects.filter(content_object=case, group_id=previous.supervisor_group_id).delete()
+    permissions = case_permissions()
+    for codename in SUPERVISOR_PERMISSIONS:
+        CaseGroupObjectPermission.objects.get_or_create(
+            content_object=case, group_id=team.supervisor_group_id, permission=permissions[codename]
+        )
+    case.team = team
+    case.version += 1
+    case.save(update_fields=["team", "version", "updated_at"])
+    record(event="case.move_team", actor=by, case=case, reason=reason, details={"from": previous.slug, "to": team.slug})
+    return case

@@ -1,0 +1,292 @@
+"""The people of an organisation: accounts, roles, teams, deactivation and off-boarding.
+
+Every function here is for an administrator of the person's organisation (``by``), or for
+an operator at the server (``by=None``: the demo seeder, management commands). Each writes
+its own audit entry, in the same transaction as the change.
+"""
+
+import secrets
+
+from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from casework.access.models import Grant, Membership, Role, Team
+from casework.access.services.grants import _revoke
+from casework.access.services.permissions import require_admin
+from casework.accounts.sessions import end_sessions
+from casework.audit.services import record
+from casework.cases.models import Case
+
+# Path segments of /access/users/ that a username would be hidden behind.
+RESERVED_USERNAMES = {"new"}
+# Letters and digits that cannot be mistaken for one another when read out over a phone.
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def temporary_password():
+    """Four groups of four: easy to pass on, 80 bits, and changed at first sign-in anyway."""
+    groups = ("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(4))
+    return "-".join(groups)
+
+
+@transaction.atomic
+def user_create(*, by, organisation, username, role, teams=(), supervised_teams=(), supervises_all_teams=False):
+    """A new account with a temporary password (returned, shown once, never stored in
+    clear) that must be changed at first sign-in, where she also sets up her authenticator.
+    Returns ``(user, password)``."""
+    require_admin(by, organisation.pk)
+    username = (username or "").strip()
+    User.username_validator(username)
+    if username.lower() in RESERVED_USERNAMES or User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(_("That username is taken. Choose another."))
+    password = temporary_password()
+    user = User(username=username)
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    membership = _membership_create(user, organisation, role, teams, supervised_teams, supervises_all_teams)
+    membership.must_change_password = True
+    membership.save(update_fields=["must_change_password"])
+    record(event="user.create", actor=by, target=user, organisation=organisation, details=_placement(membership))
+    return user, password
+
+
+@transaction.atomic
+def membership_add(*, by, user, organisation, role, teams=(), supervised_teams=(), supervises_all_teams=False):
+    """Put an existing ``user`` in ``organisation`` with ``role``; caseworkers work in
+    ``teams``, supervisors supervise ``supervised_teams`` (or every team)."""
+    require_admin(by, organisation.pk)
+    membership = _membership_create(user, organisation, role, teams, supervised_teams, supervises_all_teams)
+    record(event="membership.add", actor=by, target=user, organisation=organisation, details={"role": role})
+    return membership
+
+
+def _membership_create(user, organisation, role, teams, supervised_teams, supervises_all_teams):
+    if role not in Role.values:
+        raise ValidationError(_("Choose a role."))
+    if Membership.objects.filter(user=user).exists():
+        raise ValidationError(_("This person already belongs to an organisation."))
+    membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+    _set_teams(membership, teams, supervised_teams, supervises_all_teams)
+    return membership
+
+
+def _placement(membership):
+    return {
+        "role": membership.role,
+        "teams": sorted(membership.teams.values_list("slug", flat=True)),
+        "supervises": "all"
+        if membership.supervises_all_teams
+        else sorted(membership.supervised_teams.values_list("slug", flat=True)),
+    }
+
+
+def _require_active(membership):
+    if not (membership.is_active and membership.user.is_active):
+        raise ValidationError(_("This account is deactivated. Reactivate it first."))
+
+
+@transaction.atomic
+def membership_set_teams(*, by, membership, teams=(), supervised_teams=(), supervises_all_teams=False):
+    """Change the teams a person works in or supervises. Her case assignments do not change."""
+    require_admin(by, membership.organisation_id)
+    _require_active(membership)
+    _set_teams(membership, teams, supervised_teams, supervises_all_teams)
+    placement = _placement(membership)
+    del placement["role"]
+    record(
+        event="membership.teams",
+        actor=by,
+        target=membership.user,
+        organisation=membership.organisation_id,
+        details=placement,
+    )
+    return membership
+
+
+def _set_teams(membership, teams, supervised_teams, supervises_all_teams):
+    organisation_teams = Team.objects.filter(organisation_id=membership.organisation_id)
+    chosen = list(teams) + list(supervised_teams)
+    if any(team.organisation_id != membership.organisation_id for team in chosen):
+        raise ValidationError(_("Teams must belong to the person's organisation."))
+    is_supervisor = membership.role == Role.SUPERVISOR
+    if (supervised_teams or supervises_all_teams) and not is_supervisor:
+        raise ValidationError(_("Only supervisors supervise teams."))
+    if teams and membership.role == Role.ADMIN:
+        raise ValidationError(_("Administrators do not work in teams."))
+    membership.teams.set(teams)
+    supervised = list(organisation_teams) if supervises_all_teams else list(supervised_teams)
+    membership.supervised_teams.set([] if supervises_all_teams else supervised)
+    if membership.supervises_all_teams != supervises_all_teams:
+        membership.supervises_all_teams = supervises_all_teams
+        membership.save(update_fields=["supervises_all_teams"])
+    _sync_supervision(membership, supervised if membership.is_active else [])
+
+
+def _sync_supervision(membership, supervised):
+    """The guardian groups that give supervision: exactly those of the ``supervised`` teams."""
+    user = membership.user
+    user.groups.remove(*Group.objects.filter(supervised_team__organisation_id=membership.organisation_id))
+    user.groups.add(*[team.supervisor_group_id for team in supervised])
+
+
+def _supervised(membership):
+    if membership.supervises_all_teams:
+        return list(Team.objects.filter(organisation_id=membership.organisation_id))
+    return list(membership.supervised_teams.all())
+
+
+def role_change_blockers(membership, role):
+    """Why ``membership`` cannot become ``role`` now (a list of messages; empty if it can)."""
+    if role != Role.ADMIN or membership.role == Role.ADMIN:
+        return []
+    blockers = []
+    assigned = Case.objects.filter(assignments__user=membership.user).count()
+    if assigned:
+        blockers.append(
+            ngettext(
+                "She is assigned to %(count)d case: reassign it first.",
+                "She is assigned to %(count)d cases: reassign them first.",
+                assigned,
+            )
+            % {"count": assigned}
+        )
+    if Grant.objects.current().filter(user=membership.user).exists():
+        blockers.append(_("She holds grants on cases: revoke them first."))
+    return blockers
+
+
+@transaction.atomic
+def membership_set_role(*, by, membership, role, reason=""):
+    """Change a person's role. Teams that no longer fit the role are let go (a caseworker
+    supervises nothing, an administrator works in no team); an administrator never keeps
+    access to a case, so someone with assignments or grants cannot become one."""
+    require_admin(by, membership.organisation_id)
+    _require_active(membership)
+    if role not in Role.values:
+        raise ValidationError(_("Choose a role."))
+    if by is not None and by.pk == membership.user_id:
+        raise PermissionDenied(_("You cannot change your own role; ask another administrator."))
+    blockers = role_change_blockers(membership, role)
+    if blockers:
+        raise ValidationError(blockers)
+    previous = membership.role
+    if previous == role:
+        return membership
+    teams = [] if role == Role.ADMIN else list(membership.teams.all())
+    supervised = list(membership.supervised_teams.all()) if role == Role.SUPERVISOR else []
+    supervises_all = membership.supervises_all_teams and role == Role.SUPERVISOR
+    membership.role = role
+    membership.supervises_all_teams = supervises_all
+    membership.save(update_fields=["role", "supervises_all_teams"])
+    _set_teams(membership, teams, supervised, supervises_all)
+    record(
+        event="membership.role",
+        actor=by,
+        target=membership.user,
+        organisation=membership.organisation_id,
+        reason=reason,
+        details={"from": previous, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, by, membership, reason=""):
+    """Take away all access at once: signed out everywhere now, every page a 404 or the
+    sign-in page from her next request. Her grants stay recorded but give nothing."""
+    require_admin(by, membership.organisation_id)
+    if by is not None and by.pk == membership.user_id:
+        raise PermissionDenied(_("You cannot deactivate your own account; ask another administrator."))
+    if not membership.is_active and not membership.user.is_active:
+        raise ValidationError(_("This account is already deactivated."))
+    ended = _switch_off(membership)
+    record(
+        event="membership.deactivate",
+        actor=by,
+        target=membership.user,
+        organisation=membership.organisation_id,
+        reason=reason,
+        details={"sessions_ended": ended},
+    )
+
+
+def _switch_off(membership):
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    user = membership.user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    _sync_supervision(membership, [])
+    return end_sessions(user=user)  # signed out everywhere at once, not at the next sign-in
+
+
+def reactivation_restores(membership):
+    """What switching ``membership`` back on would give again: her case assignments, her
+    grants that have neither expired nor been revoked, and the teams she supervises."""
+    return {
+        "assigned": Case.objects.filter(assignments__user=membership.user).order_by("code"),
+        "grants": Grant.objects.current().filter(user=membership.user).select_related("case").order_by("-granted_at"),
+        "supervised": _supervised(membership) if membership.role == Role.SUPERVISOR else [],
+    }
+
+
+@transaction.atomic
+def membership_reactivate(*, by, membership, reason=""):
+    """Switch an account back on: her assignments, current grants and supervision count again."""
+    require_admin(by, membership.organisation_id)
+    if membership.is_active and membership.user.is_active:
+        raise ValidationError(_("This account is already active."))
+    membership.is_active = True
+    membership.save(update_fields=["is_active"])
+    user = membership.user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    _sync_supervision(membership, _supervised(membership) if membership.role == Role.SUPERVISOR else [])
+    record(
+        event="membership.reactivate",
+        actor=by,
+        target=user,
+        organisation=membership.organisation_id,
+        reason=reason,
+    )
+
+
+def offboarding_cases(membership):
+    """The cases she was assigned to, lead first: each needs someone new."""
+    return (
+        Case.objects.filter(assignments__user=membership.user)
+        .select_related("team")
+        .prefetch_related("assignments__user")
+        .order_by("-assignments__role", "code")
+    )
+
+
+@transaction.atomic
+def person_offboard(*, by, membership, reason):
+    """ "This person left", in one step: deactivate, end every session, revoke every
+    current grant. Her assignments stay as history (they give nothing while she is
+    deactivated) and the cases are returned for reassignment."""
+    require_admin(by, membership.organisation_id)
+    if by is not None and by.pk == membership.user_id:
+        raise PermissionDenied(_("You cannot off-board yourself; ask another administrator."))
+    if not (reason or "").strip():
+        raise ValidationError(_("Give a reason."))
+    grants = list(Grant.objects.current().filter(user=membership.user).select_related("case", "user"))
+    for grant in grants:
+        _revoke(by=by, grant=grant, reason=reason, event="grant.remove")
+    ended = _switch_off(membership) if membership.is_active or membership.user.is_active else 0
+    cases = list(offboarding_cases(membership).distinct())
+    record(
+        event="membership.offboard",
+        actor=by,
+        target=membership.user,
+        organisation=membership.organisation_id,
+        reason=reason,
+        details={"grants_revoked": len(grants), "sessions_ended": ended, "cases": [case.code for case in cases]},
+    )
+    return cases
