@@ -9,7 +9,8 @@ def today(request):
 
 
 def audit_review(request):
-    """Whether to offer the audit review in the navigation (supervisors and administrators).
+    """Whether to offer the audit review and access management in the navigation
+    (supervisors and administrators), and whether to offer the cases (not to administrators).
 
     Asked only when a page shows the navigation, and answered once per request: the
     review pages remember the same membership on the user.
@@ -18,4 +19,8 @@ def audit_review(request):
     def may_review():
         return reviewer(getattr(request, "user", None)) is not None
 
-    return {"may_review_audit": may_review}
+    def managing_role():  # "admin" or "supervisor" for those who manage access at /access/
+        found = reviewer(getattr(request, "user", None))
+        return found.role if found is not None else ""
+
+    return {"may_review_audit": may_review, "managing_role": managing_role}

@@ -15,4 +15,5 @@ urlpatterns = [
     path("cases/", include("casework.cases.urls")),
     path("providers/", include((providers.urls, "providers"))),
     path("audit/", include("casework.audit.urls")),
+    path("access/", include("casework.access.urls")),
 ]

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from casework.accounts.sessions import end_sessions
+from casework.accounts.sessions import REPLACE_CREDENTIAL, end_sessions
 from casework.audit.models import Outcome
 from casework.audit.services import record
 
@@ -39,7 +39,13 @@ def password_change(*, request, form):
     user = form.save()
     ended = end_sessions(user=user, keep=request.session)
     update_session_auth_hash(request, user)  # a new session key, still signed in
-    record(event="password.change", actor=user, details={"sessions_ended": ended})
+    temporary = request.session.pop(REPLACE_CREDENTIAL, False)
+    for membership in user.memberships.filter(must_change_password=True):
+        membership.must_change_password = False
+        membership.save(update_fields=["must_change_password"])
+        temporary = True
+    details = {"sessions_ended": ended, "replaced_temporary": True} if temporary else {"sessions_ended": ended}
+    record(event="password.change", actor=user, details=details)
     return user
 
 
@@ -47,9 +53,11 @@ def change_password(request):
     form = CurrentPasswordChangeForm(request.user, request.POST or None, request=request)
     if request.method == "POST":
         if form.is_valid():
+            first_time = request.session.get(REPLACE_CREDENTIAL, False)
             password_change(request=request, form=form)
             messages.success(request, _("Your password was changed. You are still signed in here, and nowhere else."))
-            return redirect("accounts:security")
+            return redirect("home" if first_time else "accounts:security")
         if form.has_error("old_password", "password_incorrect"):
             record(event="password.change", actor=request.user, outcome=Outcome.DENIED)
-    return render(request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "temporary": request.session.get(REPLACE_CREDENTIAL, False)}
+    return render(request, "accounts/password_change.html", context, status=400 if form.errors else 200)

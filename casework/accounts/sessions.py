@@ -32,6 +32,8 @@ from casework.audit.services import record
 LOGIN_SESSION = "casework_login_session"
 SIGNED_IN_AT = "casework_signed_in_at"
 LAST_SEEN_AT = "casework_last_seen_at"
+# Set at sign-in for an account created with a temporary password (see SecondFactorMiddleware).
+REPLACE_CREDENTIAL = "casework_replace_credential"
 # Activity is written down at most this often, not on every request.
 TOUCH_EVERY_SECONDS = 60
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
@@ -59,6 +61,8 @@ def session_started(sender, request, user, **kwargs):
     )
     session[LOGIN_SESSION] = row.pk
     session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now.timestamp()
+    if user.memberships.filter(must_change_password=True).exists():
+        session[REPLACE_CREDENTIAL] = True
     _forget_dead_sessions(user)
 
 

@@ -76,6 +76,21 @@ class CaseQuerySet(AuditedQuerySet):
         organisations = Membership.objects.filter(user_id=user.pk, is_active=True).values("organisation_id")
         return self.filter(pk__in=allowed_ids, organisation_id__in=organisations)
 
+    def access_directory(self, user):
+        """The cases whose access ``user`` manages, for the access directory (codes, teams,
+        statuses, assignments and grants: never content): every case of an administrator's
+        organisation, the cases of a supervisor's teams, nothing for anyone else.
+
+        The second door, and only for casework.access.views: ``restrict`` stays the only
+        one to case content, and gives an administrator nothing.
+        """
+        from casework.access.models import Membership, Role
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        administers = Membership.objects.active().filter(user_id=user.pk, role=Role.ADMIN).values("organisation_id")
+        return self.filter(organisation_id__in=administers) | self.restrict(user, "manage")
+
     def open(self):
         return self.exclude(status=CaseStatus.CLOSED)
 

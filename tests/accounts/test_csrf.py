@@ -41,6 +41,10 @@ def fill(route, records):
             return str(records[owner].uid)
         if name == "username":
             return records["case"].created_by.username
+        if name == "slug":
+            return records["case"].team.slug
+        if name == "grant_id":
+            return str(records["case"].grants.order_by("pk").first().pk)
         pytest.fail(f"/{route}: no value for <{name}>; teach this test to fill it")
 
     return "/" + PARAMETER.sub(value, route)

@@ -183,6 +183,11 @@ def fill(route, records):
             return records.case.display_code
         if match["name"] == "username":
             return records.by.username
+        if match["name"] == "slug":
+            return records.case.team.slug
+        if match["name"] == "grant_id":
+            grant = records.case.grants.order_by("pk").first()
+            return str(grant.pk if grant else 0)
         owner = UID_OWNERS.get(route[: match.start()].rstrip("/").rsplit("/", 1)[-1])
         assert match["name"] == "uid" and owner, f"/{route}: teach this test to fill <{match['name']}>"
         return str(getattr(records, owner).uid)
@@ -222,6 +227,9 @@ def typed_urls(identity, case):
         f"/cases/?q={quote_plus(name)}",
         f"/cases/?q={quote_plus(alias)}&status={quote_plus(phone)}",
         f"/audit/?user={quote_plus(alias)}",
+        f"/access/users/{name}/",
+        f"/access/cases/{name}/",
+        f"/access/cases/?code={quote_plus(name)}&person={quote_plus(alias)}",
         f"/audit/?code={quote_plus(name)}&q={quote_plus(phone)}",
         f"/accounts/login/?next=/cases/{quote(name)}/",
     ]
@@ -368,6 +376,7 @@ def run_commands(world, tmp_path, settings):
         ("demo_code", ["lead"]),  # refuses: debug is off
         ("seed_demo", ["--cases", "1"]),  # refuses: debug is off, and the database is not empty
         ("unlock_user", ["lead"]),
+        ("expire_grants", []),
         ("audit_checkpoint", ["--new-key"]),
         ("audit_checkpoint", []),
         ("audit_verify", ["--checkpoint", str(checkpoint)]),

@@ -21,7 +21,14 @@ from casework.cases.forms.contacts import QuickContactForm
 from casework.cases.models import Case
 from casework.cases.services import cases as services
 from casework.cases.services.export import export_membership
-from casework.cases.views.common import KEEP_AS_WRITTEN, case_view, form_page, not_found, record_kept
+from casework.cases.views.common import (
+    KEEP_AS_WRITTEN,
+    case_view,
+    for_case_workers,
+    form_page,
+    not_found,
+    record_kept,
+)
 from casework.cases.views.needs import need_board
 from casework.identity import guard
 from casework.identity import services as identity_services
@@ -31,6 +38,7 @@ from casework.identity.views import tell_about_duplicates
 CASES_PER_PAGE = 50
 
 
+@for_case_workers
 def case_list(request, find_form=None):
     form = CaseFilterForm(request.GET or None, user=request.user)
     visible = Case.objects.restrict(request.user, "view").select_related("team").prefetch_related("assignments__user")
@@ -43,11 +51,12 @@ def case_list(request, find_form=None):
 
 
 @require_POST
+@for_case_workers
 def case_find(request):
     """Jump to a case by code; the case page itself decides whether the user may see it."""
     form = CaseFindForm(request.POST)
     if not form.is_valid():
-        return case_list(request, find_form=form)
+        return case_list.__wrapped__(request, find_form=form)
     return redirect("cases:detail", codes.display(form.cleaned_data["code"]))
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from casework.access.models import Membership, Role
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases import codes
@@ -20,6 +21,23 @@ from casework.identity import guard
 def not_found(request):
     """The one answer for "no such case" and "not yours": same page, same status."""
     return render(request, "404.html", status=404)
+
+
+def for_case_workers(view):
+    """Pages about cases in general (the list, finding by code) are for caseworkers and
+    supervisors. Anyone else, administrators included, gets the page that does not exist:
+    an administrator manages access at /access/ and has no business in /cases/."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        works_on_cases = Membership.objects.active().filter(
+            user_id=request.user.pk, role__in=[Role.CASEWORKER, Role.SUPERVISOR]
+        )
+        if not works_on_cases.exists():
+            return not_found(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def forbidden(request):

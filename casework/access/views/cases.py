@@ -1,0 +1,199 @@
+"""The case directory and a case's access page: who can reach each case, and changing it.
+
+For administrators (every case of their organisation) and supervisors (the cases of the
+teams they supervise). Codes, teams, statuses, usernames, assignments and grants only:
+these pages never show case content. A case is found only in ``request.directory``.
+"""
+
+from contextlib import contextmanager
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casework.access import explain
+from casework.access import services as access
+from casework.access.forms.cases import AssignForm, DirectoryFilterForm, GrantForm, RevokeForm, UnassignForm
+from casework.access.models import Grant
+from casework.access.views.common import directory_view, guard_for, not_found
+from casework.audit.models import Outcome
+from casework.audit.services import record
+from casework.cases import codes
+from casework.cases.choices import AssignmentRole
+from casework.cases.models import CaseAssignment
+from casework.cases.views.common import form_page
+
+CASES_PER_PAGE = 50
+PAGE = "access/cases/case.html"
+
+
+def _refused(request, case_code="", case=None):
+    record(event="access.case", actor=request.user, outcome=Outcome.DENIED, case=case, case_code=case_code)
+    return not_found(request)
+
+
+def directory_case(view):
+    """``directory_view``, then the case named in the URL, found only among those she manages."""
+
+    @directory_view
+    @wraps(view)
+    def wrapper(request, code, *args, **kwargs):
+        normalised = codes.normalise(code)
+        case = request.directory.filter(code=normalised).select_related("team").first() if normalised else None
+        if case is None:
+            # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
+            return _refused(request, case_code=normalised or "")
+        return view(request, case, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@directory_view
+def case_directory(request):
+    form = DirectoryFilterForm(request.GET, organisation_id=request.membership.organisation_id)
+    if not form.is_valid():
+        return render(request, "access/cases/directory.html", {"form": form.forget_invalid()}, status=400)
+    cases = (
+        form.apply(request.directory)
+        .select_related("team")
+        .prefetch_related(
+            Prefetch("assignments", queryset=CaseAssignment.objects.select_related("user")),
+            Prefetch("grants", queryset=Grant.objects.current().select_related("user"), to_attr="current_grants"),
+        )
+        .order_by("code")
+    )
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "access/cases/directory.html", {"form": form, "page": page, "query": form.query()})
+
+
+def _page(request, case, **forms):
+    """The access page's context; ``forms`` replaces the blank form of the one that was sent."""
+    rows = explain.case_access(case)
+    context = {
+        "case": case,
+        "rows": rows,
+        "assigned": any(row.assignment for row in rows),
+        "history": explain.grant_history(case),
+        "assign_form": AssignForm(case=case, prefix="assign"),
+        "unassign_form": UnassignForm(case=case, prefix="unassign"),
+        "grant_form": GrantForm(case=case, by=request.user, prefix="grant"),
+    }
+    return {**context, **forms}
+
+
+@contextmanager
+def refusal_as_message():
+    """A service's refusal becomes a message on the form (form_page shows it with a 400);
+    the service's own transaction has already rolled its writes back."""
+    try:
+        yield
+    except PermissionDenied as refusal:
+        raise ValidationError(str(refusal)) from refusal
+
+
+def _back(request, case, message):
+    messages.success(request, message)
+    return redirect("access:case", case.display_code)
+
+
+@require_GET
+@directory_case
+def case_access(request, case):
+    return render(request, PAGE, _page(request, case))
+
+
+@require_POST
+@directory_case
+def case_assign(request, case):
+    form = AssignForm(request.POST, case=case, prefix="assign")
+
+    def assign(form):
+        data = form.cleaned_data
+        with refusal_as_message():
+            access.case_assign(by=request.user, case=case, user=data["user"], role=data["role"], reason=data["reason"])
+        if data["role"] == AssignmentRole.LEAD:
+            message = _("%(user)s is now the lead caseworker.")
+        else:
+            message = _("%(user)s is now a co-worker on this case.")
+        return _back(request, case, message % {"user": data["user"].username})
+
+    return form_page(
+        request, form, PAGE, _page(request, case, assign_form=form), assign, quoted=guard_for(request, case)
+    )
+
+
+@require_POST
+@directory_case
+def case_unassign(request, case):
+    form = UnassignForm(request.POST, case=case, prefix="unassign")
+
+    def unassign(form):
+        data = form.cleaned_data
+        with refusal_as_message():
+            access.case_unassign(by=request.user, case=case, user=data["user"], reason=data["reason"])
+        return _back(request, case, _("%(user)s no longer works on this case.") % {"user": data["user"].username})
+
+    return form_page(
+        request, form, PAGE, _page(request, case, unassign_form=form), unassign, quoted=guard_for(request, case)
+    )
+
+
+@require_POST
+@directory_case
+def case_grant(request, case):
+    form = GrantForm(request.POST, case=case, by=request.user, prefix="grant")
+
+    def grant(form):
+        data = form.cleaned_data
+        with refusal_as_message():
+            access.grant_add(
+                by=request.user,
+                case=case,
+                user=data["user"],
+                level=data["level"],
+                reason=data["reason"],
+                expires=data["expires"],
+            )
+        return _back(request, case, _("%(user)s has been given access.") % {"user": data["user"].username})
+
+    return form_page(request, form, PAGE, _page(request, case, grant_form=form), grant, quoted=guard_for(request, case))
+
+
+@require_http_methods(["GET", "POST"])
+@directory_case
+def case_revoke(request, case, grant_id):
+    grant = case.grants.filter(pk=grant_id, revoked_at__isnull=True).select_related("user", "granted_by").first()
+    if grant is None:
+        return _refused(request, case=case)
+    form = RevokeForm(request.POST or None)
+
+    def revoke(form):
+        with refusal_as_message():
+            access.grant_remove(by=request.user, grant=grant, reason=form.cleaned_data["reason"])
+        return _back(request, case, _("The access of %(user)s was revoked.") % {"user": grant.user.username})
+
+    return form_page(
+        request,
+        form,
+        "access/cases/revoke.html",
+        {"case": case, "grant": grant},
+        revoke,
+        quoted=guard_for(request, case),
+    )
+
+
+urls = [
+    path("", case_directory, name="cases"),
+    path("<str:code>/", case_access, name="case"),
+    path("<str:code>/assign/", case_assign, name="case_assign"),
+    path("<str:code>/unassign/", case_unassign, name="case_unassign"),
+    path("<str:code>/grant/", case_grant, name="case_grant"),
+    path("<str:code>/grants/<int:grant_id>/revoke/", case_revoke, name="case_revoke"),
+]

@@ -1,0 +1,72 @@
+"""Who may reach the access pages, and the one answer for everyone else: 404.
+
+Administrators manage the people, teams and case access of their own organisation and
+never read a case. Supervisors reach the case directory for the cases they supervise,
+to give and take access there. Anyone else, or anything of another organisation, is a 404.
+"""
+
+from functools import wraps
+
+from django.shortcuts import render
+
+from casework.access.models import Membership, Role
+from casework.cases.models import Case
+
+
+def not_found(request):
+    return render(request, "404.html", status=404)
+
+
+def managing_membership(user):
+    """The active membership through which ``user`` manages access, or None."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return (
+        Membership.objects.active()
+        .filter(user=user, role__in=[Role.ADMIN, Role.SUPERVISOR])
+        .select_related("organisation")
+        .first()
+    )
+
+
+def admin_view(view):
+    """For administrators of an organisation only; ``request.membership`` is hers."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = managing_membership(request.user)
+        if membership is None or membership.role != Role.ADMIN:
+            return not_found(request)
+        request.membership = membership
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def directory_view(view):
+    """For administrators and supervisors; ``request.membership`` is hers and
+    ``request.directory`` the cases she manages access to."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = managing_membership(request.user)
+        if membership is None:
+            return not_found(request)
+        request.membership = membership
+        request.directory = Case.objects.access_directory(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def guard_for(request, case):
+    """The ``quoted`` argument of ``form_page`` for a reason given on an access page.
+
+    The free-text guard refuses a reason that quotes the case's identity. For someone who
+    may not reveal that identity (an administrator), that refusal would answer "is this her
+    name?", so her reasons are not compared with it: re-identifying a case must stay behind
+    the audited reveal. Whoever may reveal gets the usual guard.
+    """
+    if case.allows(request.user, "reveal"):
+        return None
+    return lambda form: []

@@ -1,0 +1,158 @@
+"""The access page tells the truth: what explain.case_access() lists for each person is
+exactly what the one door, ``Case.objects.restrict()``, gives her."""
+
+from contextlib import contextmanager
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from casework.access import explain
+from casework.access import services as access
+from casework.cases.choices import AssignmentRole
+from casework.cases.models import ACTIONS, Case
+
+PERSONAS = (
+    "lead",
+    "coworker",
+    "teammate",
+    "other_team_worker",
+    "viewer",
+    "editor",
+    "revealer",
+    "supervisor",
+    "other_supervisor",
+    "head",
+    "admin",
+    "outsider",
+    "deactivated",
+    "superuser",
+    "global_viewer",
+)
+
+
+def restricted(user, case):
+    user = User.objects.get(pk=user.pk)  # as her next request would load her
+    return {action for action in ACTIONS if Case.objects.restrict(user, action).filter(pk=case.pk).exists()}
+
+
+def row_of(case, user):
+    return next((row for row in explain.case_access(case) if row.user.pk == user.pk), None)
+
+
+def listed(case, user):
+    row = row_of(case, user)
+    return set(row.actions) if row else set()
+
+
+def assert_agrees(world, case):
+    for persona in PERSONAS:
+        user = getattr(world, persona)
+        assert listed(case, user) == restricted(user, case), persona
+
+
+@contextmanager
+def clock_at(moment):
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("case_name", ["case", "other_case"])
+def test_it_lists_what_restrict_gives(world, persona, case_name):
+    user, case = getattr(world, persona), getattr(world, case_name)
+    assert listed(case, user) == restricted(user, case)
+
+
+def test_the_personas_are_not_all_empty(world):
+    # Agreement on nothing would prove nothing: the fixture gives each kind of access.
+    assert listed(world.case, world.lead) == {"view", "change", "reveal"}
+    assert listed(world.case, world.revealer) == {"view", "reveal"}
+    assert listed(world.case, world.supervisor) == {"view", "change", "reveal", "manage"}
+    assert listed(world.other_case, world.head) == {"view", "change", "reveal", "manage"}
+
+
+def test_it_says_why(world):
+    kinds = {row.user.username: [reason.kind for reason in row.reasons] for row in explain.case_access(world.case)}
+    assert kinds["lead"] == [explain.LEAD]
+    assert kinds["coworker"] == [explain.COWORKER]
+    assert kinds["viewer"] == [explain.GRANT]
+    assert kinds["supervisor"] == [explain.SUPERVISES_TEAM]
+    assert kinds["head"] == [explain.SUPERVISES_ALL]
+    assert {"admin", "outsider", "teammate", "other_supervisor", "superuser", "global_viewer"}.isdisjoint(kinds)
+    grant = row_of(world.case, world.viewer).reasons[0].grant
+    assert (grant.granted_by, grant.reason, grant.level) == (world.supervisor, "Covering a shift", "view")
+
+
+def test_a_deactivated_person_is_shown_with_her_assignment_but_gets_nothing(world):
+    row = row_of(world.case, world.deactivated)
+    assert row is not None and row.active is False
+    assert [reason.kind for reason in row.reasons] == [explain.COWORKER]
+    assert row.actions == ()
+    assert restricted(world.deactivated, world.case) == set()
+
+
+def test_a_deactivated_supervisor_and_grantee_get_nothing(world):
+    for person in (world.supervisor, world.revealer):
+        access.membership_deactivate(by=world.admin, membership=person.memberships.get())
+    assert row_of(world.case, world.revealer).active is False
+    assert_agrees(world, world.case)
+
+
+def test_an_expired_grant_gives_nothing_and_goes_to_the_history(world):
+    now = timezone.now()
+    access.grant_add(
+        by=world.admin,
+        case=world.case,
+        user=world.teammate,
+        level="reveal",
+        reason="Night cover",
+        expires=now + timedelta(hours=1),
+    )
+    with clock_at(now + timedelta(minutes=59)):
+        assert listed(world.case, world.teammate) == restricted(world.teammate, world.case) == {"view", "reveal"}
+        assert_agrees(world, world.case)
+    with clock_at(now + timedelta(hours=1, minutes=1)):
+        assert listed(world.case, world.teammate) == restricted(world.teammate, world.case) == set()
+        assert_agrees(world, world.case)
+        history = explain.grant_history(world.case)
+    assert [(past.grant.user, past.revoked) for past in history] == [(world.teammate, False)]
+
+
+def test_an_expired_grant_leaves_access_from_an_assignment(world):
+    now = timezone.now()
+    access.grant_add(
+        by=world.admin,
+        case=world.case,
+        user=world.coworker,
+        level="reveal",
+        reason="Court",
+        expires=now + timedelta(hours=1),
+    )
+    assert listed(world.case, world.coworker) == restricted(world.coworker, world.case) == {"view", "change", "reveal"}
+    with clock_at(now + timedelta(hours=2)):
+        assert listed(world.case, world.coworker) == restricted(world.coworker, world.case) == {"view", "change"}
+
+
+def test_a_revoked_grant_gives_nothing_and_goes_to_the_history(world):
+    grant = row_of(world.case, world.editor).reasons[0].grant
+    access.grant_remove(by=world.admin, grant=grant, reason="Shift over")
+    assert row_of(world.case, world.editor) is None
+    assert_agrees(world, world.case)
+    [past] = explain.grant_history(world.case)
+    assert (past.grant, past.revoked, past.grant.revoked_by) == (grant, True, world.admin)
+
+
+def test_it_follows_assignments_and_supervision_as_they_change(world):
+    access.case_assign(by=world.admin, case=world.case, user=world.teammate, role=AssignmentRole.LEAD)
+    access.case_unassign(by=world.admin, case=world.case, user=world.coworker, reason="Moved on")
+    access.case_assign(by=world.admin, case=world.case, user=world.other_supervisor, role=AssignmentRole.COWORKER)
+    access.membership_set_teams(by=world.admin, membership=world.supervisor.memberships.get(), supervised_teams=[])
+    assert listed(world.case, world.lead) == {"view", "change"}
+    assert listed(world.case, world.teammate) == {"view", "change", "reveal"}
+    assert listed(world.case, world.other_supervisor) == {"view", "change"}
+    assert listed(world.case, world.supervisor) == set()
+    assert_agrees(world, world.case)
+    assert_agrees(world, world.other_case)
