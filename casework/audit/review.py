@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from casework.access.models import Membership, Role, Team
@@ -118,7 +119,10 @@ def entries_for(user):
     if role.is_admin:
         return entries.filter(admin_events())
     managed = Case.objects.restrict(user, "manage").values("code")
-    return entries.filter(Q(case_code__in=managed) | Q(actor_id__in=role.team_members()))
+    # What administrators did to her people (role, teams, deactivation ...): the entry's subject is the person.
+    members = role.team_members().annotate(pk_text=Cast("user_id", CharField())).values("pk_text")
+    about_members = Q(content_type__app_label="auth", content_type__model="user", object_pk__in=members)
+    return entries.filter(Q(case_code__in=managed) | Q(actor_id__in=role.team_members()) | about_members)
 
 
 def manageable_codes(user, case_codes):

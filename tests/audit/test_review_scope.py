@@ -172,3 +172,14 @@ def test_the_navigation_offers_the_review_to_supervisors_and_admins_only(client,
         client.force_login(getattr(world, persona))
         page = client.get(reverse("home")).content.decode()
         assert (f'href="{reverse("audit:trail")}"' in page) is shown, persona
+
+
+def test_a_supervisor_sees_what_administrators_did_to_her_people_and_only_to_them(world):
+    access.membership_deactivate(by=world.admin, membership=world.teammate.memberships.get(), reason="Left")
+    access.membership_deactivate(by=world.admin, membership=world.other_team_worker.memberships.get(), reason="Left")
+    about = dict(
+        AuditEntry.objects.filter(event="membership.deactivate").values_list("object_pk", "seq").order_by("seq")
+    )
+    assert about[str(world.teammate.pk)] in seqs_seen(world.supervisor)
+    assert about[str(world.other_team_worker.pk)] not in seqs_seen(world.supervisor)
+    assert about[str(world.other_team_worker.pk)] in seqs_seen(world.other_supervisor)
