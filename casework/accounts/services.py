@@ -5,7 +5,7 @@ import secrets
 import time
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
@@ -139,6 +139,11 @@ def second_factor_reset(*, by, user, reason=""):
     if not may:
         raise PermissionDenied(
             _("Only another administrator of this person's organisation can reset her second factor.")
+        )
+    if membership.must_change_password:
+        # An administrator knows that password: with the authenticator gone too, she could become her.
+        raise ValidationError(
+            _("She still has a temporary password from an administrator. She must sign in and choose her own first.")
         )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()

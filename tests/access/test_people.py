@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from casework.access import services as access
 from casework.access.models import Grant, Membership, Role
 from casework.accounts.models import LoginSession
+from casework.accounts.services import second_factor_reset
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case
 
@@ -155,3 +156,29 @@ def test_offboarding_needs_a_reason(world):
     with pytest.raises(ValidationError):
         access.person_offboard(by=world.admin, membership=membership(world.coworker), reason=" ")
     assert User.objects.get(pk=world.coworker.pk).is_active
+
+
+def test_a_password_reset_gives_a_temporary_password_and_ends_her_sessions(world, client):
+    client.force_login(world.teammate)  # and so she has an authenticator
+    password = access.password_reset(by=world.admin, membership=membership(world.teammate), reason="Forgot it")
+    teammate = User.objects.get(pk=world.teammate.pk)
+    assert teammate.check_password(password) and not teammate.check_password("correct horse battery staple")
+    assert membership(teammate).must_change_password
+    assert not LoginSession.objects.filter(user=teammate).exists()
+    assert last_entry("password.reset").reason == "Forgot it"
+    with pytest.raises(PermissionDenied):
+        access.password_reset(by=world.admin, membership=membership(world.admin))
+
+
+def test_an_admin_can_never_hold_both_her_password_and_her_second_factor(world, client):
+    # A password reset and a second-factor reset together would let an administrator enrol
+    # her own authenticator on someone else's account, and read that person's cases.
+    client.force_login(world.teammate)
+    access.password_reset(by=world.admin, membership=membership(world.teammate))
+    with pytest.raises(ValidationError, match="temporary password"):
+        second_factor_reset(by=world.admin, user=world.teammate)
+    client.force_login(world.lead)
+    second_factor_reset(by=world.admin, user=world.lead)
+    with pytest.raises(ValidationError, match="no authenticator"):
+        access.password_reset(by=world.admin, membership=membership(world.lead))
+    assert not membership(world.lead).must_change_password

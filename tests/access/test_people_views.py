@@ -32,6 +32,7 @@ PAGES = [
     ("access:user_deactivate", True, "get"),
     ("access:user_reactivate", True, "get"),
     ("access:user_second_factor_reset", True, "get"),
+    ("access:user_password_reset", True, "get"),
     ("access:user_unlock", True, "post"),
     ("access:user_offboard", True, "get"),
 ]
@@ -411,3 +412,19 @@ def test_nobody_offboards_herself(admin_client, world):
     assert response.status_code == 400
     assert "You cannot off-board yourself" in response.content.decode()
     assert membership(world.admin).is_active
+
+
+def test_a_new_temporary_password_is_shown_once_and_sends_her_to_choose_her_own(admin_client, world):
+    her = signed_in(world.teammate)  # force_login gives her a confirmed authenticator
+    page = admin_client.get(url("access:user_password_reset", "teammate"))
+    assert page.status_code == 200 and "Her second factor does not change" in page.content.decode()
+    response = admin_client.post(url("access:user_password_reset", "teammate"), {"reason": "Forgot it"})
+    assert response.status_code == 200
+    password = response.context["password"]
+    assert password in response.content.decode() and response["Cache-Control"] == "no-store"
+    assert sent_to_login(her.get(reverse("home")))  # her old session is gone
+    teammate = User.objects.get(pk=world.teammate.pk)
+    assert teammate.check_password(password) and membership(teammate).must_change_password
+    entry = last_entry("password.reset")
+    assert (entry.actor, entry.reason) == (world.admin, "Forgot it")
+    assert password not in json.dumps(list(AuditEntry.objects.values_list("reason", "additional_data", "changes")))

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access.models import Grant, Membership, Role, Team
 from casework.access.services.grants import _revoke
@@ -63,6 +64,40 @@ def membership_add(*, by, user, organisation, role, teams=(), supervised_teams=(
     membership = _membership_create(user, organisation, role, teams, supervised_teams, supervises_all_teams)
     record(event="membership.add", actor=by, target=user, organisation=organisation, details={"role": role})
     return membership
+
+
+@transaction.atomic
+def password_reset(*, by, membership, reason=""):
+    """A new temporary password for someone who forgot hers; returned, shown once. Every
+    session of hers ends, and at her next sign-in (still with her own second factor, which
+    the administrator never has) she must choose her own password."""
+    require_admin(by, membership.organisation_id)
+    if by is not None and by.pk == membership.user_id:
+        raise PermissionDenied(_("You cannot reset your own password here; change it on your security page."))
+    _require_active(membership)
+    user = membership.user
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        # Without her own authenticator, whoever holds the new password could enrol one:
+        # with a second-factor reset, that would let an administrator become her.
+        raise ValidationError(
+            _("She has no authenticator set up, so a new password would be enough to sign in as her. Refused.")
+        )
+    password = temporary_password()
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    membership.must_change_password = True
+    membership.save(update_fields=["must_change_password"])
+    ended = end_sessions(user=user)
+    record(
+        event="password.reset",
+        actor=by,
+        target=user,
+        organisation=membership.organisation_id,
+        reason=reason,
+        details={"sessions_ended": ended},
+    )
+    return password
 
 
 def _membership_create(user, organisation, role, teams, supervised_teams, supervises_all_teams):

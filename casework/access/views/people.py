@@ -209,6 +209,20 @@ def person_second_factor_reset(request, membership):
 
 
 @person_view
+def person_password_reset(request, membership):
+    @refusal_as_error
+    def reset(form):
+        password = access.password_reset(by=request.user, membership=membership, reason=form.cleaned_data["reason"])
+        # Rendered, not redirected, like a new account's: shown this once and kept nowhere.
+        return render(
+            request, "access/people/created.html", {"person": membership.user, "password": password, "reset": True}
+        )
+
+    context = {"person": membership.user, "membership": membership}
+    return form_page(request, ReasonForm(request.POST or None), "access/people/password_reset.html", context, reset)
+
+
+@person_view
 @require_POST
 def person_unlock(request, membership):
     try:
@@ -260,6 +274,7 @@ urls = [
     path("<str:username>/deactivate/", person_deactivate, name="user_deactivate"),
     path("<str:username>/reactivate/", person_reactivate, name="user_reactivate"),
     path("<str:username>/second-factor/", person_second_factor_reset, name="user_second_factor_reset"),
+    path("<str:username>/password/", person_password_reset, name="user_password_reset"),
     path("<str:username>/unlock/", person_unlock, name="user_unlock"),
     path("<str:username>/offboard/", person_offboard, name="user_offboard"),
 ]
