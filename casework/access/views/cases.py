@@ -5,11 +5,9 @@ teams they supervise). Codes, teams, statuses, usernames, assignments and grants
 these pages never show case content. A case is found only in ``request.directory``.
 """
 
-from contextlib import contextmanager
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
@@ -21,7 +19,7 @@ from casework.access import explain
 from casework.access import services as access
 from casework.access.forms.cases import AssignForm, DirectoryFilterForm, GrantForm, RevokeForm, UnassignForm
 from casework.access.models import Grant
-from casework.access.views.common import directory_view, guard_for, not_found
+from casework.access.views.common import directory_view, guard_for, not_found, refusal_as_message
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases import codes
@@ -86,16 +84,6 @@ def _page(request, case, **forms):
         "grant_form": GrantForm(case=case, by=request.user, prefix="grant"),
     }
     return {**context, **forms}
-
-
-@contextmanager
-def refusal_as_message():
-    """A service's refusal becomes a message on the form (form_page shows it with a 400);
-    the service's own transaction has already rolled its writes back."""
-    try:
-        yield
-    except PermissionDenied as refusal:
-        raise ValidationError(str(refusal)) from refusal
 
 
 def _back(request, case, message):

@@ -5,9 +5,12 @@ never read a case. Supervisors reach the case directory for the cases they super
 to give and take access there. Anyone else, or anything of another organisation, is a 404.
 """
 
+from contextlib import contextmanager
 from functools import wraps
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from casework.access.models import Membership, Role
 from casework.cases.models import Case
@@ -15,6 +18,17 @@ from casework.cases.models import Case
 
 def not_found(request):
     return render(request, "404.html", status=404)
+
+
+@contextmanager
+def refusal_as_message():
+    """A service's refusal (PermissionDenied: acting on oneself, granting to oneself) becomes
+    a message on the form like any broken rule, which ``form_page`` shows with a 400; the
+    service's transaction has already rolled its writes back. Also a decorator."""
+    try:
+        yield
+    except PermissionDenied as refusal:
+        raise ValidationError(str(refusal) or _("You may not do this.")) from refusal
 
 
 def managing_membership(user):

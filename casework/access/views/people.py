@@ -27,7 +27,7 @@ from casework.access.forms.people import (
     TeamsForm,
 )
 from casework.access.models import Grant, Membership, Role
-from casework.access.views.common import admin_view, not_found
+from casework.access.views.common import admin_view, not_found, refusal_as_message
 from casework.accounts.lockout import account_unlock
 from casework.accounts.models import LoginSession
 from casework.accounts.services import second_factor_reset
@@ -60,19 +60,6 @@ def person_view(view):
     return wrapper
 
 
-def refusal_as_error(act):
-    """Services refuse with PermissionDenied (acting on oneself): show it like any other rule."""
-
-    @wraps(act)
-    def wrapper(*args, **kwargs):
-        try:
-            return act(*args, **kwargs)
-        except PermissionDenied as refused:
-            raise ValidationError(str(refused) or _("You may not do this.")) from refused
-
-    return wrapper
-
-
 def back_to(membership, message, request):
     messages.success(request, message)
     return redirect("access:user", membership.user.username)
@@ -96,7 +83,7 @@ def person_create(request):
     organisation = request.membership.organisation
     form = PersonCreateForm(request.POST or None, organisation=organisation)
 
-    @refusal_as_error
+    @refusal_as_message()
     def create(form):
         data = form.cleaned_data
         user, password = access.user_create(
@@ -136,7 +123,8 @@ def detail_form_post(request, membership, name, form, act, message):
     """A form of the detail page: on success back to the page, else the page again with its errors."""
     if form.is_valid():
         try:
-            refusal_as_error(act)(form)
+            with refusal_as_message():
+                act(form)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -169,7 +157,7 @@ def person_teams(request, membership):
 def reason_page(request, membership, template, act, message, extra=None):
     """A confirmation with a reason: GET explains what will happen, POST does it."""
 
-    @refusal_as_error
+    @refusal_as_message()
     def confirmed(form):
         act(form.cleaned_data["reason"])
         return back_to(membership, message, request)
@@ -210,7 +198,7 @@ def person_second_factor_reset(request, membership):
 
 @person_view
 def person_password_reset(request, membership):
-    @refusal_as_error
+    @refusal_as_message()
     def reset(form):
         password = access.password_reset(by=request.user, membership=membership, reason=form.cleaned_data["reason"])
         # Rendered, not redirected, like a new account's: shown this once and kept nowhere.
@@ -249,7 +237,7 @@ def person_offboard(request, membership):
     user = membership.user
     form = OffboardForm(request.POST or None, username=user.username)
 
-    @refusal_as_error
+    @refusal_as_message()
     def offboard(form):
         cases = access.person_offboard(by=request.user, membership=membership, reason=form.cleaned_data["reason"])
         context = {"person": user, "rows": case_rows(membership, cases)}

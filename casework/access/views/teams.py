@@ -5,7 +5,7 @@ counts, never what a case holds."""
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F, Func, IntegerField, Prefetch, Subquery
 from django.db.models.expressions import OuterRef
 from django.shortcuts import redirect, render
@@ -22,7 +22,7 @@ from casework.access.forms.teams import (
     TeamNameForm,
 )
 from casework.access.models import Membership, Team
-from casework.access.views.common import admin_view, not_found
+from casework.access.views.common import admin_view, not_found, refusal_as_message
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case
 from casework.cases.views.common import form_page
@@ -51,14 +51,6 @@ def _person(request, username):
         .select_related("user")
         .first()
     )
-
-
-def _service(service, **kwargs):
-    """Call ``service``; a refusal becomes a message on the form, like a broken rule."""
-    try:
-        return service(**kwargs)
-    except PermissionDenied as denied:
-        raise ValidationError(str(denied)) from denied
 
 
 def _active_people():
@@ -97,7 +89,8 @@ def team_list(request):
     form = TeamNameForm(request.POST if request.method == "POST" else None)
 
     def create(form):
-        team = _service(access.team_create, by=request.user, organisation=organisation, name=form.cleaned_data["name"])
+        with refusal_as_message():
+            team = access.team_create(by=request.user, organisation=organisation, name=form.cleaned_data["name"])
         messages.success(request, _("The team “%(name)s” was created.") % {"name": team.name})
         return redirect("access:team", team.slug)
 
@@ -128,7 +121,8 @@ def _team_action(request, team, form, name, service, done):
     """A change posted from the team page: done, or the team page again with the problem."""
 
     def act(form):
-        _service(service, by=request.user, team=team, **form.cleaned_data)
+        with refusal_as_message():
+            service(by=request.user, team=team, **form.cleaned_data)
         messages.success(request, done(form))
         return redirect("access:team", team.slug)
 
@@ -175,7 +169,8 @@ def team_supervisor_add(request, team):
 
 def _team_removal(request, team, membership, service, done):
     try:
-        _service(service, by=request.user, team=team, membership=membership)
+        with refusal_as_message():
+            service(by=request.user, team=team, membership=membership)
     except ValidationError as error:
         return render(request, TEAM_PAGE, _team_context(team, errors=error.messages), status=400)
     messages.success(request, done % {"name": membership.user.get_username()})
@@ -229,15 +224,15 @@ def _move_confirm(request, context, to_team):
         del form.fields["unassign"]
 
     def move(form):
-        cases = _service(
-            access.team_member_move,
-            by=request.user,
-            membership=membership,
-            from_team=team,
-            to_team=to_team,
-            unassign=form.cleaned_data.get("unassign", False),
-            reason=form.cleaned_data["reason"],
-        )
+        with refusal_as_message():
+            cases = access.team_member_move(
+                by=request.user,
+                membership=membership,
+                from_team=team,
+                to_team=to_team,
+                unassign=form.cleaned_data.get("unassign", False),
+                reason=form.cleaned_data["reason"],
+            )
         names = {"name": membership.user.get_username(), "from": team.name, "to": to_team.name}
         if cases:
             messages.success(request, _("%(name)s moved from %(from)s to %(to)s and was taken off her cases.") % names)
