@@ -298,6 +298,7 @@ def offboarding_cases(membership):
         .select_related("team")
         .prefetch_related("assignments__user")
         .order_by("-assignments__role", "code")
+        .distinct()
     )
 
 
@@ -315,7 +316,7 @@ def person_offboard(*, by, membership, reason):
     for grant in grants:
         _revoke(by=by, grant=grant, reason=reason, event="grant.remove")
     ended = _switch_off(membership) if membership.is_active or membership.user.is_active else 0
-    cases = list(offboarding_cases(membership).distinct())
+    cases = list(offboarding_cases(membership))
     record(
         event="membership.offboard",
         actor=by,

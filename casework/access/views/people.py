@@ -248,7 +248,7 @@ def person_offboard(request, membership):
         "membership": membership,
         "sessions": LoginSession.objects.filter(user=user).count(),
         "grants": Grant.objects.current().filter(user=user).select_related("case").order_by("case__code"),
-        "rows": case_rows(membership, access.offboarding_cases(membership).distinct()),
+        "rows": case_rows(membership, access.offboarding_cases(membership)),
     }
     return form_page(request, form, "access/people/offboard.html", context, offboard)
 
