@@ -10,6 +10,7 @@ DEPLOY_CHECK_ENV := CASEWORK_DEBUG=0 \
 	CASEWORK_SECRET_KEY=not-a-secret-only-for-the-deploy-check-3f8a1c9e7b2d5f4a6c0e \
 	CASEWORK_FIELD_KEYS=bm90LWEtc2VjcmV0LWRlcGxveS1jaGVjay1vbmx5ISE= \
 	CASEWORK_INDEX_KEY=not-a-secret-deploy-check-index-key-9b7e \
+	CASEWORK_AUDIT_CHAIN_KEY=not-a-secret-deploy-check-chain-key-4c1d \
 	CASEWORK_ALLOWED_HOSTS=casework.example.org \
 	CASEWORK_SSL_REDIRECT=1 \
 	CASEWORK_TLS_PROXY=0

@@ -65,16 +65,20 @@ def _is_field_key(text):
 
 
 def _local_secrets():
-    """Secrets for development only, made once and kept out of git."""
-    if LOCAL_SECRETS_FILE.exists():
-        return json.loads(LOCAL_SECRETS_FILE.read_text())
-    values = {
-        "CASEWORK_SECRET_KEY": secrets.token_urlsafe(50),
-        "CASEWORK_FIELD_KEYS": _new_field_key(),
-        "CASEWORK_INDEX_KEY": secrets.token_urlsafe(32),
+    """Secrets for development only, made once and kept out of git. A secret added in a
+    later version is made and added to an existing file the first time it is asked for."""
+    makers = {
+        "CASEWORK_SECRET_KEY": lambda: secrets.token_urlsafe(50),
+        "CASEWORK_FIELD_KEYS": _new_field_key,
+        "CASEWORK_INDEX_KEY": lambda: secrets.token_urlsafe(32),
+        "CASEWORK_AUDIT_CHAIN_KEY": lambda: secrets.token_urlsafe(32),
     }
-    LOCAL_SECRETS_FILE.write_text(json.dumps(values, indent=2))
-    LOCAL_SECRETS_FILE.chmod(0o600)
+    values = json.loads(LOCAL_SECRETS_FILE.read_text()) if LOCAL_SECRETS_FILE.exists() else {}
+    missing = {name: make() for name, make in makers.items() if name not in values}
+    if missing:
+        values.update(missing)
+        LOCAL_SECRETS_FILE.write_text(json.dumps(values, indent=2))
+        LOCAL_SECRETS_FILE.chmod(0o600)
     return values
 
 
@@ -110,6 +114,14 @@ for _position, _key in enumerate(FIELD_KEYS, start=1):
 # Ed25519 keys for signed audit checkpoints (casework.audit.checkpoint): the signing key
 # only where checkpoints are made, the public key wherever they are checked.
 AUDIT_SIGNING_KEY = env_str("CASEWORK_AUDIT_SIGNING_KEY")
+# The HMAC key of the audit chain (casework.audit.chain), never in the database: whoever can
+# write to the database but does not hold it cannot rewrite an entry and recompute the chain.
+# After a rotation the old keys stay here, comma-separated, to verify their older segments.
+AUDIT_CHAIN_KEY = required_secret("CASEWORK_AUDIT_CHAIN_KEY", 32)
+AUDIT_CHAIN_RETIRED_KEYS = env_list("CASEWORK_AUDIT_CHAIN_RETIRED_KEYS")
+# Entries up to this seq were written before the chain was keyed (plain SHA-256); 0 on a
+# trail that was keyed from its first entry, so any unkeyed entry is a forgery.
+AUDIT_CHAIN_UNKEYED_UNTIL = env_int("CASEWORK_AUDIT_CHAIN_UNKEYED_UNTIL", 0)
 AUDIT_PUBLIC_KEY = env_str("CASEWORK_AUDIT_PUBLIC_KEY")
 # Revealing an identity needs a second factor proved within this many seconds.
 STEP_UP_SECONDS = 300

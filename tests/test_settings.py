@@ -14,6 +14,7 @@ PRODUCTION = {
     "CASEWORK_SECRET_KEY": "test-only-production-secret-key-4f9c2e7a1b8d3f6e0a5c9b2d7e4f1a8c",
     "CASEWORK_FIELD_KEYS": "dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA=",
     "CASEWORK_INDEX_KEY": "test-only-index-key-7d2b9f4e1c6a3e8b5f0d",
+    "CASEWORK_AUDIT_CHAIN_KEY": "test-only-audit-chain-key-2e8c5a1f9d4b7e3a",
     "CASEWORK_ALLOWED_HOSTS": "casework.example.org",
 }
 SHOW = "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])"
@@ -68,7 +69,9 @@ def test_production_refuses_a_short_secret_key():
     assert "CASEWORK_SECRET_KEY is too short" in result.stderr
 
 
-@pytest.mark.parametrize("name", ["CASEWORK_SECRET_KEY", "CASEWORK_FIELD_KEYS", "CASEWORK_INDEX_KEY"])
+@pytest.mark.parametrize(
+    "name", ["CASEWORK_SECRET_KEY", "CASEWORK_FIELD_KEYS", "CASEWORK_INDEX_KEY", "CASEWORK_AUDIT_CHAIN_KEY"]
+)
 def test_production_refuses_a_secret_that_is_long_but_not_random(name):
     result = start({**PRODUCTION, name: "ab" * 40})
     assert result.returncode != 0

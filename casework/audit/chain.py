@@ -1,23 +1,38 @@
-"""The hash chain over audit entries: each entry commits to the one before it.
+"""The keyed hash chain over audit entries: each entry commits to the one before it.
 
-``entry_hash = sha256(prev_hash + canonical JSON of the entry)``; ``seq`` counts 1, 2, 3 ...
-without gaps. Editing, removing, inserting or reordering any entry breaks every hash from
-there on, and ``audit_verify`` names the first one. Writers are serialised (on
-PostgreSQL by a transaction-scoped advisory lock, on SQLite by its single writer), so
-two transactions can never both link to the same head; the unique ``seq`` is the backstop.
+``entry_hash = HMAC-SHA256(CASEWORK_AUDIT_CHAIN_KEY, prev_hash + canonical JSON of the
+entry as stored)``; ``seq`` counts 1, 2, 3 ... without gaps. Editing, removing, inserting
+or reordering any entry breaks every hash from there on, and ``audit_verify`` names the
+first one. The key never enters the database, so whoever can write to it (a hosting
+operator, a stolen and modified backup) cannot recompute the chain after a change; signed
+checkpoints (casework.audit.checkpoint) prove the head to someone who holds no key at all.
+
+Each entry names the key that hashed it (``chain_key``, a fingerprint), so a rotated key
+closes a segment that ``audit_verify`` still checks with the retired key. Entries written
+before the chain was keyed carry no key name and a plain SHA-256; they are accepted only
+up to ``CASEWORK_AUDIT_CHAIN_UNKEYED_UNTIL``.
+
+Writers are serialised (on PostgreSQL by a transaction-scoped advisory lock, on SQLite by
+its single writer), so two transactions can never both link to the same head; the unique
+``seq`` is the backstop. Inside a request the entries are queued and linked at the end of
+the view's transaction (``deferred``), so the lock is held for milliseconds, not a page.
 """
 
+import contextlib
 import datetime
 import hashlib
+import hmac
 import json
+from contextvars import ContextVar
 
+from django.conf import settings
 from django.db import connection
 
 GENESIS = "0" * 64
 # An arbitrary constant: the advisory lock that serialises appends to the chain.
 LOCK_KEY = 0x63617365776F726B  # "casework"
 
-HASHED_FIELDS = (
+UNKEYED_FIELDS = (
     "seq",
     "timestamp",
     "actor_id",
@@ -41,6 +56,11 @@ HASHED_FIELDS = (
     "remote_port",
     "ip_hash",
 )
+HASHED_FIELDS = (*UNKEYED_FIELDS, "chain_key")
+
+
+class ChainError(Exception):
+    """The chain cannot be written as it must be (a field changed after linking)."""
 
 
 def _plain(value):
@@ -51,12 +71,39 @@ def _plain(value):
 
 def canonical(entry):
     """The entry as canonical JSON: sorted keys, no spaces, UTF-8, timestamps in UTC."""
-    data = {name: _plain(getattr(entry, name)) for name in HASHED_FIELDS}
+    fields = HASHED_FIELDS if getattr(entry, "chain_key", "") else UNKEYED_FIELDS
+    data = {name: _plain(getattr(entry, name)) for name in fields}
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def entry_hash(prev_hash, entry):
+def key_id(key):
+    """A short public name for a chain key: which key hashed an entry, never the key."""
+    return hmac.new(key.encode(), b"casework audit chain key id", hashlib.sha256).hexdigest()[:12]
+
+
+def current_key():
+    return settings.AUDIT_CHAIN_KEY
+
+
+def known_keys():
+    """Every key this server can verify with, by its name: the current and the retired."""
+    return {key_id(key): key for key in (current_key(), *settings.AUDIT_CHAIN_RETIRED_KEYS)}
+
+
+def mac(purpose, text):
+    """HMAC under the current chain key of ``text``, for records kept beside the chain."""
+    message = f"casework {purpose}\n{text}".encode()
+    return hmac.new(current_key().encode(), message, hashlib.sha256).hexdigest()
+
+
+def unkeyed_hash(prev_hash, entry):
+    """The hash of the trail before it was keyed (and of migration 0002's linking)."""
     return hashlib.sha256((prev_hash + canonical(entry)).encode()).hexdigest()
+
+
+def entry_hash(prev_hash, entry, key=None):
+    key = current_key() if key is None else key
+    return hmac.new(key.encode(), (prev_hash + canonical(entry)).encode(), hashlib.sha256).hexdigest()
 
 
 def head():
@@ -72,26 +119,123 @@ def head():
     return AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
 
 
-def link(entry):
-    """Give ``entry`` its place at the head of the chain. Call inside the writing transaction."""
-    last = head()
+def link(entry, after=None):
+    """Give ``entry`` its place after ``after`` (``(seq, entry_hash)``, by default the head
+    of the chain, taking its lock). Call inside the writing transaction, once every field of
+    the entry has its final value: the hash covers the entry exactly as it will be stored."""
+    last = head() if after is None else after
     entry.seq, entry.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    entry.chain_key = key_id(current_key())
     entry.entry_hash = entry_hash(entry.prev_hash, entry)
+    return entry.seq, entry.entry_hash
 
 
-def verify(entries, after=(0, GENESIS)):
+def check_linked(entry):
+    """Raise if a field of ``entry`` changed between linking and writing (a receiver that
+    fills a field during save): better a failed write than a false tamper alarm later."""
+    if entry_hash(entry.prev_hash, entry) != entry.entry_hash:
+        raise ChainError(f"Audit entry {entry.event!r} changed after it was linked into the chain.")
+
+
+# --- Deferred linking: entries of a request are linked at the end of its transaction. ---
+
+_queue = ContextVar("casework_audit_queue", default=None)
+
+
+class _Queued:
+    """An entry waiting for the end of the request's transaction. Registered with
+    on_commit only so that Django forgets it when its savepoint rolls back (an act undone
+    inside the request takes its entry with it); after the commit it has nothing to do."""
+
+    def __init__(self, entry):
+        self.entry = entry
+
+    def __call__(self):
+        pass
+
+
+def defer(entry):
+    """Queue ``entry`` when a request's transaction is collecting entries; False otherwise
+    (then the caller links and writes it at once)."""
+    queue = _queue.get()
+    if queue is None or not connection.in_atomic_block:
+        return False
+    queued = _Queued(entry)
+    from django.db import transaction
+
+    transaction.on_commit(queued)
+    queue.append(queued)
+    return True
+
+
+@contextlib.contextmanager
+def deferred():
+    """Collect the entries written inside the block and link and write them at its end,
+    inside the same transaction: call within the transaction that the block's acts use."""
+    queue = []
+    token = _queue.set(queue)
+    try:
+        yield
+    finally:
+        _queue.reset(token)
+    _write_queued(queue)
+
+
+def _write_queued(queue):
+    if not queue or connection.needs_rollback:
+        return  # nothing to write, or the whole transaction is being rolled back anyway
+    alive = {id(item[1]) for item in connection.run_on_commit}
+    entries = [queued.entry for queued in queue if id(queued) in alive]
+    if not entries:
+        return
+    last = head()
+    for entry in entries:
+        last = link(entry, after=last)
+        entry.write_linked()
+
+
+# --- Verification ---
+
+
+def verify(entries, after=(0, GENESIS), keys=None, unkeyed_until=None):
     """Walk ``entries`` (in seq order) and return ``(count, problem)``: problem is None, or
-    ``(seq, what)`` for the first entry that was edited, removed, inserted or reordered.
-    ``after`` is the ``(seq, entry_hash)`` the walk starts from (an archived checkpoint)."""
-    expected_seq, prev_hash, count = after[0] + 1, after[1], 0
+    ``(seq, what)`` for the first entry that was edited, removed, inserted, reordered, or
+    hashed under a key this server does not hold. ``after`` is the ``(seq, entry_hash)``
+    the walk starts from (an archived checkpoint, or the last verified position)."""
+    count, problem, _last = walk(entries, after, keys, unkeyed_until)
+    return count, problem
+
+
+def walk(entries, after=(0, GENESIS), keys=None, unkeyed_until=None):
+    """``verify``, also returning the last intact ``(seq, entry_hash)``."""
+    keys = known_keys() if keys is None else keys
+    unkeyed_until = settings.AUDIT_CHAIN_UNKEYED_UNTIL if unkeyed_until is None else unkeyed_until
+    expected_seq, last, count, segments = after[0] + 1, tuple(after), 0, []
     for entry in entries:
         count += 1
         if entry.seq != expected_seq:
             what = "missing (entries removed before it)" if entry.seq > expected_seq else "out of order"
-            return count, (expected_seq, what)
-        if entry.prev_hash != prev_hash:
-            return count, (entry.seq, "does not follow the entry before it (removed, inserted or reordered)")
-        if entry_hash(prev_hash, entry) != entry.entry_hash:
-            return count, (entry.seq, "its content was changed")
-        expected_seq, prev_hash = expected_seq + 1, entry.entry_hash
-    return count, None
+            return count, (expected_seq, what), last
+        if entry.prev_hash != last[1]:
+            return count, (entry.seq, "does not follow the entry before it (removed, inserted or reordered)"), last
+        what = _check_hash(entry, last[1], keys, unkeyed_until, segments)
+        if what:
+            return count, (entry.seq, what), last
+        expected_seq, last = expected_seq + 1, (entry.seq, entry.entry_hash)
+    return count, None, last
+
+
+def _check_hash(entry, prev_hash, keys, unkeyed_until, segments):
+    """What is wrong with ``entry``'s own hash, or "" when it matches."""
+    name = entry.chain_key
+    if not name:
+        if segments or entry.seq > unkeyed_until:
+            return "it is not keyed (rewritten without the chain key, or older than the keyed chain: see README)"
+        return "" if unkeyed_hash(prev_hash, entry) == entry.entry_hash else "its content was changed"
+    if name not in keys:
+        return "it was hashed under a key this server does not hold"
+    if name in segments[:-1]:
+        return "it goes back to a chain key that was already retired"
+    if not segments or segments[-1] != name:
+        segments.append(name)
+    return "" if entry_hash(prev_hash, entry, keys[name]) == entry.entry_hash else "its content was changed"

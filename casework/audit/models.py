@@ -4,13 +4,22 @@ Model changes arrive through auditlog's registry (casework.audit.registry); read
 denials, logins, grants and exports are written by casework.audit.services.record.
 """
 
+import hmac
+from contextvars import ContextVar
+
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.audit import chain
+
+# The request's audit context (actor, address hash), set by AuditContextMiddleware for the
+# length of one request and reset after it. auditlog's own context variable is never reset
+# after a request, so it cannot tell a later entry whether it is still inside one.
+request_context = ContextVar("casework_audit_request_context", default=None)
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -71,6 +80,8 @@ class AuditEntry(AbstractLogEntry):
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
     prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
     entry_hash = models.CharField(_("hash"), max_length=64, editable=False)
+    # Which chain key hashed this entry (its fingerprint, never the key): "" before the chain was keyed.
+    chain_key = models.CharField(_("chain key"), max_length=12, blank=True, editable=False)
 
     objects = AuditEntryManager()
 
@@ -94,6 +105,23 @@ class AuditEntry(AbstractLogEntry):
     def save(self, *args, **kwargs):
         if self.pk is not None or not self._state.adding:
             raise AuditImmutable("Audit entries are never changed.")
+        self._complete()
+        if chain.defer(self):
+            return  # linked and written at the end of the request's transaction
+        # savepoint=False: no extra savepoint inside a request's transaction; an entry that
+        # cannot be written fails the act it records.
+        with transaction.atomic(savepoint=False):
+            chain.link(self)
+            self.write_linked()
+
+    def write_linked(self):
+        """Insert the entry that chain.link() has just linked, and make sure nothing changed it on the way."""
+        super().save()
+        chain.check_linked(self)
+
+    def _complete(self):
+        """Give every field its final value before the entry is linked: the hash covers the
+        row exactly as stored."""
         if not self.event:
             # A model change from auditlog's registry: "<model>.<verb>", scoped from the instance.
             self.event = f"{self.content_type.model}.{_ACTION_VERBS.get(self.action, 'change')}"
@@ -101,11 +129,10 @@ class AuditEntry(AbstractLogEntry):
             self.case_code = self.case_code or scope.get("case_code", "")
             self.organisation_id = self.organisation_id or scope.get("organisation_id")
         self.object_pk = str(self.object_pk)  # as it comes back from the column, for the hash
-        # savepoint=False: no extra savepoint inside a request's transaction; an entry that
-        # cannot be written fails the act it records.
-        with transaction.atomic(savepoint=False):
-            chain.link(self)
-            super().save(*args, **kwargs)
+        # The receivers that fill fields during save() (auditlog's request context sets the
+        # actor and the address hash) run now, before linking; during the save that follows
+        # they find those fields set and change nothing, which check_linked() makes sure of.
+        pre_save.send(sender=type(self), instance=self, raw=False, using=self._state.db, update_fields=None)
 
     def delete(self, *args, **kwargs):
         raise AuditImmutable("Audit entries are never deleted.")
@@ -143,3 +170,58 @@ class FlagReview(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class ChainVerification(models.Model):
+    """One run of ``audit_verify``: how far the chain was found intact, or where it broke.
+
+    ``--incremental`` resumes from the last intact position (``up_to_seq``, whose entry
+    must still carry ``up_to_hash``). Each row carries a MAC under the chain key, so a row
+    written by someone without the key is ignored, never trusted.
+    """
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("full")
+        INCREMENTAL = "incremental", _("incremental")
+
+    ran_at = models.DateTimeField(_("ran at"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    from_seq = models.PositiveBigIntegerField(_("from entry"))
+    up_to_seq = models.PositiveBigIntegerField(_("intact up to entry"))
+    up_to_hash = models.CharField(_("hash at that entry"), max_length=64)
+    entries = models.PositiveBigIntegerField(_("entries read"))
+    ok = models.BooleanField(_("intact"))
+    problem_seq = models.PositiveBigIntegerField(_("broken at entry"), null=True, blank=True)
+    problem = models.CharField(_("problem"), max_length=200, blank=True)
+    mac = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("audit chain verification")
+        verbose_name_plural = _("audit chain verifications")
+        ordering = ["-ran_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.kind} {self.up_to_seq}"
+
+    def expected_mac(self):
+        text = "|".join(
+            str(value)
+            for value in (
+                chain._plain(self.ran_at),
+                self.kind,
+                self.from_seq,
+                self.up_to_seq,
+                self.up_to_hash,
+                self.entries,
+                self.ok,
+                self.problem_seq,
+                self.problem,
+            )
+        )
+        return chain.mac("chain verification", text)
+
+    def seal(self):
+        self.mac = self.expected_mac()
+
+    def is_genuine(self):
+        return bool(self.mac) and hmac.compare_digest(self.mac, self.expected_mac())

@@ -3,12 +3,11 @@
 import hashlib
 import hmac
 
-from auditlog.context import auditlog_value
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from casework.audit.models import AuditEntry, Outcome
+from casework.audit.models import AuditEntry, Outcome, request_context
 
 
 def client_ip_hash(request):
@@ -20,10 +19,8 @@ def client_ip_hash(request):
 
 
 def _context_ip_hash():
-    try:
-        return auditlog_value.get().get("ip_hash", "")
-    except LookupError:
-        return ""
+    context = request_context.get()
+    return context.get("ip_hash", "") if context else ""
 
 
 def organisation_of(user):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.audit import flags as flag_services
-from casework.audit import review
+from casework.audit import review, verification
 from casework.audit.forms import FlagReviewForm, FlagWindowForm, PageForm, TrailFilterForm
 from casework.audit.models import AuditEntry, Outcome
 from casework.audit.services import record
@@ -95,6 +95,7 @@ def trail(request):
     # Links repeat only the filters that passed validation, never anything else in the address.
     context["query"] = urlencode(form.described())
     _record_view(request, "trail", _looked_at(form, form.described()))
+    context["verification"] = verification.latest()
     return render(request, "audit/trail.html", {**context, "form": form})
 
 

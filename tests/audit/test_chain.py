@@ -87,16 +87,22 @@ def test_an_inserted_entry_breaks_the_link_after_it(trail):
     forged.object_pk, forged.object_repr, forged.action = "", "", AuditEntry.Action.ACCESS
     forged.timestamp = trail[2].timestamp
     forged.seq, forged.prev_hash = at, trail[2].entry_hash
+    forged.chain_key = chain.key_id(chain.current_key())  # even a forger who holds the key
     forged.entry_hash = chain.entry_hash(forged.prev_hash, forged)
-    values = [forged.content_type_id, "", "", forged.action, "", forged.timestamp, forged.event, "ok"]
-    values += [forged.reason, "", "", forged.seq, forged.prev_hash, forged.entry_hash]
+    insert(forged)
+    assert f"seq {at + 1}: does not follow" in broken_at()
+
+
+def insert(entry):
+    """Write ``entry`` with raw SQL, as someone with database access but no application would."""
+    values = [entry.content_type_id, "", "", entry.action, "", entry.timestamp, entry.event, "ok"]
+    values += [entry.reason, "", "", entry.seq, entry.prev_hash, entry.entry_hash, entry.chain_key]
     sql(
         "INSERT INTO audit_auditentry (content_type_id, object_pk, object_repr, action, changes_text, timestamp,"
-        " event, outcome, reason, case_code, ip_hash, seq, prev_hash, entry_hash)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        " event, outcome, reason, case_code, ip_hash, seq, prev_hash, entry_hash, chain_key)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         values,
     )
-    assert f"seq {at + 1}: does not follow" in broken_at()
 
 
 def test_the_orm_refuses_to_change_or_remove_entries(trail):

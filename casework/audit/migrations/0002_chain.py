@@ -41,7 +41,7 @@ def link_existing(apps, schema_editor):
     prev_hash = chain.GENESIS
     for seq, entry in enumerate(AuditEntry.objects.order_by("timestamp", "id").iterator(), start=1):
         entry.seq, entry.prev_hash = seq, prev_hash
-        entry.entry_hash = prev_hash = chain.entry_hash(prev_hash, entry)
+        entry.entry_hash = prev_hash = chain.unkeyed_hash(prev_hash, entry)
         entry.save(update_fields=["seq", "prev_hash", "entry_hash"])
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from casework.access.models import Role
+from casework.audit import verification
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
 from casework.cases import codes
@@ -24,7 +25,9 @@ REVEALS_SHOWN_FOR = timedelta(days=7)
 def home(request):
     membership = request.user.memberships.filter(is_active=True).first()
     if membership is None or membership.role == Role.ADMIN:
-        return render(request, "cases/home.html", {"scope": None, "is_admin": membership is not None})
+        context = {"scope": None, "is_admin": membership is not None}
+        context["chain_broken"] = verification.failed() if membership is not None else None
+        return render(request, "cases/home.html", context)
     supervising = membership.role == Role.SUPERVISOR
     scope = _scope(request.user, supervising)
     today = timezone.localdate()
@@ -48,6 +51,8 @@ def home(request):
         "unassigned": _unassigned(scope)[:SHOWN] if supervising else None,
     }
     if supervising:
+        # Every supervisor and administrator, of every organisation, is told the trail broke.
+        context["chain_broken"] = verification.failed()
         context["reveals"] = _reveals(scope)
         context["duplicates"], context["duplicates_visible"] = duplicates_seen_by(request.user, limit=SHOWN)
     shown = {case.code for key in ("follow_ups", "recent", "unassigned") for case in context[key] or ()}
