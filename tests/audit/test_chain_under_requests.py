@@ -31,6 +31,7 @@ from casework.audit import chain
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
 from casework.cases.models import Referral, SupportNeed
+from casework.cases.views import home as home_views
 from tests.accounts.test_second_factor import code, enrolled
 from tests.factories import PASSWORD, make_provider
 from tests.identity.conftest import VALUES
@@ -293,3 +294,18 @@ class Browser:
             raise AssertionError(f"{path}: {error.code} {error.read().decode()[-3000:]}") from None
         assert response.status == 200, response.status
         return response
+
+
+def test_a_page_takes_the_chain_lock_once_after_it_is_rendered(world, monkeypatch):
+    """The lock (taken by chain.head) is held from linking to commit: it is taken once, at
+    the end of the view's transaction, after the page was rendered and every entry queued."""
+    calls = []
+    real_head, real_render = chain.head, home_views.render
+    monkeypatch.setattr(chain, "head", lambda: calls.append("lock") or real_head())
+    monkeypatch.setattr(home_views, "render", lambda *a, **k: calls.append("render") or real_render(*a, **k))
+    client = Client()
+    client.force_login(world.lead)
+    calls.clear()
+    assert client.get(reverse("home")).status_code == 200  # records case.list, then renders
+    assert calls == ["render", "lock"]
+    assert AuditEntry.objects.filter(event="case.list", actor=world.lead).exists()
