@@ -372,6 +372,7 @@ def run_commands(world, tmp_path, settings):
         ("rotate_field_keys", ["--dry-run"]),
         ("rotate_field_keys", []),
         ("rotate_field_keys", []),  # nothing left to do
+        ("reindex_identities", []),
         ("demo_logins", ["--manifest", str(manifest)]),
         ("demo_code", ["lead"]),  # refuses: debug is off
         ("seed_demo", ["--cases", "1"]),  # refuses: debug is off, and the database is not empty
