@@ -30,15 +30,17 @@ def identity_save(*, by, case, values, version=None):
         identity = Identity(case=case, updated_by=by)
     elif version is not None and identity.version != version:
         raise EditConflict(identity)
-    current = identity.read(values) if identity.pk else {}
+    current = identity.read() if identity.pk else {}
     changed = {
         name: value for name, value in values.items() if value != current.get(name, FIELDS_BY_NAME[name].empty())
     }
     if identity.pk and not changed:
         return []
-    identity.write(changed)
     if identity.pk:
         identity.version += 1
+    # Every field is sealed again under the new version, so no token of an older one
+    # (an operator's copy from last month) decrypts in this row any more.
+    identity.write({**current, **changed})
     identity.updated_by, identity.updated_at = by, timezone.now()
     identity.save()
     return _reindex(by=by, identity=identity)

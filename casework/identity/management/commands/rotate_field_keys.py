@@ -1,4 +1,5 @@
-"""Re-encrypt every identity value that is not under the newest key of CASEWORK_FIELD_KEYS.
+"""Re-encrypt every identity value that is not under the newest key of CASEWORK_FIELD_KEYS,
+or that is still in the old form not bound to its record's version (``cw1``).
 
 A rotation is not an edit: versions, ``updated_at`` and ``updated_by`` stay as they were,
 and auditlog writes no per-row diff (it would only say "[redacted]" thousands of times).
@@ -19,7 +20,8 @@ from casework.identity.models import FIELD_NAMES, Identity
 
 
 def stale_identities(newest):
-    """Identities holding a token that does not name key ``newest`` (found without decrypting)."""
+    """Identities holding a token that does not name key ``newest`` in the current form
+    (found without decrypting)."""
     fresh = f"{crypto.PREFIX}:{newest}:"
     stale = Q()
     for name in FIELD_NAMES:
@@ -97,7 +99,7 @@ class Command(BaseCommand):
         clear = {}
         for name in stale:
             try:
-                clear.update(identity.read([name]))
+                clear.update(identity.read([name], legacy=True))
             except crypto.DecryptionError as error:
                 committed = "are rotated already" if save else "were only checked (dry run)"
                 raise CommandError(
