@@ -1,10 +1,10 @@
 """Lockout after repeated failed sign-ins (django-axes), its audit events, and unlocking.
 
 axes counts failures in the "lockout" cache under hashed keys. It is handed keyed hashes
-(HMAC under the lockout key derived from CASEWORK_INDEX_KEY) instead of the client
-address and the typed username, so
-the counters say nothing about where anyone signs in from, nor what anyone typed: people
-type names, and passwords, into username fields.
+(HMAC under the lockout key derived from CASEWORK_INDEX_KEY, casework.keys) instead of
+the client address and the typed username, so the counters say nothing about where
+anyone signs in from, nor what anyone typed: people type names, and passwords, into
+username fields.
 """
 
 from axes.handlers.proxy import AxesProxyHandler

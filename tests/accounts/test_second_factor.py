@@ -346,3 +346,19 @@ class TestEnrolmentSecrets:
         again = Client()
         sign_in_with_password(again, person)
         assert again.post(reverse("accounts:verify"), {"code": used}).status_code == 400
+
+    def test_an_enrolment_started_before_the_owner_enrolled_dies_with_it(self, person, qr_payloads):
+        """A new account: the password leaks, someone starts an enrolment; the owner enrols
+        first, elsewhere. The other session's secret is then neither served nor accepted."""
+        attacker, owner = Client(), Client()
+        sign_in_with_password(attacker, person)
+        planted = shown_secret(attacker.get(reverse("accounts:enrol")))
+        sign_in_with_password(owner, person)
+        mine = shown_secret(owner.get(reverse("accounts:enrol")))
+        assert owner.post(reverse("accounts:enrol"), {"code": code(mine)}).status_code == 200
+
+        assert attacker.get(reverse("accounts:enrol_qr")).status_code == 404
+        late = attacker.post(reverse("accounts:enrol"), {"code": code(planted)})
+        assert late.url == reverse("accounts:verify")
+        assert TOTPDevice.objects.get(user=person).bin_key == mine.bin_key
+        assert attacker.post(reverse("accounts:verify"), {"code": code(planted)}).status_code == 400
