@@ -109,3 +109,20 @@ def test_rotate_field_keys_seals_old_tokens_left_behind(world):
     identity = Identity.objects.get(pk=identity.pk)
     assert column(identity, "legal_name").startswith(f"{crypto.PREFIX}:")
     assert identity.read(["legal_name"]) == {"legal_name": OLD_NAME} and identity.version == 1
+
+
+def test_an_edit_over_a_value_put_back_changes_nothing_and_is_recorded(client, world):
+    services.identity_save(by=world.lead, case=world.case, values={"legal_name": OLD_NAME})
+    older = column(world.case.identity, "legal_name")
+    services.identity_save(by=world.lead, case=world.case, values={"legal_name": NEW_NAME})
+    as_operator(world.case.identity, older)
+    before = Identity.objects.filter(pk=world.case.identity.pk).values().get()
+
+    client.force_login(world.lead)
+    edit = reverse("cases:identity_edit", args=[world.case.display_code])
+    response = client.post(edit, {"version": before["version"], "notes": "A new note"})
+    assert response.status_code == 500
+    assert [response.templates[0].name] == ["identity/undecryptable.html"]
+    assert Identity.objects.filter(pk=before["id"]).values().get() == before
+    entry = AuditEntry.objects.get(event="identity.change", outcome="error")
+    assert (entry.actor, entry.case_code) == (world.lead, world.case.code)
