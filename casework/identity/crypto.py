@@ -13,8 +13,8 @@ short hash of the key, not the key. Nothing here ever derives from ``SECRET_KEY`
 ``cw2`` tokens are sealed with a context that also names the record's version (see
 ``Identity._context``), so an older value of the same field cannot be put back undetected.
 ``cw1`` tokens, from before, were bound to case and field only: ordinary reads refuse
-them; only the upgrade (identity migration 0002) and ``rotate_field_keys`` read them, with
-``legacy_context``, to seal them again as ``cw2``.
+them; only the upgrade (identity migration 0002) and ``rotate_field_keys --seal-legacy``
+read them, with ``legacy_context``, to seal them again as ``cw2``.
 """
 
 import base64
@@ -103,8 +103,8 @@ def decrypt(token, context, legacy_context=None):
     if is_legacy(token):
         if legacy_context is None:
             raise DecryptionError(
-                "A stored identity value is in the old form, not bound to its record's version. "
-                "Run python manage.py rotate_field_keys to seal it again."
+                "A stored identity value is in the old form, not bound to its record's version: left "
+                "over from the upgrade (see rotate_field_keys --seal-legacy), or put back by hand."
             )
         context = legacy_context
     cipher = dict(keyring()).get(kid)

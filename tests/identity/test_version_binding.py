@@ -7,8 +7,9 @@ import importlib
 import io
 import os
 
+import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
@@ -87,7 +88,7 @@ def test_an_old_token_is_refused_by_ordinary_reads(world):
     try:
         identity.read(["legal_name"])
     except crypto.DecryptionError as error:
-        assert "rotate_field_keys" in str(error) and OLD_NAME not in str(error)
+        assert "--seal-legacy" in str(error) and OLD_NAME not in str(error)
     else:
         raise AssertionError("an unversioned token was read")
 
@@ -103,9 +104,13 @@ def test_the_upgrade_migration_seals_old_tokens_with_the_version(world):
     assert Identity.objects.get(pk=identity.pk).legal_name == identity.legal_name
 
 
-def test_rotate_field_keys_seals_old_tokens_left_behind(world):
+def test_rotate_field_keys_stops_at_an_old_token_unless_told_it_is_left_from_the_upgrade(world):
     identity = legacy_identity(world)
-    call_command("rotate_field_keys", stdout=io.StringIO())
+    planted = column(identity, "legal_name")
+    with pytest.raises(CommandError, match="put back into the database by hand"):
+        call_command("rotate_field_keys", stdout=io.StringIO())
+    assert column(identity, "legal_name") == planted
+    call_command("rotate_field_keys", "--seal-legacy", stdout=io.StringIO())
     identity = Identity.objects.get(pk=identity.pk)
     assert column(identity, "legal_name").startswith(f"{crypto.PREFIX}:")
     assert identity.read(["legal_name"]) == {"legal_name": OLD_NAME} and identity.version == 1
