@@ -159,10 +159,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    # Near the top, so that every response gets them, redirects and static files included.
+    # At the top, so that every response gets them, redirects and static files included:
+    # above SecurityMiddleware too, whose plain-HTTP redirect answers before anything below it.
     "csp.middleware.CSPMiddleware",
     "casework.accounts.headers.SecurityHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -4,6 +4,8 @@ The guardian permission rows on Case are derived from these models by
 casework.access.services; nothing else writes them.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
@@ -134,6 +136,9 @@ class Grant(models.Model):
     Revoked grants stay as history; the guardian rows are what the permission layer reads.
     """
 
+    # What URLs name a grant by: a sequential id would tell how many grants the organisation
+    # has made, and when, to anyone who can see one.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="grants", verbose_name=_("case"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_grants", verbose_name=_("user")

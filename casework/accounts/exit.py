@@ -51,7 +51,11 @@ def neutral_page(request):
 def _render_neutral_page(request, status=200):
     """A plain weather page: no casework chrome, no links back, nothing to say what was open."""
     today = timezone.localdate()
-    return render(request, "accounts/weather.html", {"days": _forecast(today)}, status=status)
+    response = render(request, "accounts/weather.html", {"days": _forecast(today)}, status=status)
+    # Signed out, so NoStoreMiddleware passes it by; but a cached copy in the history of a
+    # seized browser is a page that was on screen just when casework was left.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _forecast(today):

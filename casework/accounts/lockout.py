@@ -1,13 +1,11 @@
 """Lockout after repeated failed sign-ins (django-axes), its audit events, and unlocking.
 
 axes counts failures in the "lockout" cache under hashed keys. It is handed keyed hashes
-(HMAC under CASEWORK_INDEX_KEY) instead of the client address and the typed username, so
-the counters say nothing about where anyone signs in from, nor what anyone typed: people
-type names, and passwords, into username fields.
+(HMAC under the lockout key derived from CASEWORK_INDEX_KEY, casework.keys) instead of
+the client address and the typed username, so the counters say nothing about where
+anyone signs in from, nor what anyone typed: people type names, and passwords, into
+username fields.
 """
-
-import hashlib
-import hmac
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
@@ -18,14 +16,17 @@ from django.http import HttpRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from casework import keys
 from casework.access.models import Membership, Role
 from casework.audit.models import Outcome
-from casework.audit.services import client_ip_hash, record
+from casework.audit.services import record
 
 
 def address_key(request):
-    """AXES_CLIENT_IP_CALLABLE: what axes counts per address (the audit trail's keyed hash)."""
-    return client_ip_hash(request) or None
+    """AXES_CLIENT_IP_CALLABLE: what axes counts per address, a keyed hash of it (not the
+    audit trail's: a counter's key cannot be matched with an entry's address hash)."""
+    address = request.META.get("REMOTE_ADDR", "")
+    return keys.keyed_hash(keys.LOCKOUT, b"address\0" + address.encode()) if address else None
 
 
 def username_key(request, credentials=None):
@@ -34,7 +35,7 @@ def username_key(request, credentials=None):
     username = credentials.get(field) if credentials else request.POST.get(field)
     if not username:
         return None
-    return hmac.new(settings.INDEX_KEY.encode(), b"lockout-username\0" + username.encode(), hashlib.sha256).hexdigest()
+    return keys.keyed_hash(keys.LOCKOUT, b"username\0" + username.encode())
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -5,12 +5,15 @@ import secrets
 import time
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from casework.access.models import Membership, Role
 from casework.accounts.sessions import end_sessions
@@ -18,7 +21,10 @@ from casework.audit.models import Outcome
 from casework.audit.services import record
 
 RECOVERY_CODES = 10
-PENDING = "pending"  # the name of a TOTP device while its owner has not confirmed it
+# The secret of an enrolment under way lives in that session only, never in a device row:
+# a secret kept in the database outlives the session that asked for it (a password-only
+# session could plant it for the owner's next phone).
+ENROLMENT = "casework_enrolment"
 AUTHENTICATOR = "authenticator"
 RECOVERY = "recovery"
 # Recovery codes: 10 characters of a readable alphabet (no 0/O, 1/I/L), shown in two groups of 5.
@@ -35,10 +41,22 @@ def authenticator(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def pending_authenticator(user):
-    """The authenticator being set up, created on first asked (a fresh secret each time enrolment starts)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False, name=PENDING).first()
-    return device or TOTPDevice.objects.create(user=user, name=PENDING, confirmed=False)
+def enrolment_start(request: HttpRequest) -> TOTPDevice:
+    """A new enrolment for this session: a fresh secret, replacing any earlier one unconfirmed."""
+    request.session[ENROLMENT] = {"user": request.user.pk, "key": default_key()}
+    return enrolment(request)
+
+
+def enrolment(request: HttpRequest) -> TOTPDevice | None:
+    """The authenticator this session is setting up (unsaved), or None if none is under way."""
+    pending = request.session.get(ENROLMENT)
+    if not isinstance(pending, dict) or pending.get("user") != request.user.pk:
+        return None
+    return TOTPDevice(user=request.user, name=AUTHENTICATOR, key=pending["key"], confirmed=False)
+
+
+def enrolment_end(request: HttpRequest) -> None:
+    request.session.pop(ENROLMENT, None)
 
 
 @transaction.atomic
@@ -68,21 +86,34 @@ def _signed_in(request, device, event):
 
 
 @transaction.atomic
-def enrol_confirm(*, request, user, token):
-    """Confirm the pending authenticator with a code from it; it replaces any earlier one.
-    Returns the new recovery codes (to be shown once), or None if the code is wrong."""
-    device = pending_authenticator(user)
-    if not device.verify_token(normalise_token(token)):
+def enrol_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] | None:
+    """Confirm this session's enrolment with a code from the new authenticator; it replaces
+    any earlier one and the enrolment ends. Returns the new recovery codes (to be shown
+    once), or None if the code is wrong or no enrolment is under way in this session."""
+    device = enrolment(request)
+    matched = _totp_step(device, normalise_token(token)) if device is not None else None
+    if matched is None:
         record(event="otp.enrol", actor=user, outcome=Outcome.DENIED)
         return None
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-    device.name, device.confirmed = AUTHENTICATOR, True
-    device.save(update_fields=["name", "confirmed"])
+    TOTPDevice.objects.filter(user=user).delete()  # the old phone, and any device planted earlier
+    device.confirmed, device.last_t = True, matched  # the confirming code cannot sign in again
+    device.save()
+    enrolment_end(request)
     otp_login(request, device)
     request.session.cycle_key()
     note_second_factor(request)
     record(event="otp.enrol", actor=user)
     return _new_recovery_codes(user)
+
+
+def _totp_step(device: TOTPDevice, token: str) -> int | None:
+    """The time step ``token`` belongs to, within the device's tolerance; None if it matches none."""
+    if not token.isdigit():
+        return None
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if not totp.verify(int(token), device.tolerance):
+        return None
+    return totp.t()
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from casework.access.models import Role
 from casework.accounts import services
 from casework.accounts.forms import EnrolForm, SecondFactorForm, StepUpForm, UnlockForm
 from casework.accounts.lockout import account_unlock
+from casework.audit.services import record
 from casework.cases import codes
 
 
@@ -33,6 +34,9 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         after = self.get_success_url()  # checked against other hosts by LoginView
         super().form_valid(form)
+        # A right password is evidence even if no code follows: a leaked password shows in
+        # the trail of her supervisors and administrators before anyone guesses a code.
+        record(event="login.password", actor=form.get_user())
         self.request.session["after_sign_in"] = after
         return redirect("accounts:verify")
 
@@ -89,14 +93,21 @@ def verify(request):
 
 def enrol(request):
     """Set up an authenticator: the first time at first sign-in, later to replace it (with a
-    code from the current one). Ten recovery codes are shown once, on success."""
+    code from the current one). Ten recovery codes are shown once, on success.
+
+    Opening the page starts a new enrolment with a fresh secret, kept in this session only;
+    a wrong code keeps it, so that the phone already scanned still works."""
     user = request.user
     replacing = services.authenticator(user) is not None
     if replacing and not user.is_verified():
         return redirect("accounts:verify")  # nobody replaces a second factor with a password alone
-    device = services.pending_authenticator(user)
+    device = services.enrolment(request) if request.method == "POST" else None
     form = EnrolForm(request.POST or None, replacing=replacing)
-    if request.method == "POST" and form.is_valid():
+    if device is None:
+        device = services.enrolment_start(request)
+        if request.method == "POST":
+            form.add_error(None, _("This set-up had expired. Scan the new code below and try again."))
+    elif form.is_valid():
         if replacing and not services.current_code_is_valid(user, form.cleaned_data["current_code"]):
             form.add_error("current_code", _("That code is not right, or it was already used."))
         else:
@@ -104,6 +115,10 @@ def enrol(request):
             if codes is not None:
                 return render(request, "accounts/recovery_codes.html", {"codes": codes, "enrolled": True})
             form.add_error("code", _("That code is not right. Check the time on your phone and try the next code."))
+    return _enrol_page(request, form, device, replacing)
+
+
+def _enrol_page(request, form, device, replacing):
     secret = base64.b32encode(device.bin_key).decode()
     context = {
         "form": form,
@@ -114,8 +129,12 @@ def enrol(request):
 
 
 def enrol_qr(request):
-    """The pending authenticator's QR code, drawn here as SVG: the secret never leaves for a QR service."""
-    device = services.pending_authenticator(request.user)
+    """This session's enrolment secret as a QR code, drawn here as SVG (the secret never leaves
+    for a QR service). Nothing is created here: without an enrolment under way, or to a
+    password-only session of someone who already has an authenticator, it is a 404."""
+    device = services.enrolment(request)
+    if device is None or (services.authenticator(request.user) is not None and not request.user.is_verified()):
+        return render(request, "404.html", status=404)
     svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"

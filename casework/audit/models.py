@@ -73,7 +73,7 @@ class AuditEntry(AbstractLogEntry):
         related_name="+",
         verbose_name=_("organisation"),
     )
-    # HMAC of the client address under CASEWORK_INDEX_KEY: lets a reviewer see
+    # HMAC of the client address under a key derived from CASEWORK_INDEX_KEY: lets a reviewer see
     # "same place" without the trail ever holding an IP address.
     ip_hash = models.CharField(_("address (keyed hash)"), max_length=64, blank=True)
     # The chain (casework.audit.chain): position, the previous entry's hash, this one's.

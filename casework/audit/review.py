@@ -133,6 +133,25 @@ def manageable_codes(user, case_codes):
     return set(Case.objects.restrict(user, "manage").filter(code__in=case_codes).values_list("code", flat=True))
 
 
+def withhold_outside_teams(user, entries, inside=None):
+    """``entries`` as a supervisor may read them: for a case outside the teams she manages
+    (a member of hers acting on another team's case under a grant), that the act happened,
+    by whom, when and with what outcome, but not its reason nor its details (a reveal's
+    purpose is that other team's business). ``inside``: the manageable codes, if known.
+
+    Administrators review access management in their whole organisation: left as they are.
+    The entries are changed in memory only (an entry is never saved twice)."""
+    role = reviewer(user)
+    if role is None or role.is_admin:
+        return entries
+    if inside is None:
+        inside = manageable_codes(user, {entry.case_code for entry in entries})
+    for entry in entries:
+        if entry.case_code and entry.case_code not in inside:
+            entry.reason, entry.additional_data = "", None
+    return entries
+
+
 def may_review_case(user, code):
     role = reviewer(user)
     if role is None or role.is_admin or not code:

@@ -1,12 +1,9 @@
 """Writing audit events for acts that are not model changes: reads, denials, logins, grants, exports."""
 
-import hashlib
-import hmac
-
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from casework import keys
 from casework.audit.models import AuditEntry, Outcome, request_context
 
 
@@ -15,7 +12,7 @@ def client_ip_hash(request):
     address = request.META.get("REMOTE_ADDR", "")
     if not address:
         return ""
-    return hmac.new(settings.INDEX_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
+    return keys.keyed_hash(keys.ADDRESS_HASH, address.encode())
 
 
 def _context_ip_hash():

@@ -63,6 +63,7 @@ def _looked_at(form, filters=None):
 def _page_context(request, entries, before):
     page, older = review.page_of(entries, before)
     manageable = review.manageable_codes(request.user, {entry.case_code for entry in page})
+    page = review.withhold_outside_teams(request.user, page, inside=manageable)
     return {"entries": review.with_details(page), "older": older, "manageable": manageable}
 
 
@@ -175,7 +176,8 @@ def trail_export(request):
     if form is None:
         return chosen
     chosen = chosen.select_related("actor").order_by("-seq")
-    rows = [_export_row(entry) for entry in chosen[: EXPORT_CAP + 1]]
+    chosen = review.withhold_outside_teams(request.user, list(chosen[: EXPORT_CAP + 1]))
+    rows = [_export_row(entry) for entry in chosen]
     capped = len(rows) > EXPORT_CAP
     rows = rows[:EXPORT_CAP]
     record(

@@ -1,20 +1,17 @@
-"""The blind index: keyed digests (HMAC-SHA256 under CASEWORK_INDEX_KEY) of normalised names
+"""The blind index: keyed digests (HMAC-SHA256 under the blind-index key derived from
+CASEWORK_INDEX_KEY, see casework.keys) of normalised names
 with the birth date, and of phone numbers. Equal inputs give equal digests, so duplicates
 are found with an indexed lookup, and nobody without the key can test a guess against them.
 """
 
-import hashlib
-import hmac
-
-from django.conf import settings
-
+from casework import keys
 from casework.identity.models import IndexKind
 from casework.identity.normalise import name_keys, phone_key
 
 
 def digest(kind, value):
     message = f"casework identity index\0{kind}\0{value}".encode()
-    return hmac.new(settings.INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return keys.keyed_hash(keys.BLIND_INDEX, message)
 
 
 def digests(values):

@@ -7,8 +7,14 @@ instead of a plausible wrong identity. Each token names the key it was made with
 with several keys configured (newest first) decryption picks the right one at once and
 ``rotate_field_keys`` knows which values still need re-encrypting.
 
-A token reads ``cw1:<key id>:<base64 of nonce + ciphertext + tag>``. The key id is a
+A token reads ``cw2:<key id>:<base64 of nonce + ciphertext + tag>``. The key id is a
 short hash of the key, not the key. Nothing here ever derives from ``SECRET_KEY``.
+
+``cw2`` tokens are sealed with a context that also names the record's version (see
+``Identity._context``), so an older value of the same field cannot be put back undetected.
+``cw1`` tokens, from before, were bound to case and field only: ordinary reads refuse
+them; only the upgrade (identity migration 0002) and ``rotate_field_keys --seal-legacy``
+read them, with ``legacy_context``, to seal them again as ``cw2``.
 """
 
 import base64
@@ -22,7 +28,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-PREFIX = "cw1"
+PREFIX = "cw2"
+LEGACY_PREFIX = "cw1"  # bound to case and field, not to the version
 NONCE_BYTES = 12
 KEY_BYTES = 32
 
@@ -80,14 +87,26 @@ def encrypt(plaintext, context):
 
 def token_key_id(token):
     parts = token.split(":")
-    return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
+    return parts[1] if len(parts) == 3 and parts[0] in (PREFIX, LEGACY_PREFIX) else None
 
 
-def decrypt(token, context):
-    """The plaintext of ``token``, or DecryptionError saying why (never what)."""
+def is_legacy(token):
+    return token.startswith(f"{LEGACY_PREFIX}:")
+
+
+def decrypt(token, context, legacy_context=None):
+    """The plaintext of ``token``, or DecryptionError saying why (never what). A legacy
+    token is read only when ``legacy_context`` is given (by the upgrade and key rotation)."""
     kid = token_key_id(token)
     if kid is None:
         raise DecryptionError("A stored identity value is not in the expected encrypted form.")
+    if is_legacy(token):
+        if legacy_context is None:
+            raise DecryptionError(
+                "A stored identity value is in the old form, not bound to its record's version: left "
+                "over from the upgrade (see rotate_field_keys --seal-legacy), or put back by hand."
+            )
+        context = legacy_context
     cipher = dict(keyring()).get(kid)
     if cipher is None:
         raise DecryptionError(

@@ -91,34 +91,41 @@ class Identity(models.Model):
         return self.case.get_additional_data()
 
     def _context(self, name):
-        # Binds each token to its case and field: moved or swapped tokens fail to decrypt.
+        # Binds each token to its case, field and the record's version: moved or swapped
+        # tokens, and an older value of the same field put back, fail to decrypt.
+        return f"identity:{self.case_id}:{name}:v{self.version}"
+
+    def _legacy_context(self, name):
+        # What tokens were bound to before the version was (crypto.LEGACY_PREFIX).
         return f"identity:{self.case_id}:{name}"
 
     def filled(self):
         """The names of the fields that hold a value (no decryption needed)."""
         return [name for name in FIELD_NAMES if getattr(self, name)]
 
-    def read(self, names=FIELD_NAMES):
-        """Decrypt ``names``; raises crypto.DecryptionError rather than show anything unreal."""
+    def read(self, names=FIELD_NAMES, *, legacy=False):
+        """Decrypt ``names``; raises crypto.DecryptionError rather than show anything unreal.
+        ``legacy``: also read tokens not yet bound to the version (upgrade and rotation only)."""
         values = {}
         for name in names:
             field, token = FIELDS_BY_NAME[name], getattr(self, name)
-            values[name] = field.load(crypto.decrypt(token, self._context(name))) if token else field.empty()
+            old = self._legacy_context(name) if legacy else None
+            values[name] = field.load(crypto.decrypt(token, self._context(name), old)) if token else field.empty()
         return values
 
     def write(self, values):
-        """Encrypt ``values`` into their columns; an empty value clears its column."""
+        """Encrypt ``values`` into their columns under the current version; an empty value
+        clears its column. Whoever changes the version re-seals every field (services)."""
         for name, value in values.items():
             field = FIELDS_BY_NAME[name]
             token = crypto.encrypt(field.dump(value), self._context(name)) if value else ""
             setattr(self, name, token)
 
     def stale_fields(self):
-        """Fields whose token is not under the newest key (what key rotation must redo)."""
-        newest = crypto.newest_key_id()
-        return [
-            name for name in FIELD_NAMES if getattr(self, name) and crypto.token_key_id(getattr(self, name)) != newest
-        ]
+        """Fields whose token is not under the newest key, or not bound to the version (what
+        key rotation must redo)."""
+        fresh = f"{crypto.PREFIX}:{crypto.newest_key_id()}:"
+        return [name for name in FIELD_NAMES if getattr(self, name) and not getattr(self, name).startswith(fresh)]
 
 
 class IndexKind(models.TextChoices):

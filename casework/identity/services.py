@@ -12,6 +12,9 @@ from casework.cases.services.common import EditConflict, require
 from casework.identity import blind, crypto
 from casework.identity.models import FIELDS_BY_NAME, DuplicateAlert, Identity, IdentityIndex
 
+# What the blind index is computed from.
+INDEXED_FIELDS = ["legal_name", "other_names", "date_of_birth", "phones"]
+
 
 @transaction.atomic
 def identity_save(*, by, case, values, version=None):
@@ -27,29 +30,39 @@ def identity_save(*, by, case, values, version=None):
         identity = Identity(case=case, updated_by=by)
     elif version is not None and identity.version != version:
         raise EditConflict(identity)
-    current = identity.read(values) if identity.pk else {}
+    current = identity.read() if identity.pk else {}
     changed = {
         name: value for name, value in values.items() if value != current.get(name, FIELDS_BY_NAME[name].empty())
     }
     if identity.pk and not changed:
         return []
-    identity.write(changed)
     if identity.pk:
         identity.version += 1
+    # Every field is sealed again under the new version, so no token of an older one
+    # (an operator's copy from last month) decrypts in this row any more.
+    identity.write({**current, **changed})
     identity.updated_by, identity.updated_at = by, timezone.now()
     identity.save()
     return _reindex(by=by, identity=identity)
 
 
+def index_rebuild(identity: Identity) -> set[tuple[str, str]]:
+    """Make the blind index rows of ``identity`` those of its values under the current key
+    (IdentityIndex is derived data, not audited row by row); returns the digests."""
+    found = blind.digests(identity.read(INDEXED_FIELDS))
+    if set(IdentityIndex.objects.filter(identity=identity).values_list("kind", "digest")) != found:
+        IdentityIndex.objects.filter(identity=identity).delete()
+        IdentityIndex.objects.bulk_create(
+            IdentityIndex(identity=identity, organisation_id=identity.case.organisation_id, kind=kind, digest=digest)
+            for kind, digest in found
+        )
+    return found
+
+
 def _reindex(*, by, identity):
     """Rebuild the blind index of ``identity`` and flag the cases it now matches."""
     case = identity.case
-    found = blind.digests(identity.read(["legal_name", "other_names", "date_of_birth", "phones"]))
-    IdentityIndex.objects.filter(identity=identity).delete()
-    IdentityIndex.objects.bulk_create(
-        IdentityIndex(identity=identity, organisation_id=case.organisation_id, kind=kind, digest=digest)
-        for kind, digest in found
-    )
+    found = index_rebuild(identity)
     matches = {}
     rows = IdentityIndex.objects.filter(
         organisation_id=case.organisation_id, digest__in=[digest for _kind, digest in found]

@@ -4,6 +4,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from casework.accounts.services import second_factor_is_fresh, step_up
+from casework.audit.models import Outcome
+from casework.audit.services import record
 from casework.cases.services.common import EditConflict
 from casework.cases.views.common import case_view
 from casework.identity import crypto, services
@@ -76,6 +78,11 @@ def identity_edit(request, case):
         form.data["version"] = str(conflict.current.version)
         form.add_error(None, CHANGED_MEANWHILE)
         return render(request, "identity/edit.html", context, status=409)
+    except crypto.DecryptionError:
+        # A saved edit seals every value again, so one that will not decrypt (a wrong key, a
+        # value put back by hand) stops it: nothing is changed, and the failure is recorded.
+        record(event="identity.change", actor=request.user, case=case, outcome=Outcome.ERROR)
+        return render(request, "identity/undecryptable.html", {"case": case}, status=500)
     messages.success(request, _("Identity details saved."))
     tell_about_duplicates(request, matches)
     return redirect("cases:detail", case.display_code)

@@ -47,8 +47,8 @@ def every_url(world):
         ("post", access_url("case_assign", code)),
         ("post", access_url("case_unassign", code)),
         ("post", access_url("case_grant", code)),
-        ("get", access_url("case_revoke", code, grant_of(world, world.viewer).pk)),
-        ("post", access_url("case_revoke", code, grant_of(world, world.viewer).pk)),
+        ("get", access_url("case_revoke", code, grant_of(world, world.viewer).uid)),
+        ("post", access_url("case_revoke", code, grant_of(world, world.viewer).uid)),
     ]
 
 
@@ -145,7 +145,7 @@ def test_a_grant_of_another_case_cannot_be_revoked_through_this_one(client, worl
         by=world.admin, case=world.other_case, user=world.teammate, level="view", reason="Cover"
     )
     client.force_login(world.admin)
-    url = access_url("case_revoke", world.case.display_code, other_grant.pk)
+    url = access_url("case_revoke", world.case.display_code, other_grant.uid)
     assert client.get(url).status_code == 404
     assert client.post(url, {"reason": "Done"}).status_code == 404
     other_grant.refresh_from_db()
@@ -188,7 +188,7 @@ def test_a_grant_opens_the_case_to_her_and_a_revocation_closes_it(client, world)
     assert entry.reason == "Covering the night shift"
 
     grant = grant_of(world, world.teammate)
-    response = client.post(access_url("case_revoke", world.case.display_code, grant.pk), {"reason": "Shift over"})
+    response = client.post(access_url("case_revoke", world.case.display_code, grant.uid), {"reason": "Shift over"})
     assert response.status_code == 302
     assert teammate.get(case_page(world.case)).status_code == 404
     grant.refresh_from_db()
@@ -200,7 +200,7 @@ def test_a_grant_opens_the_case_to_her_and_a_revocation_closes_it(client, world)
 def test_the_revoke_page_asks_before_it_revokes(client, world):
     client.force_login(world.supervisor)
     grant = grant_of(world, world.viewer)
-    url = access_url("case_revoke", world.case.display_code, grant.pk)
+    url = access_url("case_revoke", world.case.display_code, grant.uid)
     response = client.get(url)
     assert response.status_code == 200
     assert "viewer" in response.text
@@ -356,7 +356,7 @@ def test_no_page_shows_case_content(client, world, persona):
         access_url("cases"),
         access_url("cases") + f"?code={code}",
         access_url("case", code),
-        access_url("case_revoke", code, grant_of(world, world.viewer).pk),
+        access_url("case_revoke", code, grant_of(world, world.viewer).uid),
     ]
     for url in pages:
         response = client.get(url)

@@ -43,8 +43,8 @@ def fill(route, records):
             return records["case"].created_by.username
         if name == "slug":
             return records["case"].team.slug
-        if name == "grant_id":
-            return str(records["case"].grants.order_by("pk").first().pk)
+        if name == "grant_uid":
+            return str(records["case"].grants.order_by("pk").first().uid)
         pytest.fail(f"/{route}: no value for <{name}>; teach this test to fill it")
 
     return "/" + PARAMETER.sub(value, route)

@@ -303,7 +303,7 @@ def assert_identities_follow_the_manifest(manifest):
         identity, expected = stored[case["code"]], expected_identity(case)
         assert identity.read() == expected, case["code"]
         columns = [getattr(identity, name) for name in identity.filled()]
-        assert all(column.startswith("cw1:") for column in columns)
+        assert all(column.startswith("cw2:") for column in columns)
         assert not [column for column in columns if case["identity"]["legal_name"] in column]
         digests = [digest for _kind, digest in blind.digests(expected)]
         found = IdentityIndex.objects.filter(organisation__slug=case["organisation"], digest__in=digests)

@@ -185,9 +185,9 @@ def fill(route, records):
             return records.by.username
         if match["name"] == "slug":
             return records.case.team.slug
-        if match["name"] == "grant_id":
+        if match["name"] == "grant_uid":
             grant = records.case.grants.order_by("pk").first()
-            return str(grant.pk if grant else 0)
+            return str(grant.uid if grant else "00000000-0000-4000-8000-000000000000")
         owner = UID_OWNERS.get(route[: match.start()].rstrip("/").rsplit("/", 1)[-1])
         assert match["name"] == "uid" and owner, f"/{route}: teach this test to fill <{match['name']}>"
         return str(getattr(records, owner).uid)
@@ -372,6 +372,7 @@ def run_commands(world, tmp_path, settings):
         ("rotate_field_keys", ["--dry-run"]),
         ("rotate_field_keys", []),
         ("rotate_field_keys", []),  # nothing left to do
+        ("reindex_identities", []),
         ("demo_logins", ["--manifest", str(manifest)]),
         ("demo_code", ["lead"]),  # refuses: debug is off
         ("seed_demo", ["--cases", "1"]),  # refuses: debug is off, and the database is not empty

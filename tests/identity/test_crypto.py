@@ -68,7 +68,7 @@ def test_the_column_holds_a_token_never_the_value_in_any_encoding(world):
     identity = identity_with(world.case, world.lead, VALUES)
     for name, value in VALUES.items():
         token = stored(identity, name)
-        assert token.startswith(f"cw1:{crypto.key_id(crypto.parse_key(KEY, 1))}:")
+        assert token.startswith(f"cw2:{crypto.key_id(crypto.parse_key(KEY, 1))}:")
         raw = base64.urlsafe_b64decode(token.split(":")[2])
         for part in [clear_text(value), *(value if isinstance(value, list) else [])]:
             utf8 = part.encode()
@@ -129,10 +129,11 @@ def flip(index):
         flip(-1),  # the tag
         lambda token: token[:-8],  # cut short
         lambda token: token.split(":")[0] + ":" + token.split(":")[2],  # no key id
-        lambda token: token.replace("cw1:", "cw2:"),  # unknown format
+        lambda token: token.replace("cw2:", "cw3:"),  # unknown format
+        lambda token: token.replace("cw2:", "cw1:"),  # the old form, without the version
         lambda token: "김영희",  # a clear value written around the application
     ],
-    ids=["nonce", "ciphertext", "tag", "cut", "no-key-id", "format", "clear"],
+    ids=["nonce", "ciphertext", "tag", "cut", "no-key-id", "format", "old-format", "clear"],
 )
 def test_a_tampered_token_does_not_decrypt(world, tamper):
     identity = identity_with(world.case, world.lead, VALUES)

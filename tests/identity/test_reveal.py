@@ -142,7 +142,7 @@ def test_values_that_will_not_decrypt_show_an_error_not_a_value(client, world, i
     body = response.content.decode()
     assert response.status_code == 500
     assert "cannot be decrypted" in body
-    assert "cw1:" not in body and VALUES["legal_name"] not in body
+    assert "cw2:" not in body and VALUES["legal_name"] not in body
     assert reveals().get().outcome == "error"
 
 

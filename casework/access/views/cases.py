@@ -156,8 +156,8 @@ def case_grant(request, case):
 
 @require_http_methods(["GET", "POST"])
 @directory_case
-def case_revoke(request, case, grant_id):
-    grant = case.grants.filter(pk=grant_id, revoked_at__isnull=True).select_related("user", "granted_by").first()
+def case_revoke(request, case, grant_uid):
+    grant = case.grants.filter(uid=grant_uid, revoked_at__isnull=True).select_related("user", "granted_by").first()
     if grant is None:
         return _refused(request, case=case)
     form = RevokeForm(request.POST or None)
@@ -183,5 +183,5 @@ urls = [
     path("<str:code>/assign/", case_assign, name="case_assign"),
     path("<str:code>/unassign/", case_unassign, name="case_unassign"),
     path("<str:code>/grant/", case_grant, name="case_grant"),
-    path("<str:code>/grants/<int:grant_id>/revoke/", case_revoke, name="case_revoke"),
+    path("<str:code>/grants/<uuid:grant_uid>/revoke/", case_revoke, name="case_revoke"),
 ]

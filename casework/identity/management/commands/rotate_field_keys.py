@@ -1,4 +1,8 @@
-"""Re-encrypt every identity value that is not under the newest key of CASEWORK_FIELD_KEYS.
+"""Re-encrypt every identity value that is not under the newest key of CASEWORK_FIELD_KEYS,
+or (with ``--seal-legacy``) that is still in the old form, not bound to its record's
+version (``cw1``). Without that option an old-form value stops the run: after the upgrade
+it is either left over from a server still on the old release, or an older value that
+someone put back by hand, and sealing it would make it look current.
 
 A rotation is not an edit: versions, ``updated_at`` and ``updated_by`` stay as they were,
 and auditlog writes no per-row diff (it would only say "[redacted]" thousands of times).
@@ -19,7 +23,8 @@ from casework.identity.models import FIELD_NAMES, Identity
 
 
 def stale_identities(newest):
-    """Identities holding a token that does not name key ``newest`` (found without decrypting)."""
+    """Identities holding a token that does not name key ``newest`` in the current form
+    (found without decrypting)."""
     fresh = f"{crypto.PREFIX}:{newest}:"
     stale = Q()
     for name in FIELD_NAMES:
@@ -38,8 +43,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="check that every stale value decrypts; change nothing"
         )
+        parser.add_argument(
+            "--seal-legacy",
+            action="store_true",
+            help="also seal values in the old form (cw1), left over from the upgrade, under their record's version",
+        )
 
-    def handle(self, *args, batch_size, dry_run, **options):
+    def handle(self, *args, batch_size, dry_run, seal_legacy, **options):
+        self.seal_legacy = seal_legacy
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         newest = crypto.newest_key_id()
@@ -96,8 +107,14 @@ class Command(BaseCommand):
         stale = identity.stale_fields()
         clear = {}
         for name in stale:
+            if crypto.is_legacy(getattr(identity, name)) and not self.seal_legacy:
+                raise CommandError(
+                    f"Identity {identity.pk}, field {name} is in the old form, not bound to its record's version. "
+                    "If it is left over from the upgrade, run rotate_field_keys --seal-legacy. Otherwise an older "
+                    "value was put back into the database by hand: do not seal it; find out who, and restore it."
+                )
             try:
-                clear.update(identity.read([name]))
+                clear.update(identity.read([name], legacy=True))
             except crypto.DecryptionError as error:
                 committed = "are rotated already" if save else "were only checked (dry run)"
                 raise CommandError(
