@@ -69,7 +69,13 @@ def flags_for(user, days=DEFAULT_DAYS, now=None):
     if role.is_admin:
         flags = [*denial_bursts(recent.filter(event__startswith="login.")), *exports(recent)]
     else:
-        flags = [*case_bursts(recent), *denial_bursts(recent), *night_reveals(recent), *exports(recent)]
+        flags = [
+            *case_bursts(recent),
+            *denial_bursts(recent),
+            *night_reveals(recent),
+            *exports(recent),
+            *identity_in_text(recent),
+        ]
     _attach_people(flags)
     _attach_reviews(flags, role.organisation_id)
     return sorted(flags, key=lambda flag: (flag.when, flag.key), reverse=True)
@@ -147,6 +153,12 @@ def night_reveals(entries):
 
 def exports(entries):
     return _single(entries.filter(event__startswith="export."), FlagKind.EXPORT)
+
+
+def identity_in_text(entries):
+    """Free text that quoted a case's identity, typed by someone who may not reveal it: she
+    was answered as if nothing matched, so a reviewer is the only one who hears of it."""
+    return _single(entries.filter(event="identity.in_text", additional_data__told=False), FlagKind.IDENTITY_IN_TEXT)
 
 
 def _attach_people(flags):

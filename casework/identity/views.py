@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from casework.accounts.services import second_factor_is_fresh, step_up
 from casework.cases.services.common import EditConflict
-from casework.cases.views.common import case_view
+from casework.cases.views.common import case_view, record_in_text
 from casework.identity import crypto, services
 from casework.identity.forms import IdentityForm, RevealForm
 from casework.identity.guard import fields_quoting_case
@@ -28,7 +28,7 @@ def identity_reveal(request, case):
     context = {"case": case, "identity": identity, "form": form}
     if request.method != "POST":
         return render(request, "identity/reveal.html", context)
-    if not form.is_valid() or not _reason_is_clean(case, form):
+    if not form.is_valid() or not _reason_is_clean(request, case, form):
         return render(request, "identity/reveal.html", context, status=400)
     asked = {key: form.cleaned_data[key] for key in ("fields", "purpose", "reason")}
     if "code" in form.fields and not step_up(request=request, token=form.cleaned_data["code"]):
@@ -43,9 +43,11 @@ def identity_reveal(request, case):
     return render(request, "identity/revealed.html", {"case": case, "shown": shown, "purpose": asked["purpose"]})
 
 
-def _reason_is_clean(case, form):
-    """The reason goes into the audit trail, so it must not quote the identity it opens."""
+def _reason_is_clean(request, case, form):
+    """The reason goes into the audit trail, so it must not quote the identity it opens.
+    She may reveal it, so she is told; the hit is recorded all the same."""
     if fields_quoting_case(case, {"reason": form.cleaned_data["reason"]}):
+        record_in_text(request.user, case, type(form).__name__, ["reason"], told=True)
         form.add_error("reason", _("Leave names and numbers out of the reason: it is kept in the audit trail."))
         return False
     return True
