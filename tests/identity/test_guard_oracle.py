@@ -14,9 +14,7 @@ import re
 
 import pytest
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case, Contact, Referral, SupportNeed
@@ -24,8 +22,8 @@ from casework.identity.services import identity_save
 from tests.cases.test_case_forms import PROFILE
 from tests.cases.test_contacts import ago, contact_data, typed
 from tests.cases.test_needs import need_data
-from tests.factories import PASSWORD, make_contact, make_need, make_provider, make_referral, make_user
-from tests.identity.conftest import VALUES, current_code
+from tests.factories import make_contact, make_need, make_provider, make_referral, make_user
+from tests.identity.conftest import VALUES, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +33,6 @@ WRONG = "Met 박서연이 near the station"
 CANDIDATES = [f"후보{n:03d}" for n in range(60)]
 MANY_RIGHT = "Names heard: " + ", ".join([*CANDIDATES[:30], "Kim Ka-nari", *CANDIDATES[30:]])
 MANY_WRONG = "Names heard: " + ", ".join([*CANDIDATES[:30], "Kim Ba-nari", *CANDIDATES[30:]])
-
-
-def signed_in(user):
-    """A session that went through the password page and then the code page."""
-    TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "authenticator"})
-    client = Client()
-    step_one = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
-    assert step_one.url == reverse("accounts:verify")
-    assert client.post(reverse("accounts:verify"), {"code": current_code(user)}).status_code == 302
-    return client
 
 
 class Form:
