@@ -123,7 +123,7 @@ AUDIT_CHAIN_RETIRED_KEYS = env_list("CASEWORK_AUDIT_CHAIN_RETIRED_KEYS")
 # trail that was keyed from its first entry, so any unkeyed entry is a forgery.
 AUDIT_CHAIN_UNKEYED_UNTIL = env_int("CASEWORK_AUDIT_CHAIN_UNKEYED_UNTIL", 0)
 AUDIT_PUBLIC_KEY = env_str("CASEWORK_AUDIT_PUBLIC_KEY")
-# Revealing an identity needs a second factor proved within this many seconds.
+# Revealing or writing an identity needs a second factor proved within this many seconds.
 STEP_UP_SECONDS = 300
 # Reveals outside these local hours (start, end) are flagged to supervisors.
 WORKING_HOURS = (env_int("CASEWORK_WORKING_HOURS_START", 7), env_int("CASEWORK_WORKING_HOURS_END", 20))
@@ -131,6 +131,8 @@ WORKING_HOURS = (env_int("CASEWORK_WORKING_HOURS_START", 7), env_int("CASEWORK_W
 # refusals, by one person within one clock hour.
 AUDIT_FLAG_CASES_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_CASES_PER_HOUR", 15)
 AUDIT_FLAG_DENIALS_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_DENIALS_PER_HOUR", 10)
+# More than this many identity writes by one person within sixty minutes: fishing for duplicates?
+AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR", 4)
 
 ALLOWED_HOSTS = env_list("CASEWORK_ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else [])
 if not ALLOWED_HOSTS:

@@ -5,6 +5,7 @@ what is stored is a reviewer's note on a flag (FlagReview), found again by the f
 kind, person and clock hour for the bursts, the entry's seq for single entries.
 """
 
+import bisect
 import datetime
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -69,7 +70,14 @@ def flags_for(user, days=DEFAULT_DAYS, now=None):
     if role.is_admin:
         flags = [*denial_bursts(recent.filter(event__startswith="login.")), *exports(recent)]
     else:
-        flags = [*case_bursts(recent), *denial_bursts(recent), *night_reveals(recent), *exports(recent)]
+        flags = [
+            *case_bursts(recent),
+            *denial_bursts(recent),
+            *night_reveals(recent),
+            *exports(recent),
+            *identity_in_text(recent),
+            *identity_write_bursts(recent),
+        ]
     _attach_people(flags)
     _attach_reviews(flags, role.organisation_id)
     return sorted(flags, key=lambda flag: (flag.when, flag.key), reverse=True)
@@ -147,6 +155,49 @@ def night_reveals(entries):
 
 def exports(entries):
     return _single(entries.filter(event__startswith="export."), FlagKind.EXPORT)
+
+
+def identity_in_text(entries):
+    """Free text that quoted a case's identity, typed by someone who may not reveal it: she
+    was answered as if nothing matched, so a reviewer is the only one who hears of it."""
+    return _single(entries.filter(event="identity.in_text", additional_data__told=False), FlagKind.IDENTITY_IN_TEXT)
+
+
+def identity_write_bursts(entries):
+    """More than AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR identity writes by one person within
+    any sixty minutes (a sliding window, not a clock hour: identity writes are few, and
+    someone typing phone numbers to find other teams' clients would straddle the hour)."""
+    rows = (
+        entries.filter(event__in=IDENTITY_WRITES, actor__isnull=False)
+        .order_by("actor_id", "timestamp")
+        .values_list("actor_id", "timestamp")[:IDENTITY_WRITES_READ]
+    )
+    times = {}
+    for actor_id, at in rows:
+        times.setdefault(actor_id, []).append(at)
+    flags = [flag for actor_id, seen in times.items() for flag in _write_bursts(actor_id, seen)]
+    return sorted(flags, key=lambda flag: flag.when, reverse=True)[:SHOWN_PER_KIND]
+
+
+# Model changes of the identity record (auditlog's registry): every write, intake included.
+IDENTITY_WRITES = ("identity.create", "identity.update", "identity.delete")
+IDENTITY_WRITES_READ = 20_000
+
+
+def _write_bursts(actor_id, times):
+    """Each burst once: from a write followed within the hour by more than the threshold,
+    keyed by that first write so that a review stays attached to it."""
+    threshold, kind = settings.AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR, FlagKind.IDENTITY_WRITES_PER_HOUR
+    flags, start = [], 0
+    while start + threshold < len(times):
+        if times[start + threshold] - times[start] >= timedelta(hours=1):
+            start += 1
+            continue
+        end = bisect.bisect_left(times, times[start] + timedelta(hours=1), lo=start)
+        key = f"{kind}:{actor_id}:{times[start].astimezone(datetime.UTC):%Y%m%dT%H%M%S.%fZ}"
+        flags.append(Flag(kind=kind, key=key, actor_id=actor_id, when=times[start], count=end - start))
+        start = end
+    return flags
 
 
 def _attach_people(flags):

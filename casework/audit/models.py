@@ -143,6 +143,8 @@ class FlagKind(models.TextChoices):
     DENIALS_PER_HOUR = "denials_per_hour", _("Many refusals in one hour")
     REVEAL_OUT_OF_HOURS = "reveal_out_of_hours", _("Identity revealed outside working hours")
     EXPORT = "export", _("Data exported")
+    IDENTITY_IN_TEXT = "identity_in_text", _("Identity details typed by someone who may not see them")
+    IDENTITY_WRITES_PER_HOUR = "identity_writes_per_hour", _("Many identity changes in one hour")
 
 
 class FlagReview(models.Model):

@@ -41,6 +41,9 @@ ADMIN_EVENTS = (
     "caseassignment.update",
     "caseassignment.delete",
 )
+# What someone's act told the system about data she may not see (her text quoted an
+# identity, her typing matched another case): never shown back to her, in any view.
+QUIET_EVENTS = ("identity.in_text", "identity.duplicate", "duplicatealert.create")
 PAGE_SIZE = 50
 # Model-change entries (auditlog's registry) carry a diff; only its field names are ever shown.
 MODEL_CHANGES = (AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE, AuditEntry.Action.DELETE)
@@ -115,7 +118,9 @@ def entries_for(user):
     role = reviewer(user)
     if role is None:
         return None
-    entries = AuditEntry.objects.filter(organisation_id=role.organisation_id)
+    entries = AuditEntry.objects.filter(organisation_id=role.organisation_id).exclude(
+        event__in=QUIET_EVENTS, actor_id=role.user_id
+    )
     if role.is_admin:
         return entries.filter(admin_events())
     managed = Case.objects.restrict(user, "manage").values("code")

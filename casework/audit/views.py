@@ -110,7 +110,9 @@ def case_timeline(request, code):
     if not form.is_valid():
         return render(request, "audit/case.html", {**context, "entries": []}, status=400)
     organisation_id = review.reviewer(request.user).organisation_id
-    entries = AuditEntry.objects.filter(organisation_id=organisation_id, case_code=normalised)
+    entries = AuditEntry.objects.filter(organisation_id=organisation_id, case_code=normalised).exclude(
+        event__in=review.QUIET_EVENTS, actor_id=request.user.pk
+    )
     context.update(_page_context(request, entries, form.cleaned_data["before"]))
     _record_view(request, "case", _looked_at(form), case_code=normalised)
     return render(request, "audit/case.html", context)

@@ -29,14 +29,34 @@ def _lines(text):
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def code_field(help_text):
+    """A fresh code from the authenticator: the step-up of reveals and identity writes.
+    Never required by the form itself: the view checks it (and records a refusal)."""
+    return forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=12,
+        required=False,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+    )
+
+
+STALE_CODE = _("Your last code is more than five minutes old: confirm it is still you.")
+
+
 class IdentityForm(forms.Form):
     """Identity values to store. A field left empty keeps what is on record; to remove a
-    value, tick it under "erase". At intake there is nothing to keep or erase."""
+    value, tick it under "erase". At intake there is nothing to keep or erase. With
+    ``needs_code``, a fresh authenticator code as for a reveal."""
 
-    def __init__(self, *args, filled=(), version=None, **kwargs):
+    def __init__(self, *args, filled=(), version=None, needs_code=False, **kwargs):
         super().__init__(*args, **kwargs)
         for field in FIELDS:
             self.fields[field.name] = _input(field)
+        if needs_code:
+            self.fields["code"] = code_field(
+                _("Needed to save identity details. Your last code is more than five minutes old.")
+            )
         if filled:
             labels = {field.name: field.label for field in FIELDS}
             self.fields["erase"] = forms.MultipleChoiceField(
@@ -109,11 +129,5 @@ class RevealForm(forms.Form):
         labels = {field.name: field.label for field in FIELDS}
         self.fields["fields"].choices = [(name, labels[name]) for name in filled]
         if needs_code:
-            self.fields["code"] = forms.CharField(
-                label=_("Code from your authenticator app"),
-                max_length=12,
-                help_text=_("Your last code is more than five minutes old: confirm it is still you."),
-                widget=forms.TextInput(
-                    attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
-                ),
-            )
+            self.fields["code"] = code_field(STALE_CODE)
+            self.fields["code"].required = True

@@ -154,8 +154,8 @@ class IdentityIndex(models.Model):
 class DuplicateAlert(models.Model):
     """Two cases of one organisation whose identities share a name + birth date or a phone.
 
-    Shown to the supervisors of either case; a caseworker who cannot see the other case
-    learns only that her supervisor was told.
+    Shown to the supervisors of either case (but not to one who found it herself and cannot
+    see the other case); whoever typed the match is told nothing of a case she cannot see.
     """
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+", verbose_name=_("case"))

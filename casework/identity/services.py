@@ -1,6 +1,9 @@
 """Writing, revealing and matching identities. Every function checks the permission itself
 and records what it did; none ever puts a value into an entry, a message or a log line."""
 
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -104,9 +107,18 @@ def identity_reveal_refused(*, by, case, fields, purpose, reason):
     record(event="identity.reveal", actor=by, case=case, outcome=Outcome.DENIED, reason=reason, details=details)
 
 
+@transaction.atomic
+def identity_change_refused(*, by: User, case: Case | None = None, fields: Iterable[str] = ()) -> None:
+    """An identity write refused for want of a fresh second factor (at intake, before the
+    case exists, without a case). Field names only."""
+    details = {"fields": sorted(name for name in fields if name in FIELDS_BY_NAME)}
+    record(event="identity.change", actor=by, case=case, outcome=Outcome.DENIED, details=details)
+
+
 def duplicates_seen_by(user, limit=20):
     """The latest possible duplicates involving a case ``user`` manages (a supervisor of
-    either team), with the set of codes among them she may open."""
+    either team), with the set of codes among them she may open; not those she found
+    herself that involve a case she may not open."""
     managed = Case.objects.restrict(user, "manage").values("pk")
     alerts = list(
         DuplicateAlert.objects.filter(Q(case__in=managed) | Q(other_case__in=managed)).select_related(
@@ -115,4 +127,8 @@ def duplicates_seen_by(user, limit=20):
     )
     codes = {alert.case.code for alert in alerts} | {alert.other_case.code for alert in alerts}
     visible = set(Case.objects.restrict(user, "view").filter(code__in=codes).values_list("code", flat=True))
+    # What she typed herself must not tell her of a case she cannot see: other supervisors hear of it.
+    alerts = [
+        alert for alert in alerts if alert.found_by_id != user.pk or {alert.case.code, alert.other_case.code} <= visible
+    ]
     return alerts, visible

@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from casework.accounts.services import second_factor_is_fresh, step_up
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases.services.common import EditConflict
-from casework.cases.views.common import case_view
+from casework.cases.views.common import case_view, record_in_text
 from casework.identity import crypto, services
 from casework.identity.forms import IdentityForm, RevealForm
 from casework.identity.guard import fields_quoting_case
@@ -30,12 +30,12 @@ def identity_reveal(request, case):
     context = {"case": case, "identity": identity, "form": form}
     if request.method != "POST":
         return render(request, "identity/reveal.html", context)
-    if not form.is_valid() or not _reason_is_clean(case, form):
+    if not form.is_valid() or not _reason_is_clean(request, case, form):
         return render(request, "identity/reveal.html", context, status=400)
     asked = {key: form.cleaned_data[key] for key in ("fields", "purpose", "reason")}
     if "code" in form.fields and not step_up(request=request, token=form.cleaned_data["code"]):
         services.identity_reveal_refused(by=request.user, case=case, **asked)
-        form.add_error("code", _("That code is not right, or it was already used. Wait for the next one."))
+        form.add_error("code", WRONG_CODE)
         return render(request, "identity/reveal.html", context, status=400)
     try:
         values = services.identity_reveal(by=request.user, case=case, **asked)
@@ -45,9 +45,11 @@ def identity_reveal(request, case):
     return render(request, "identity/revealed.html", {"case": case, "shown": shown, "purpose": asked["purpose"]})
 
 
-def _reason_is_clean(case, form):
-    """The reason goes into the audit trail, so it must not quote the identity it opens."""
+def _reason_is_clean(request, case, form):
+    """The reason goes into the audit trail, so it must not quote the identity it opens.
+    She may reveal it, so she is told; the hit is recorded all the same."""
     if fields_quoting_case(case, {"reason": form.cleaned_data["reason"]}):
+        record_in_text(request.user, case, type(form).__name__, ["reason"], told=True)
         form.add_error("reason", _("Leave names and numbers out of the reason: it is kept in the audit trail."))
         return False
     return True
@@ -58,7 +60,8 @@ def identity_edit(request, case):
     identity = _identity(case)
     filled = identity.filled() if identity else []
     version = identity.version if identity else None
-    form = IdentityForm(request.POST or None, filled=filled, version=version)
+    needs_code = not second_factor_is_fresh(request)
+    form = IdentityForm(request.POST or None, filled=filled, version=version, needs_code=needs_code)
     context = {"case": case, "identity": identity, "form": form}
     if request.method != "POST":
         return render(request, "identity/edit.html", context)
@@ -67,6 +70,8 @@ def identity_edit(request, case):
     values = form.values()
     if not values:
         form.add_error(None, _("Type a new value or tick one to erase: nothing was changed."))
+        return render(request, "identity/edit.html", context, status=400)
+    if not second_factor_given(request, form, values, case=case):
         return render(request, "identity/edit.html", context, status=400)
     try:
         matches = services.identity_save(
@@ -88,25 +93,34 @@ def identity_edit(request, case):
     return redirect("cases:detail", case.display_code)
 
 
+def second_factor_given(request, form, values, case=None):
+    """Writing an identity needs what revealing one needs: a code proved within the last
+    minutes. A stolen session cannot then plant a phone number to learn, through the
+    duplicate alerts, whether another team knows it. A refusal is recorded, by field name."""
+    token = form.cleaned_data.get("code")
+    # A blank code is not tried: a failed try makes the next one wait, and she may just have missed the field.
+    if "code" not in form.fields or (token and step_up(request=request, token=token)):
+        return True
+    services.identity_change_refused(by=request.user, case=case, fields=values)
+    form.add_error("code", WRONG_CODE if token else CODE_NEEDED)
+    return False
+
+
+WRONG_CODE = gettext_lazy("That code is not right, or it was already used. Wait for the next one.")
+CODE_NEEDED = gettext_lazy("Type the code from your authenticator app: saving identity details needs a recent one.")
+
+
 def tell_about_duplicates(request, matches):
-    """Name the matching cases she may open; of the others say only that a supervisor knows."""
+    """Name the matching cases she may open. Of the others she is told nothing at all: a
+    different answer would tell her that another team knows this person. Their supervisors
+    see the alert on their home page."""
     from casework.cases.models import Case
 
     codes = [case.code for case in matches]
-    visible = list(Case.objects.restrict(request.user, "view").filter(code__in=codes).order_by("code"))
+    visible = Case.objects.restrict(request.user, "view").filter(code__in=codes).order_by("code")
     for other in visible:
         messages.warning(
             request,
             _("Possible duplicate: case %(code)s has a matching name and date of birth, or phone number.")
             % {"code": other.display_code},
-        )
-    hidden = len(codes) - len(visible)
-    if hidden:
-        messages.warning(
-            request,
-            ngettext(
-                "Possible duplicate: your supervisor has been notified.",
-                "Possible duplicates: your supervisor has been notified.",
-                hidden,
-            ),
         )

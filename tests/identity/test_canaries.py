@@ -49,7 +49,7 @@ from casework.identity.models import FIELD_NAMES, Identity
 from casework.logging import redact_path
 from tests.accounts.test_csrf import PARAMETER, UID_OWNERS, every_route
 from tests.factories import PASSWORD, make_case, make_contact, make_need, make_provider, make_referral
-from tests.identity.conftest import current_code
+from tests.identity.conftest import current_code, mark_fresh
 
 PERSONAS = [
     "lead",
@@ -338,9 +338,12 @@ def walk(world, cases, identities):
             traffic += send(client, who, "get", url, to_sign_in=True)
         for url in posts[:-2]:  # what bad input redirects to (home, mostly) is in the walk anyway
             traffic += send(client, who, "post", url, JUNK, hops=0)
+        if who in REVEALERS:  # identity writes need a recent code; the reveal below asks for its own
+            mark_fresh(client)
         for url, data in form_posts(world, cases[0]):
             traffic += send(client, who, "post", url, data)
         if who in REVEALERS:
+            mark_fresh(client, seconds_ago=24 * 60 * 60)
             ask = {**REVEAL, "code": current_code(getattr(world, who))}
             traffic += send(client, who, "post", reverse("cases:identity", args=[world.case.display_code]), ask, True)
         for url in posts[-2:]:

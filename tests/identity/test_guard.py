@@ -1,4 +1,6 @@
-"""The free-text guard: notes that quote the case's own identity stop until pseudonymised or kept on purpose."""
+"""The free-text guard, for whoever may reveal the identity: notes that quote the case's own
+identity stop until pseudonymised or kept on purpose. (For everyone else it is silent:
+test_guard_oracle.py.)"""
 
 import inspect
 
@@ -53,6 +55,9 @@ def test_a_contact_note_quoting_her_name_is_stopped_and_nothing_saved(client, wo
     assert "Keep it as written" in body
     assert not Contact.objects.filter(case=world.case).exists()
     assert not AuditEntry.objects.filter(event="identity.kept_in_text").exists()
+    # She may reveal the name, so she is told; the hit is recorded all the same.
+    hit = AuditEntry.objects.get(event="identity.in_text")
+    assert hit.additional_data == {"fields": ["notes"], "form": "ContactForm", "told": True}
 
 
 def test_keeping_it_deliberately_saves_and_records_which_field_not_what(client, world, identity):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case
 from casework.identity.models import Identity
-from tests.identity.conftest import VALUES
+from tests.identity.conftest import VALUES, mark_fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +17,18 @@ def url(case):
     return reverse("cases:identity_edit", args=[case.display_code])
 
 
+def sign_in_fresh(client, user):
+    """Signed in, with a code proved a moment ago: identity writes need one."""
+    client.force_login(user)
+    mark_fresh(client)
+
+
 def stored(case):
     return Identity.objects.get(case=case).read()
 
 
 def test_a_plain_get_never_fills_in_the_record(client, world, identity):
-    client.force_login(world.lead)
+    sign_in_fresh(client, world.lead)
     body = client.get(url(world.case)).content.decode()
     for value in [VALUES["legal_name"], VALUES["phones"][0], VALUES["notes"], "1998-03-14"]:
         assert value not in body
@@ -30,7 +36,7 @@ def test_a_plain_get_never_fills_in_the_record(client, world, identity):
 
 
 def test_a_typed_value_replaces_an_empty_one_keeps_and_erase_removes(client, world, identity):
-    client.force_login(world.lead)
+    sign_in_fresh(client, world.lead)
     data = {"version": identity.version, "phones": "010 5555 0000\n+86 138 0000 1111", "erase": ["notes"]}
     response = client.post(url(world.case), data)
     assert response.status_code == 302
@@ -41,21 +47,21 @@ def test_a_typed_value_replaces_an_empty_one_keeps_and_erase_removes(client, wor
 
 
 def test_typing_and_erasing_the_same_field_is_refused(client, world, identity):
-    client.force_login(world.lead)
+    sign_in_fresh(client, world.lead)
     response = client.post(url(world.case), {"version": identity.version, "notes": "new", "erase": ["notes"]})
     assert response.status_code == 400
     assert stored(world.case)["notes"] == VALUES["notes"]
 
 
 def test_nothing_to_save_is_a_clear_400(client, world, identity):
-    client.force_login(world.lead)
+    sign_in_fresh(client, world.lead)
     response = client.post(url(world.case), {"version": identity.version})
     assert response.status_code == 400
     assert "nothing was changed" in response.content.decode()
 
 
 def test_a_birth_date_in_the_future_is_refused(client, world, identity):
-    client.force_login(world.lead)
+    sign_in_fresh(client, world.lead)
     tomorrow = datetime.date.today() + datetime.timedelta(days=2)
     response = client.post(url(world.case), {"version": identity.version, "date_of_birth": tomorrow.isoformat()})
     assert response.status_code == 400
@@ -63,7 +69,7 @@ def test_a_birth_date_in_the_future_is_refused(client, world, identity):
 
 
 def test_a_save_over_a_newer_version_is_a_conflict_that_shows_no_values(client, world, identity):
-    client.force_login(world.lead)
+    sign_in_fresh(client, world.lead)
     client.post(url(world.case), {"version": identity.version, "notes": "first edit"})
     response = client.post(url(world.case), {"version": identity.version, "legal_name": "Second Editor"})
     body = response.content.decode()
@@ -76,7 +82,7 @@ def test_a_save_over_a_newer_version_is_a_conflict_that_shows_no_values(client, 
 
 
 def test_the_change_is_audited_without_values(client, world, identity):
-    client.force_login(world.lead)
+    sign_in_fresh(client, world.lead)
     client.post(url(world.case), {"version": identity.version, "legal_name": "Park Changed"})
     entry = AuditEntry.objects.filter(event="identity.update").get()
     assert entry.case_code == world.case.code
@@ -108,7 +114,7 @@ def intake(client, **extra):
 
 
 def test_intake_stores_the_optional_identity_encrypted(client, world):
-    client.force_login(world.lead)
+    sign_in_fresh(client, world.lead)
     response = intake(
         client, team=world.team_a.pk, **{"identity-legal_name": "박새롬", "identity-phones": "010 1111 2222"}
     )
@@ -119,13 +125,13 @@ def test_intake_stores_the_optional_identity_encrypted(client, world):
 
 
 def test_intake_without_identity_stores_none(client, world):
-    client.force_login(world.lead)
+    sign_in_fresh(client, world.lead)
     assert intake(client, team=world.team_a.pk).status_code == 302
     assert not Identity.objects.filter(case=Case.objects.latest("created_at")).exists()
 
 
 def test_intake_refuses_a_summary_quoting_the_typed_name_until_kept_deliberately(client, world):
-    client.force_login(world.lead)
+    sign_in_fresh(client, world.lead)
     fields = {"team": world.team_a.pk, "identity-legal_name": "박새롬", "summary": "박 새롬 met at the border"}
     refused = intake(client, **fields)
     assert refused.status_code == 400

@@ -101,6 +101,8 @@ def test_a_reason_that_names_her_is_refused(client, world, identity):
     assert response.status_code == 400
     assert not reveals().exists()
     assert not AuditEntry.objects.filter(reason__icontains="nari").exists()
+    hit = AuditEntry.objects.get(event="identity.in_text")
+    assert hit.additional_data == {"fields": ["reason"], "form": "RevealForm", "told": True}
 
 
 @pytest.mark.parametrize("persona", ["lead", "revealer", "supervisor", "head"])

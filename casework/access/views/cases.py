@@ -19,7 +19,7 @@ from casework.access import explain
 from casework.access import services as access
 from casework.access.forms.cases import AssignForm, DirectoryFilterForm, GrantForm, RevokeForm, UnassignForm
 from casework.access.models import Grant
-from casework.access.views.common import directory_view, guard_for, not_found, refusal_as_message
+from casework.access.views.common import directory_view, not_found, refusal_as_message
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases import codes
@@ -112,9 +112,7 @@ def case_assign(request, case):
             message = _("%(user)s is now a co-worker on this case.")
         return _back(request, case, message % {"user": data["user"].username})
 
-    return form_page(
-        request, form, PAGE, _page(request, case, assign_form=form), assign, quoted=guard_for(request, case)
-    )
+    return form_page(request, form, PAGE, _page(request, case, assign_form=form), assign)
 
 
 @require_POST
@@ -128,9 +126,7 @@ def case_unassign(request, case):
             access.case_unassign(by=request.user, case=case, user=data["user"], reason=data["reason"])
         return _back(request, case, _("%(user)s no longer works on this case.") % {"user": data["user"].username})
 
-    return form_page(
-        request, form, PAGE, _page(request, case, unassign_form=form), unassign, quoted=guard_for(request, case)
-    )
+    return form_page(request, form, PAGE, _page(request, case, unassign_form=form), unassign)
 
 
 @require_POST
@@ -151,7 +147,7 @@ def case_grant(request, case):
             )
         return _back(request, case, _("%(user)s has been given access.") % {"user": data["user"].username})
 
-    return form_page(request, form, PAGE, _page(request, case, grant_form=form), grant, quoted=guard_for(request, case))
+    return form_page(request, form, PAGE, _page(request, case, grant_form=form), grant)
 
 
 @require_http_methods(["GET", "POST"])
@@ -173,7 +169,6 @@ def case_revoke(request, case, grant_uid):
         "access/cases/revoke.html",
         {"case": case, "grant": grant},
         revoke,
-        quoted=guard_for(request, case),
     )
 
 

@@ -71,16 +71,3 @@ def directory_view(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def guard_for(request, case):
-    """The ``quoted`` argument of ``form_page`` for a reason given on an access page.
-
-    The free-text guard refuses a reason that quotes the case's identity. For someone who
-    may not reveal that identity (an administrator), that refusal would answer "is this her
-    name?", so her reasons are not compared with it: re-identifying a case must stay behind
-    the audited reveal. Whoever may reveal gets the usual guard.
-    """
-    if case.allows(request.user, "reveal"):
-        return None
-    return lambda form: []

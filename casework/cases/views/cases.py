@@ -1,10 +1,12 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework.access import services as access
+from casework.accounts.services import second_factor_is_fresh
 from casework.audit.services import record
 from casework.cases import codes
 from casework.cases.forms.cases import (
@@ -33,7 +35,7 @@ from casework.cases.views.needs import need_board
 from casework.identity import guard
 from casework.identity import services as identity_services
 from casework.identity.forms import IdentityForm
-from casework.identity.views import tell_about_duplicates
+from casework.identity.views import second_factor_given, tell_about_duplicates
 
 CASES_PER_PAGE = 50
 
@@ -64,7 +66,8 @@ def case_create(request):
     if not intake_teams(request.user).exists():
         return not_found(request)  # admins and people without a team open no cases
     form = CaseIntakeForm(request.POST or None, user=request.user)
-    identity_form = IdentityForm(request.POST or None, prefix="identity")
+    needs_code = not second_factor_is_fresh(request)
+    identity_form = IdentityForm(request.POST or None, prefix="identity", needs_code=needs_code)
     context = {"identity_form": identity_form}
     if request.method == "POST" and not identity_form.is_valid():
         form.is_valid()  # show every message at once
@@ -74,6 +77,8 @@ def case_create(request):
         profile = form.changes()
         team, lead = profile.pop("team"), profile.pop("lead", None)
         identity = identity_form.values()
+        if identity and not second_factor_given(request, identity_form, identity):
+            raise ValidationError(_("Identity details need a fresh code from your authenticator app."))
         case = access.case_open(by=request.user, team=team, lead=lead, **profile)
         matches = identity_services.identity_save(by=request.user, case=case, values=identity) if identity else []
         if request.POST.get(KEEP_AS_WRITTEN) == "on" and quoted(form):

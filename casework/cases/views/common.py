@@ -114,8 +114,7 @@ def form_page(request, form, template, context, on_valid, quoted=None):
     Invalid input is shown again with its messages and a 400, nothing saved. A save over
     a newer version shows the conflict page with both versions and what the user typed.
     A rule the service enforces comes back as a message, and its writes are rolled back.
-    Free text that quotes the case's identity stops the save until it is pseudonymised
-    or deliberately kept (see ``identity_check``).
+    Free text that quotes the case's identity goes through ``identity_check``.
     """
     if request.method == "POST" and form.is_valid():
         kept = identity_check(request, form, context.get("case"), quoted)
@@ -141,17 +140,21 @@ def identity_check(request, form, case, quoted=None):
     ``form.identity_forbidden`` those that end up in the audit trail (reasons), which may
     never quote an identity. ``quoted(form)`` overrides how quoting fields are found.
 
+    Every hit is recorded as ``identity.in_text`` (field names, never what matched).
+    Whoever may reveal the identity is asked to pseudonymise the text or keep it on
+    purpose. Anyone else is answered exactly as if nothing matched: a warning would tell
+    her that her guess is the survivor's name, so only her supervisors hear of it.
+
     Returns the fields kept as written after a deliberate confirmation ([] when nothing
-    quoted), or None when the form now carries errors. Never says what matched.
+    quoted, or when the writer may not be told), or None when the form now carries errors.
     """
-    if quoted is None:
-        guarded = getattr(form, "identity_guarded", ())
-        if case is None or not guarded:
-            return []
-        found = guard.fields_quoting_case(case, {name: form.cleaned_data.get(name) for name in guarded})
-    else:
-        found = quoted(form)
+    found = quoted(form) if quoted is not None else _fields_quoting(form, case)
     if not found:
+        return []
+    told = case is None or case.allows(request.user, "reveal")
+    if case is not None:
+        record_in_text(request.user, case, type(form).__name__, found, told=told)
+    if not told:
         return []
     forbidden = [name for name in found if name in getattr(form, "identity_forbidden", ())]
     if not forbidden and request.POST.get(KEEP_AS_WRITTEN) == "on":
@@ -168,6 +171,24 @@ def identity_check(request, form, case, quoted=None):
             help_text=_("Only if it must be: keeping it is recorded in the audit trail."),
         )
     return None
+
+
+def _fields_quoting(form, case):
+    guarded = getattr(form, "identity_guarded", ())
+    if case is None or not guarded:
+        return []
+    return guard.fields_quoting_case(case, {name: form.cleaned_data.get(name) for name in guarded})
+
+
+def record_in_text(user, case, form_name, fields, *, told):
+    """A guard hit, for the case's supervisors: which form and fields, whether the writer
+    was warned (she may reveal) or answered as if nothing matched; never what matched."""
+    record(
+        event="identity.in_text",
+        actor=user,
+        case=case,
+        details={"fields": sorted(fields), "form": form_name, "told": told},
+    )
 
 
 QUOTES_IDENTITY = _(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from casework.access.models import Role
 from casework.audit import verification
 from casework.audit.models import AuditEntry
+from casework.audit.review import QUIET_EVENTS
 from casework.audit.services import record
 from casework.cases import codes
 from casework.cases.choices import AssignmentRole, ReferralStatus, Urgency
@@ -96,6 +97,7 @@ def _recently_touched(user):
     touched = (
         AuditEntry.objects.filter(actor=user, timestamp__gte=since, outcome="ok")
         .filter(~Q(case_code="") & ~Q(event="case.list"))
+        .exclude(event__in=QUIET_EVENTS)
         .values("case_code")
         .annotate(last=Max("timestamp"))
         .order_by("-last")[:SHOWN]
