@@ -111,4 +111,4 @@ def test_queries_stay_flat_as_cases_grow(client, world):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("home")).status_code == 200
         counts.append(len(queries))
-    assert counts[1] <= counts[0] <= 20, counts
+    assert counts[1] <= counts[0] <= 21, counts  # 21: one of them asks whether the audit chain verified

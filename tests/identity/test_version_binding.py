@@ -16,7 +16,7 @@ from django.urls import reverse
 from casework.audit.models import AuditEntry
 from casework.identity import crypto, services
 from casework.identity.models import Identity
-from tests.identity.conftest import current_code
+from tests.identity.conftest import current_code, mark_fresh
 
 OLD_NAME, NEW_NAME = "김옛이름", "김새이름"
 ASK = {"purpose": "contact", "reason": "Arranging a housing visit", "fields": ["legal_name"]}
@@ -124,6 +124,7 @@ def test_an_edit_over_a_value_put_back_changes_nothing_and_is_recorded(client, w
     before = Identity.objects.filter(pk=world.case.identity.pk).values().get()
 
     client.force_login(world.lead)
+    mark_fresh(client)  # identity writes need a fresh second factor
     edit = reverse("cases:identity_edit", args=[world.case.display_code])
     response = client.post(edit, {"version": before["version"], "notes": "A new note"})
     assert response.status_code == 500
