@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from casework.audit import events
 from casework.audit.models import AuditEntry, Outcome
 
 
@@ -42,7 +43,7 @@ def organisation_of(user):
 @transaction.atomic
 def record(
     *,
-    event,
+    event: events.Event | str,
     actor,
     outcome=Outcome.OK,
     case=None,
@@ -52,18 +53,21 @@ def record(
     reason="",
     details=None,
 ):
-    """Write one audit entry for ``event`` (``case.view``, ``login.failed``, ``grant.add`` ...).
+    """Write one audit entry for ``event`` (``events.CASE_VIEW``, ``events.LOGIN_FAILED`` ...).
+
+    ``event`` must be in the catalogue (casework.audit.events): ValueError otherwise.
 
     ``case`` scopes the entry to a case (its code and organisation are copied);
     ``target`` is the object acted upon when it is not a case (a user, a grant).
     ``details`` must never hold an identity value, a session key or an address.
     """
+    event = events.get(event)
     subject = case if case is not None else (target if target is not None else actor)
     if case is not None:
         case_code = case.code
         organisation = organisation or case.organisation_id
     entry = AuditEntry(
-        event=event,
+        event=event.name,
         outcome=outcome,
         actor=actor if actor is not None and actor.is_authenticated else None,
         reason=reason,

@@ -17,8 +17,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from casework.audit import events, review
 from casework.audit import flags as flag_services
-from casework.audit import review
 from casework.audit.forms import FlagReviewForm, FlagWindowForm, PageForm, TrailFilterForm
 from casework.audit.models import AuditEntry, Outcome
 from casework.audit.services import record
@@ -35,7 +35,7 @@ ACTIVITY_DAYS = 30
 def _refused(request, page, case_code=""):
     """The same 404 as a page that does not exist; the attempt is kept in the trail."""
     record(
-        event="audit.view",
+        event=events.AUDIT_VIEW,
         actor=request.user,
         outcome=Outcome.DENIED,
         case_code=case_code,
@@ -46,7 +46,7 @@ def _refused(request, page, case_code=""):
 
 def _record_view(request, page, filters, case_code=""):
     record(
-        event="audit.view",
+        event=events.AUDIT_VIEW,
         actor=request.user,
         case_code=case_code,
         organisation=review.reviewer(request.user).organisation_id,
@@ -67,7 +67,8 @@ def _page_context(request, entries, before):
 
 
 def _trail_form(request):
-    return TrailFilterForm(request.GET, organisation_id=review.reviewer(request.user).organisation_id)
+    role = review.reviewer(request.user)
+    return TrailFilterForm(request.GET, organisation_id=role.organisation_id, role=role.role)
 
 
 def _bad_filters(request, form):
@@ -178,7 +179,7 @@ def trail_export(request):
     capped = len(rows) > EXPORT_CAP
     rows = rows[:EXPORT_CAP]
     record(
-        event="export.audit_csv",
+        event=events.EXPORT_AUDIT_CSV,
         actor=request.user,
         organisation=review.reviewer(request.user).organisation_id,
         details={"filters": form.described(), "rows": len(rows)},

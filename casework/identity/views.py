@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from casework.accounts.services import second_factor_is_fresh, step_up
+from casework.audit import events
 from casework.cases.services.common import EditConflict
 from casework.cases.views.common import case_view
 from casework.identity import crypto, services
@@ -20,7 +21,7 @@ def _identity(case):
     return Identity.objects.filter(case=case).first()
 
 
-@case_view("reveal", event="identity.reveal")
+@case_view("reveal", event=events.IDENTITY_REVEAL)
 def identity_reveal(request, case):
     identity = _identity(case)
     filled = identity.filled() if identity else []
@@ -51,7 +52,7 @@ def _reason_is_clean(case, form):
     return True
 
 
-@case_view("reveal", event="identity.change")
+@case_view("reveal", event=events.IDENTITY_CHANGE)
 def identity_edit(request, case):
     identity = _identity(case)
     filled = identity.filled() if identity else []
