@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.audit import events
 from casework.audit.flags import DEFAULT_DAYS
 from casework.audit.models import Outcome
+from casework.audit.review import week_start
 from casework.cases import codes
 
 FILTERS = ("user", "code", "event", "outcome", "date_from", "date_to")
@@ -103,6 +105,25 @@ class FlagWindowForm(ForgetfulForm):
 class FlagReviewForm(forms.Form):
     key = forms.CharField(max_length=120, widget=forms.HiddenInput)
     days = forms.IntegerField(required=False, min_value=1, max_value=MAX_DAYS, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What you found. Leave names and phone numbers out: the note is kept in the audit trail."),
+    )
+
+
+class WeekForm(ForgetfulForm):
+    """Which week the review page shows: any day of it; this week when not given."""
+
+    week = forms.DateField(label=_("Week of"), required=False, widget=_date_input())
+
+    def monday(self):
+        return week_start(self.cleaned_data.get("week") or timezone.localdate())
+
+
+class WeekReviewForm(forms.Form):
+    week = forms.DateField(widget=forms.HiddenInput)
     note = forms.CharField(
         label=_("Note"),
         max_length=500,

@@ -7,7 +7,7 @@ the catalogue's ``reviewer`` (casework.audit.events). Nobody sees another organi
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Count, Q
@@ -15,17 +15,14 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from casework.access.models import Membership, Role, Team
-from casework.audit import events
-from casework.audit.models import AuditEntry, Outcome
-from casework.cases import codes
+from casework.audit import describe, events
+from casework.audit.describe import MODEL_CHANGES
+from casework.audit.models import AuditEntry, Outcome, WeekReview
 from casework.cases.models import Case
 
 PAGE_SIZE = 50
-# Model-change entries (auditlog's registry) carry a diff; only its field names are ever shown.
-MODEL_CHANGES = (AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE, AuditEntry.Action.DELETE)
-# Details that repeat a column, or a whole list of codes, are summarised or left out.
+# Details that repeat a column are left out of the export.
 HIDDEN_DETAILS = {"organisation_id", "case_code"}
-LIST_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -158,42 +155,13 @@ def page_of(entries, before=None, size=PAGE_SIZE):
     return rows[:size], older
 
 
-def details(entry):
-    """What an entry adds to its columns, compactly: its details' keys and short values,
-    and for a model change the names of the changed fields (never their values)."""
-    shown = {}
-    for key, value in sorted((entry.additional_data or {}).items()):
-        if key in HIDDEN_DETAILS:
-            continue
-        if isinstance(value, list | tuple):
-            more = f", … +{len(value) - LIST_SHOWN}" if len(value) > LIST_SHOWN else ""
-            value = ", ".join(map(str, value[:LIST_SHOWN])) + more
-        elif isinstance(value, dict):
-            value = ", ".join(sorted(map(str, value)))
-        shown[key] = str(value)
-    if entry.action in MODEL_CHANGES:
-        shown["changed"] = ", ".join(sorted(changed_fields(entry)))
-    return shown
-
-
-def changed_fields(entry):
-    changes = entry.changes_dict if entry.changes else {}
-    return list(changes) if isinstance(changes, dict) else []
-
-
 def export_details(entry):
     """The details of an entry for the CSV: as stored, without the changed values."""
     data = {key: value for key, value in (entry.additional_data or {}).items() if key not in HIDDEN_DETAILS}
+    # Model-change entries (auditlog's registry) carry a diff; only its field names are ever exported.
     if entry.action in MODEL_CHANGES:
-        data["changed"] = sorted(changed_fields(entry))
+        data["changed"] = sorted(describe.changed_fields(entry))
     return data
-
-
-def with_details(entries):
-    for entry in entries:
-        entry.detail_items = details(entry)
-        entry.display_code = codes.display(entry.case_code) if entry.case_code else ""
-    return entries
 
 
 def activity_counts(entries, since):
@@ -208,3 +176,24 @@ def activity_counts(entries, since):
         other=Count("pk", filter=ok & Q(action=AuditEntry.Action.ACCESS) & ~Q(event__in=reads)),
         refused=Count("pk", filter=Q(outcome=Outcome.DENIED)),
     )
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week: the unit a supervisor marks reviewed."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_bounds(monday: date) -> tuple[datetime, datetime]:
+    """The week starting ``monday``, local time, as [start, end)."""
+    return local_midnight(monday), local_midnight(monday + timedelta(days=7))
+
+
+def last_week_unreviewed(user) -> date | None:
+    """The Monday of last week if ``user`` is a supervisor who has not marked it reviewed
+    (her home page reminds her), else None. One query, after the reviewer's own."""
+    role = reviewer(user)
+    if role is None or role.role != Role.SUPERVISOR:
+        return None
+    monday = week_start(timezone.localdate()) - timedelta(days=7)
+    marked = WeekReview.objects.filter(reviewed_by_id=user.pk, week=monday).exists()
+    return None if marked else monday

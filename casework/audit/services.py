@@ -1,15 +1,21 @@
-"""Writing audit events for acts that are not model changes: reads, denials, logins, grants, exports."""
+"""Writing audit events for acts that are not model changes (reads, denials, logins, grants,
+exports), and the weekly review mark."""
 
 import hashlib
 import hmac
+from datetime import date
 
 from auditlog.context import auditlog_value
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from casework.audit import events
-from casework.audit.models import AuditEntry, Outcome
+from casework.access.models import Role, Team
+from casework.audit import events, review
+from casework.audit.models import AuditEntry, Outcome, WeekReview
 
 
 def client_ip_hash(request):
@@ -91,3 +97,45 @@ def record(
         entry.organisation_id = organisation if isinstance(organisation, int) else organisation.pk
     entry.save()
     return entry
+
+
+@transaction.atomic
+def week_review(*, by, week: date, note: str) -> WeekReview:
+    """Mark the week starting ``week`` (a Monday) reviewed by the supervisor ``by`` for her
+    scope (the teams she supervises now), with ``note``; audited as ``audit.week_reviewed``.
+
+    PermissionDenied for anyone but an active supervisor; ValidationError for a week not
+    yet begun, a note missing, or a week she already marked.
+    """
+    role = review.reviewer(by)
+    if role is None or role.role != Role.SUPERVISOR:
+        raise PermissionDenied(_("Only supervisors mark a week of the audit trail reviewed."))
+    _check_week(by, week, note)
+    teams = list(Team.objects.filter(pk__in=role.supervised_teams()).order_by("slug"))
+    marked = WeekReview(
+        organisation_id=role.organisation_id,
+        week=week,
+        reviewed_by=by,
+        all_teams=role.supervises_all_teams,
+        note=note.strip(),
+    )
+    marked.save()
+    marked.teams.set(teams)
+    details = {"week": week.isoformat(), "teams": [team.slug for team in teams]}
+    record(
+        event=events.AUDIT_WEEK_REVIEWED,
+        actor=by,
+        reason=marked.note,
+        organisation=role.organisation_id,
+        details=details,
+    )
+    return marked
+
+
+def _check_week(by, week, note):
+    if week.weekday() != 0 or week > timezone.localdate():
+        raise ValidationError(_("Choose a week that has begun."))
+    if not note.strip():
+        raise ValidationError(_("Write what you found, even if it is “nothing unusual”."))
+    if WeekReview.objects.filter(reviewed_by=by, week=week).exists():
+        raise ValidationError(_("You have already marked this week reviewed."))

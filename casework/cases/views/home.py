@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from casework.access.models import Role
-from casework.audit import events
+from casework.audit import events, review
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
 from casework.cases import codes
@@ -50,6 +50,7 @@ def home(request):
     }
     if supervising:
         context["reveals"] = _reveals(scope)
+        context["unreviewed_week"] = review.last_week_unreviewed(request.user)
         context["duplicates"], context["duplicates_visible"] = duplicates_seen_by(request.user, limit=SHOWN)
     shown = {case.code for key in ("follow_ups", "recent", "unassigned") for case in context[key] or ()}
     shown |= {item.case.code for key in ("urgent_needs", "awaiting") for item in context[key]}

@@ -1,0 +1,123 @@
+"""An audit entry in words a supervisor reads: what happened (the catalogue's label), its
+details with translated names, and whether it deserves a look before the routine.
+
+Never shows a changed value, only which fields changed; never a raw event key or field name
+when the catalogue or the model knows a word for it.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.access.models import GrantLevel, Role
+from casework.audit import events
+from casework.audit.models import AuditEntry, Outcome
+from casework.cases import codes
+from casework.identity.forms import Purpose
+from casework.identity.models import FIELDS_BY_NAME
+
+MODEL_CHANGES = (AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE, AuditEntry.Action.DELETE)
+LIST_SHOWN = 5
+# Details that repeat a column, name a view function or a form class, or hold a key id.
+HIDDEN_DETAILS = {"organisation_id", "case_code", "page", "form", "record", "uid", "key", "bulk", "seed"}
+DETAIL_LABELS = {
+    "fields": _("Fields"),
+    "purpose": _("Purpose"),
+    "changed": _("Changed"),
+    "user": _("Person"),
+    "role": _("Role"),
+    "level": _("Level"),
+    "expires": _("Until"),
+    "from": _("From"),
+    "to": _("To"),
+    "other_case": _("Other case"),
+    "matched_on": _("Matched on"),
+    "cases": _("Cases"),
+    "codes": _("Cases shown"),
+    "rows": _("Rows"),
+    "filters": _("Filters"),
+    "ended": _("Sessions ended"),
+    "remaining": _("Recovery codes left"),
+    "reason": _("Why"),
+    "flag": _("Flag"),
+    "week": _("Week"),
+    "teams": _("Teams"),
+    "rotated": _("Identities"),
+    "days": _("Days"),
+    "what": _("What"),
+}
+_CHOICES = {
+    "purpose": dict(Purpose.choices),
+    "role": dict(Role.choices),
+    "level": dict(GrantLevel.choices),
+}
+
+
+def sensitive() -> Q:
+    """The entries a reviewer sees first: sensitive events, and any refusal or failure."""
+    return Q(event__in=events.names(sensitive=True)) | ~Q(outcome=Outcome.OK)
+
+
+def is_sensitive(entry) -> bool:
+    event = events.CATALOGUE.get(entry.event)
+    return entry.outcome != Outcome.OK or event is None or event.sensitive
+
+
+def out_of_hours(moment) -> bool:
+    start, end = settings.WORKING_HOURS
+    hour = timezone.localtime(moment).hour
+    return not (start <= hour < end) if start <= end else end <= hour < start
+
+
+def details(entry) -> list[tuple[str, str]]:
+    """What an entry adds to its columns, as (label, value) pairs: its details with short
+    values, and for a model change the names of the changed fields (never their values)."""
+    shown = []
+    for key, value in sorted((entry.additional_data or {}).items()):
+        if key not in HIDDEN_DETAILS:
+            shown.append((str(DETAIL_LABELS.get(key, key)), _value(key, value)))
+    if entry.action in MODEL_CHANGES and changed_fields(entry):
+        names = sorted(field_label(entry, name) for name in changed_fields(entry))
+        shown.append((str(DETAIL_LABELS["changed"]), ", ".join(names)))
+    return shown
+
+
+def _value(key, value) -> str:
+    if key == "fields":
+        value = [str(FIELDS_BY_NAME[name].label) if name in FIELDS_BY_NAME else name for name in value]
+    elif key in _CHOICES:
+        value = str(_CHOICES[key].get(value, value))
+    if isinstance(value, list | tuple):
+        more = f", … +{len(value) - LIST_SHOWN}" if len(value) > LIST_SHOWN else ""
+        return ", ".join(map(str, value[:LIST_SHOWN])) + more
+    if isinstance(value, dict):
+        return ", ".join(f"{DETAIL_LABELS.get(name, name)}: {item}" for name, item in sorted(value.items()))
+    return str(value)
+
+
+def changed_fields(entry) -> list[str]:
+    changes = entry.changes_dict if entry.changes else {}
+    return list(changes) if isinstance(changes, dict) else []
+
+
+def field_label(entry, name) -> str:
+    """The model's word for a changed field (ContentType's cache: no query per entry)."""
+    model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except (FieldDoesNotExist, AttributeError):
+        return name
+
+
+def described(entries):
+    """``entries`` with what the templates show: label, details, display code, sensitivity."""
+    for entry in entries:
+        entry.label = events.label(entry.event)
+        entry.detail_items = details(entry)
+        entry.display_code = codes.display(entry.case_code) if entry.case_code else ""
+        entry.sensitive = is_sensitive(entry)
+        entry.out_of_hours = out_of_hours(entry.timestamp)
+    return entries
