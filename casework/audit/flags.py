@@ -50,6 +50,10 @@ class Flag:
         return Outcome(self.outcome).label if self.outcome else ""
 
     @property
+    def label(self):
+        return events.label(self.event) if self.event else ""
+
+    @property
     def display_code(self):
         return codes.display(self.case_code) if self.case_code else ""
 

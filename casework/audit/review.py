@@ -164,14 +164,17 @@ def export_details(entry):
     return data
 
 
-def activity_counts(entries, since):
-    """What someone did since ``since``, counted by kind in one query: cases opened,
-    identities revealed, records changed, other acts, and requests refused."""
+def activity_counts(entries, since, until=None):
+    """What someone did from ``since`` (until ``until``), counted by kind in one query: cases
+    opened (distinct), identities revealed, exports, records changed, other acts, and refusals."""
     ok = Q(outcome=Outcome.OK)
     reads = (events.CASE_VIEW.name, events.IDENTITY_REVEAL.name)
+    if until is not None:
+        entries = entries.filter(timestamp__lt=until)
     return entries.filter(timestamp__gte=since).aggregate(
-        opened=Count("pk", filter=ok & Q(event=events.CASE_VIEW.name)),
+        opened=Count("case_code", distinct=True, filter=ok & Q(event=events.CASE_VIEW.name)),
         revealed=Count("pk", filter=ok & Q(event=events.IDENTITY_REVEAL.name)),
+        exported=Count("pk", filter=ok & Q(event__in=events.names(kind=events.EXPORT))),
         changed=Count("pk", filter=ok & Q(action__in=MODEL_CHANGES)),
         other=Count("pk", filter=ok & Q(action=AuditEntry.Action.ACCESS) & ~Q(event__in=reads)),
         refused=Count("pk", filter=Q(outcome=Outcome.DENIED)),

@@ -179,6 +179,7 @@ def case_timeline(request, code):
         return render(request, "audit/case.html", {**context, "entries": []}, status=400)
     organisation_id = review.reviewer(request.user).organisation_id
     entries = AuditEntry.objects.filter(organisation_id=organisation_id, case_code=normalised)
+    context["people"] = digest.people(entries.filter(timestamp__gte=timezone.now() - timedelta(days=ACTIVITY_DAYS)))
     context.update(_page_context(request, entries, form.cleaned_data["before"]))
     _record_view(request, "case", _looked_at(form), case_code=normalised)
     return render(request, "audit/case.html", context)
@@ -190,15 +191,26 @@ def user_activity(request, username):
     person = review.person_in_scope(request.user, username) if entries is not None else None
     if person is None:
         return _refused(request, "user")
-    form = PageForm(request.GET)
-    context = {"person": person, "is_admin": review.reviewer(request.user).is_admin}
-    if not form.is_valid():
+    form, chosen = PageForm(request.GET), WeekForm(request.GET)
+    context = {"person": person, "is_admin": review.reviewer(request.user).is_admin, "week_form": chosen}
+    if not form.is_valid() or not chosen.is_valid():
+        chosen.forget_invalid()
         return render(request, "audit/user.html", {**context, "entries": []}, status=400)
     theirs = entries.filter(actor=person)
-    context["counts"] = review.activity_counts(theirs, since=timezone.now() - timedelta(days=ACTIVITY_DAYS))
+    since, until, context["monday"] = _activity_period(chosen)
+    context["counts"] = review.activity_counts(theirs, since=since, until=until)
     context.update(_page_context(request, theirs, form.cleaned_data["before"]))
-    _record_view(request, "user", _looked_at(form, {"user": person.username}))
+    looked = {"user": person.username, **({"week": context["monday"].isoformat()} if context["monday"] else {})}
+    _record_view(request, "user", _looked_at(form, looked))
     return render(request, "audit/user.html", context)
+
+
+def _activity_period(chosen):
+    """``(since, until, monday)``: the chosen week, or the last ACTIVITY_DAYS days (monday None)."""
+    if chosen.cleaned_data.get("week"):
+        monday = chosen.monday()
+        return *review.week_bounds(monday), monday
+    return timezone.now() - timedelta(days=ACTIVITY_DAYS), None, None
 
 
 @require_GET

@@ -335,3 +335,33 @@ def test_the_review_query_count_does_not_grow_with_the_data(
     if persona == "supervisor":
         assert len(response.context["folds"]) + len(response.context["night_folds"]) > 25
         assert len(response.context["sensitive"]) > 50
+
+
+# A person's week, a case's timeline -------------------------------------------------------
+
+
+def test_a_persons_page_summarises_the_chosen_week(client, world):
+    week = last_monday()
+    entry_at(local(week, 9), event="case.view", actor=world.lead, case=world.case)
+    entry_at(local(week, 10), event="identity.reveal", actor=world.lead, case=world.case, details=_purpose())
+    entry_at(local(week - timedelta(days=2), 9), event="identity.reveal", actor=world.lead, case=world.case)
+    client.force_login(world.supervisor)
+    url = reverse("audit:user", args=["lead"])
+    response = client.get(url, {"week": (week + timedelta(days=4)).isoformat()})
+    counts = response.context["counts"]
+    assert (counts["opened"], counts["revealed"], counts["exported"], counts["refused"]) == (1, 1, 0, 0)
+    assert "The week from" in response.content.decode()
+    look = AuditEntry.objects.filter(event="audit.view", outcome="ok").latest("seq")
+    assert look.additional_data["filters"] == {"user": "lead", "week": week.isoformat()}
+    assert client.get(url, {"week": "Kim Young-hee"}).status_code == 400
+
+
+def test_the_case_timeline_describes_events_and_who_worked_on_it(client, world):
+    record(event="identity.reveal", actor=world.lead, case=world.case, reason="Call", details=_purpose())
+    record(event="case.view", actor=world.teammate, outcome=Outcome.DENIED, case_code=world.case.code)
+    client.force_login(world.supervisor)
+    response = client.get(reverse("audit:case", args=[world.case.display_code]))
+    rows = {row["actor__username"]: row for row in response.context["people"]}
+    assert rows["lead"]["revealed"] == 1 and rows["teammate"]["refused"] == 1
+    page = main_of(response)
+    assert "Revealed identity details" in page and "identity.reveal" not in page
