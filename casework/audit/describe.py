@@ -48,11 +48,20 @@ DETAIL_LABELS = {
     "rotated": _("Identities"),
     "days": _("Days"),
     "what": _("What"),
+    "event": _("Event"),
+    "outcome": _("Outcome"),
+    "code": _("Case code"),
+    "date_from": _("From"),
+    "date_to": _("To"),
+    "before": _("Older than entry"),
+    "page": _("Page"),
+    "unassign": _("Taken off its cases"),
 }
 _CHOICES = {
     "purpose": dict(Purpose.choices),
     "role": dict(Role.choices),
     "level": dict(GrantLevel.choices),
+    "outcome": dict(Outcome.choices),
 }
 
 
@@ -86,15 +95,21 @@ def details(entry) -> list[tuple[str, str]]:
 
 
 def _value(key, value) -> str:
-    if key == "fields":
+    if value is None or isinstance(value, bool):
+        return {None: "—", True: str(_("yes")), False: str(_("no"))}[value]
+    if key == "fields" and isinstance(value, list):
         value = [str(FIELDS_BY_NAME[name].label) if name in FIELDS_BY_NAME else name for name in value]
+    elif key == "event":
+        value = str(events.label(value))
     elif key in _CHOICES:
         value = str(_CHOICES[key].get(value, value))
     if isinstance(value, list | tuple):
         more = f", … +{len(value) - LIST_SHOWN}" if len(value) > LIST_SHOWN else ""
         return ", ".join(map(str, value[:LIST_SHOWN])) + more
-    if isinstance(value, dict):
-        return ", ".join(f"{DETAIL_LABELS.get(name, name)}: {item}" for name, item in sorted(value.items()))
+    if isinstance(value, dict):  # the filters of a look at the trail, in words too
+        return ", ".join(
+            f"{DETAIL_LABELS.get(name, name)}: {_value(name, item)}" for name, item in sorted(value.items())
+        )
     return str(value)
 
 

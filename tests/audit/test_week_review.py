@@ -365,3 +365,25 @@ def test_the_case_timeline_describes_events_and_who_worked_on_it(client, world):
     assert rows["lead"]["revealed"] == 1 and rows["teammate"]["refused"] == 1
     page = main_of(response)
     assert "Revealed identity details" in page and "identity.reveal" not in page
+
+
+def test_details_are_in_words_down_to_the_filters_of_a_look(client, world):
+    filters = {"event": "identity.reveal", "outcome": "denied", "code": world.case.code}
+    record(event="audit.view", actor=world.lead, details={"page": "trail", "filters": filters})
+    record(event="membership.move", actor=world.lead, details={"from": "a", "to": "b", "unassign": False})
+    page = main_of(review_page(client, world.supervisor, list="1")).split("</form>", 1)[1]  # after the filters
+    assert "Event: Revealed identity details" in page and "Outcome: Denied" in page
+    assert "<dt>Taken off its cases</dt><dd>no</dd>" in page
+    for raw in ("identity.reveal", "unassign", ">trail<", "False"):
+        assert raw not in page, raw
+
+
+def test_the_week_holds_only_her_teams(client, world):
+    record(event="case.view", actor=world.lead, case=world.case)
+    record(event="identity.reveal", actor=world.lead, case=world.case, details=_purpose())
+    record(event="case.view", actor=world.other_team_worker, case=world.other_case)
+    response = review_page(client, world.other_supervisor)
+    names = {fold.actor_name for fold in response.context["folds"] + response.context["night_folds"]}
+    assert "other_team_worker" in names and "lead" not in names
+    assert not [entry for entry in response.context["sensitive"] if entry.event == "identity.reveal"]
+    assert "lead" not in {row["actor__username"] for row in response.context["people"]}
