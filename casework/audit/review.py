@@ -192,11 +192,8 @@ def week_bounds(monday: date) -> tuple[datetime, datetime]:
 
 
 def last_week_unreviewed(user) -> date | None:
-    """The Monday of last week if ``user`` is a supervisor who has not marked it reviewed
-    (her home page reminds her), else None. One query, after the reviewer's own."""
-    role = reviewer(user)
-    if role is None or role.role != Role.SUPERVISOR:
-        return None
+    """The Monday of last week if ``user`` (a supervisor: the caller knows) has not marked
+    it reviewed, else None: her home page reminds her. One query."""
     monday = week_start(timezone.localdate()) - timedelta(days=7)
     marked = WeekReview.objects.filter(reviewed_by_id=user.pk, week=monday).exists()
     return None if marked else monday

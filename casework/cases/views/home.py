@@ -54,7 +54,9 @@ def home(request):
         context["duplicates"], context["duplicates_visible"] = duplicates_seen_by(request.user, limit=SHOWN)
     shown = {case.code for key in ("follow_ups", "recent", "unassigned") for case in context[key] or ()}
     shown |= {item.case.code for key in ("urgent_needs", "awaiting") for item in context[key]}
-    record(event=events.CASE_LIST, actor=request.user, details={"page": "home", "codes": sorted(shown)})
+    # Her organisation is known already: the entry needs no query to find it.
+    details = {"page": "home", "codes": sorted(shown)}
+    record(event=events.CASE_LIST, actor=request.user, organisation=membership.organisation_id, details=details)
     return render(request, "cases/home.html", context)
 
 
