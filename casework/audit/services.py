@@ -9,9 +9,10 @@ from auditlog.context import auditlog_value
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casework.access.models import Role, Team
 from casework.audit import events, review
@@ -99,9 +100,12 @@ def record(
     return entry
 
 
+ALREADY_MARKED = gettext_lazy("You have already marked this week reviewed.")
+
+
 @transaction.atomic
 def week_review(*, by, week: date, note: str) -> WeekReview:
-    """Mark the week starting ``week`` (a Monday) reviewed by the supervisor ``by`` for her
+    """Mark the week of ``week`` (any day of it) reviewed by the supervisor ``by`` for her
     scope (the teams she supervises now), with ``note``; audited as ``audit.week_reviewed``.
 
     PermissionDenied for anyone but an active supervisor; ValidationError for a week not
@@ -110,6 +114,7 @@ def week_review(*, by, week: date, note: str) -> WeekReview:
     role = review.reviewer(by)
     if role is None or role.role != Role.SUPERVISOR:
         raise PermissionDenied(_("Only supervisors mark a week of the audit trail reviewed."))
+    week = review.week_start(week)  # any day names its week
     _check_week(by, week, note)
     teams = list(Team.objects.filter(pk__in=role.supervised_teams()).order_by("slug"))
     marked = WeekReview(
@@ -119,7 +124,11 @@ def week_review(*, by, week: date, note: str) -> WeekReview:
         all_teams=role.supervises_all_teams,
         note=note.strip(),
     )
-    marked.save()
+    try:
+        with transaction.atomic():  # two clicks at once: the second finds the first's mark
+            marked.save()
+    except IntegrityError:
+        raise ValidationError(ALREADY_MARKED) from None
     marked.teams.set(teams)
     details = {"week": week.isoformat(), "teams": [team.slug for team in teams]}
     record(
@@ -133,9 +142,9 @@ def week_review(*, by, week: date, note: str) -> WeekReview:
 
 
 def _check_week(by, week, note):
-    if week.weekday() != 0 or week > timezone.localdate():
+    if week > timezone.localdate():
         raise ValidationError(_("Choose a week that has begun."))
     if not note.strip():
         raise ValidationError(_("Write what you found, even if it is “nothing unusual”."))
     if WeekReview.objects.filter(reviewed_by=by, week=week).exists():
-        raise ValidationError(_("You have already marked this week reviewed."))
+        raise ValidationError(ALREADY_MARKED)

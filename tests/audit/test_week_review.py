@@ -387,3 +387,10 @@ def test_the_week_holds_only_her_teams(client, world):
     assert "other_team_worker" in names and "lead" not in names
     assert not [entry for entry in response.context["sensitive"] if entry.event == "identity.reveal"]
     assert "lead" not in {row["actor__username"] for row in response.context["people"]}
+
+
+def test_any_day_names_its_week(client, world):
+    client.force_login(world.supervisor)
+    client.post(MARK, {"week": (last_monday() + timedelta(days=3)).isoformat(), "note": "Fine"})
+    assert WeekReview.objects.get().week == last_monday()
+    assert "not yet reviewed" not in client.get(reverse("home")).content.decode()
