@@ -16,6 +16,7 @@ from casework.access.models import GrantLevel, Role
 from casework.audit import events
 from casework.audit.models import AuditEntry, Outcome
 from casework.cases import codes
+from casework.cases.choices import AssignmentRole
 from casework.identity.forms import Purpose
 from casework.identity.models import FIELDS_BY_NAME
 
@@ -56,11 +57,20 @@ DETAIL_LABELS = {
     "before": _("Older than entry"),
     "page": _("Page"),
     "unassign": _("Taken off its cases"),
+    "sessions_ended": _("Sessions ended"),
+    "grants_revoked": _("Grants revoked"),
+    "replaced_temporary": _("Replaced a temporary password"),
+    "levels": _("Levels"),
+    "failures": _("Failed attempts"),
+    "supervises": _("Supervises"),
+    "by": _("By"),
+    "scope": _("Scope"),
 }
 _CHOICES = {
     "purpose": dict(Purpose.choices),
-    "role": dict(Role.choices),
+    "role": {**dict(Role.choices), **dict(AssignmentRole.choices)},
     "level": dict(GrantLevel.choices),
+    "levels": dict(GrantLevel.choices),
     "outcome": dict(Outcome.choices),
 }
 
@@ -88,7 +98,8 @@ def details(entry) -> list[tuple[str, str]]:
     for key, value in sorted((entry.additional_data or {}).items()):
         if key not in HIDDEN_DETAILS:
             shown.append((str(DETAIL_LABELS.get(key, key)), _value(key, value)))
-    if entry.action in MODEL_CHANGES and changed_fields(entry):
+    # What a new record holds is no news; what an update changed is.
+    if entry.action == AuditEntry.Action.UPDATE and changed_fields(entry):
         names = sorted(field_label(entry, name) for name in changed_fields(entry))
         shown.append((str(DETAIL_LABELS["changed"]), ", ".join(names)))
     return shown
@@ -99,6 +110,8 @@ def _value(key, value) -> str:
         return {None: "—", True: str(_("yes")), False: str(_("no"))}[value]
     if key == "fields" and isinstance(value, list):
         value = [str(FIELDS_BY_NAME[name].label) if name in FIELDS_BY_NAME else name for name in value]
+    elif key == "levels" and isinstance(value, list):
+        value = [str(_CHOICES[key].get(level, level)) for level in value]
     elif key == "event":
         value = str(events.label(value))
     elif key in _CHOICES:
