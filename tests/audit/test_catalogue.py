@@ -130,3 +130,31 @@ def test_labels_are_translated_when_shown(language):
     assert (exported == "Data exported") is (language == "en")
     assert label  # never the raw key, in any language
     assert label != "identity.reveal"
+
+
+def _detail_keys():
+    """The keys of every ``details={...}`` / ``details = {...}`` literal in casework/."""
+    for path in sorted(SOURCE.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            value = _details_value(node)
+            for found in ast.walk(value) if value is not None else ():
+                if isinstance(found, ast.Dict):
+                    yield from (key.value for key in found.keys if isinstance(key, ast.Constant))
+
+
+def _details_value(node):
+    if isinstance(node, ast.keyword):
+        return node.value if node.arg == "details" else None
+    if isinstance(node, ast.Assign) and any(getattr(target, "id", "") == "details" for target in node.targets):
+        return node.value
+    return None
+
+
+def test_every_detail_the_code_writes_has_a_word_or_is_hidden():
+    from casework.audit.describe import DETAIL_LABELS, HIDDEN_DETAILS
+
+    keys = set(_detail_keys())
+    assert {"purpose", "fields", "sessions_ended"} <= keys  # the walk finds them
+    assert keys - set(DETAIL_LABELS) - HIDDEN_DETAILS == set()
