@@ -14,6 +14,7 @@ from django.views import csrf
 from django.views.decorators.http import require_POST, require_safe
 
 from casework.accounts.sessions import CLEAR_SITE_DATA
+from casework.audit import events
 from casework.audit.services import record
 
 # "Clear" is also a button elsewhere: the context keeps the two translations apart.
@@ -33,7 +34,7 @@ HIGHS = [2, 5, 11, 18, 23, 27, 29, 29, 25, 19, 11, 4]
 @require_POST
 def quick_exit(request):
     if request.user.is_authenticated:
-        record(event="session.quick_exit", actor=request.user)
+        record(event=events.SESSION_QUICK_EXIT, actor=request.user)
     # logout() flushes the session (the old cookie opens nothing any more) and tells the
     # session tracking that this login ended. A half-signed-in session leaves the same way.
     logout(request)

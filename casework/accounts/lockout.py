@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from casework import keys
 from casework.access.models import Membership, Role
+from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 
@@ -66,7 +67,7 @@ def _organisation_id(user):
 def login_failed(sender, credentials, request=None, **kwargs):
     """Django's user_login_failed: a wrong password, or any attempt refused during a lockout."""
     user = _existing_user(credentials.get(get_user_model().USERNAME_FIELD))
-    record(event="login.failed", actor=user, outcome=Outcome.DENIED, organisation=_organisation_id(user))
+    record(event=events.LOGIN_FAILED, actor=user, outcome=Outcome.DENIED, organisation=_organisation_id(user))
 
 
 def locked_out(sender, request, username=None, ip_address=None, **kwargs):
@@ -75,7 +76,7 @@ def locked_out(sender, request, username=None, ip_address=None, **kwargs):
     user = _existing_user(credentials.get(get_user_model().USERNAME_FIELD))
     failures = getattr(request, "axes_failures_since_start", None)
     record(
-        event="login.lockout",
+        event=events.LOGIN_LOCKOUT,
         actor=user,
         outcome=Outcome.DENIED,
         organisation=_organisation_id(user),
@@ -105,7 +106,7 @@ def account_unlock(*, by, user):
         username=username_key(None, {get_user_model().USERNAME_FIELD: user.get_username()})
     )
     record(
-        event="login.unlock",
+        event=events.LOGIN_UNLOCK,
         actor=by,
         target=user,
         organisation=organisation_id,
@@ -120,5 +121,5 @@ def address_unlock(*, address):
     request = HttpRequest()
     request.META["REMOTE_ADDR"] = address
     cleared = AxesProxyHandler.reset_attempts(ip_address=address_key(request))
-    record(event="login.unlock", actor=None, details={"by": "operator", "scope": "address"})
+    record(event=events.LOGIN_UNLOCK, actor=None, details={"by": "operator", "scope": "address"})
     return cleared

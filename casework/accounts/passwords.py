@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from casework.accounts.sessions import REPLACE_CREDENTIAL, end_sessions
+from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 
@@ -45,7 +46,7 @@ def password_change(*, request, form):
         membership.save(update_fields=["must_change_password"])
         temporary = True
     details = {"sessions_ended": ended, "replaced_temporary": True} if temporary else {"sessions_ended": ended}
-    record(event="password.change", actor=user, details=details)
+    record(event=events.PASSWORD_CHANGE, actor=user, details=details)
     return user
 
 
@@ -58,6 +59,6 @@ def change_password(request):
             messages.success(request, _("Your password was changed. You are still signed in here, and nowhere else."))
             return redirect("home" if first_time else "accounts:security")
         if form.has_error("old_password", "password_incorrect"):
-            record(event="password.change", actor=request.user, outcome=Outcome.DENIED)
+            record(event=events.PASSWORD_CHANGE, actor=request.user, outcome=Outcome.DENIED)
     context = {"form": form, "temporary": request.session.get(REPLACE_CREDENTIAL, False)}
     return render(request, "accounts/password_change.html", context, status=400 if form.errors else 200)

@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from casework.access.models import Membership, Role
 from casework.accounts.sessions import end_sessions
+from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 
@@ -67,13 +68,13 @@ def verify_second_factor(*, request, user, token):
     token = normalise_token(token)
     device = authenticator(user)
     if device is not None and token.isdigit() and device.verify_token(token):
-        _signed_in(request, device, event="login.success")
+        _signed_in(request, device, event=events.LOGIN_SUCCESS)
         return device
     recovery = StaticDevice.objects.filter(user=user, name=RECOVERY, confirmed=True).first()
     if recovery is not None and not token.isdigit() and recovery.verify_token(token):
-        _signed_in(request, recovery, event="login.recovery_code")
+        _signed_in(request, recovery, event=events.LOGIN_RECOVERY_CODE)
         return recovery
-    record(event="login.second_factor", actor=user, outcome=Outcome.DENIED)
+    record(event=events.LOGIN_SECOND_FACTOR, actor=user, outcome=Outcome.DENIED)
     return None
 
 
@@ -93,7 +94,7 @@ def enrol_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] 
     device = enrolment(request)
     matched = _totp_step(device, normalise_token(token)) if device is not None else None
     if matched is None:
-        record(event="otp.enrol", actor=user, outcome=Outcome.DENIED)
+        record(event=events.OTP_ENROL, actor=user, outcome=Outcome.DENIED)
         return None
     TOTPDevice.objects.filter(user=user).delete()  # the old phone, and any device planted earlier
     device.confirmed, device.last_t = True, matched  # the confirming code cannot sign in again
@@ -102,7 +103,7 @@ def enrol_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] 
     otp_login(request, device)
     request.session.cycle_key()
     note_second_factor(request)
-    record(event="otp.enrol", actor=user)
+    record(event=events.OTP_ENROL, actor=user)
     return _new_recovery_codes(user)
 
 
@@ -119,7 +120,7 @@ def _totp_step(device: TOTPDevice, token: str) -> int | None:
 @transaction.atomic
 def recovery_codes_regenerate(*, user):
     codes = _new_recovery_codes(user)
-    record(event="otp.recovery_codes", actor=user)
+    record(event=events.OTP_RECOVERY_CODES, actor=user)
     return codes
 
 
@@ -180,5 +181,10 @@ def second_factor_reset(*, by, user, reason=""):
     StaticDevice.objects.filter(user=user).delete()
     ended = end_sessions(user=user)
     record(
-        event="otp.reset", actor=by, target=user, organisation=organisation_id, reason=reason, details={"ended": ended}
+        event=events.OTP_RESET,
+        actor=by,
+        target=user,
+        organisation=organisation_id,
+        reason=reason,
+        details={"ended": ended},
     )

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from casework.accounts.models import LoginSession
+from casework.audit import events
 from casework.audit.services import record
 
 # Kept in the session itself (server-side), so checking the limits costs no query.
@@ -107,7 +108,7 @@ def end_sessions(*, user, keep=None):
 def other_sessions_end(*, request):
     """Sign out everywhere else: end every session of the signed-in person but this one."""
     ended = end_sessions(user=request.user, keep=request.session)
-    record(event="session.end_others", actor=request.user, details={"ended": ended})
+    record(event=events.SESSION_END_OTHERS, actor=request.user, details={"ended": ended})
     return ended
 
 
@@ -161,7 +162,7 @@ class SessionLimitsMiddleware:
     @staticmethod
     def _end(request, message, reason=None):
         if reason is not None:
-            record(event="session.expire", actor=request.user, details={"reason": reason})
+            record(event=events.SESSION_EXPIRE, actor=request.user, details={"reason": reason})
         LoginSession.objects.filter(pk=request.session.get(LOGIN_SESSION)).delete()
         request.session.flush()
         request.user = AnonymousUser()
@@ -200,7 +201,7 @@ def _open_to_anyone(request):
 def sign_out(request):
     """End the session on the server and ask the browser to drop everything of this site."""
     if request.user.is_authenticated:
-        record(event="logout", actor=request.user)
+        record(event=events.LOGOUT, actor=request.user)
     logout(request)
     response = redirect(settings.LOGOUT_REDIRECT_URL)
     response["Clear-Site-Data"] = CLEAR_SITE_DATA

@@ -19,6 +19,7 @@ from casework.access.models import Role
 from casework.accounts import services
 from casework.accounts.forms import EnrolForm, SecondFactorForm, StepUpForm, UnlockForm
 from casework.accounts.lockout import account_unlock
+from casework.audit import events
 from casework.audit.services import record
 from casework.cases import codes
 
@@ -36,7 +37,7 @@ class SignInView(auth_views.LoginView):
         super().form_valid(form)
         # A right password is evidence even if no code follows: a leaked password shows in
         # the trail of her supervisors and administrators before anyone guesses a code.
-        record(event="login.password", actor=form.get_user())
+        record(event=events.LOGIN_PASSWORD, actor=form.get_user())
         self.request.session["after_sign_in"] = after
         return redirect("accounts:verify")
 

@@ -19,6 +19,7 @@ from django.db.models.functions import ExtractHour, TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.audit import events
 from casework.audit.models import FlagKind, FlagReview, Outcome
 from casework.audit.review import entries_for, reviewer
 from casework.audit.services import record
@@ -50,6 +51,10 @@ class Flag:
         return Outcome(self.outcome).label if self.outcome else ""
 
     @property
+    def label(self):
+        return events.label(self.event) if self.event else ""
+
+    @property
     def display_code(self):
         return codes.display(self.case_code) if self.case_code else ""
 
@@ -58,7 +63,7 @@ def flags_for(user, days=DEFAULT_DAYS, now=None):
     """The flags over the last ``days`` days of what ``user`` may review, newest first,
     each with its review if it has one; None if she reviews nothing.
 
-    Supervisors get every kind. Administrators get bursts of refused sign-ins (login.*)
+    Supervisors get every kind. Administrators get bursts of refused sign-ins
     and exports (supervisors' exports have no case code, so only admins see them); the
     other kinds are about case content, which they never see.
     """
@@ -68,7 +73,7 @@ def flags_for(user, days=DEFAULT_DAYS, now=None):
         return None
     recent = entries.filter(timestamp__gte=(now or timezone.now()) - timedelta(days=days))
     if role.is_admin:
-        flags = [*denial_bursts(recent.filter(event__startswith="login.")), *exports(recent)]
+        flags = [*denial_bursts(recent.filter(event__in=events.names(kind=events.SIGN_IN))), *exports(recent)]
     else:
         flags = [
             *case_bursts(recent),
@@ -111,7 +116,7 @@ def _bursts(entries, kind, threshold, counted):
 
 def case_bursts(entries):
     """More than AUDIT_FLAG_CASES_PER_HOUR distinct cases opened by one person in one clock hour."""
-    opened = entries.filter(event="case.view", outcome=Outcome.OK).exclude(case_code="")
+    opened = entries.filter(event=events.CASE_VIEW.name, outcome=Outcome.OK).exclude(case_code="")
     counted = Count("case_code", distinct=True)
     return _bursts(opened, FlagKind.CASES_PER_HOUR, settings.AUDIT_FLAG_CASES_PER_HOUR, counted)
 
@@ -149,18 +154,20 @@ def _single(entries, kind):
 
 def night_reveals(entries):
     """Identity reveals (asked for: allowed, refused or failed) outside working hours, local time."""
-    reveals = entries.filter(event="identity.reveal").annotate(local_hour=ExtractHour("timestamp"))
+    reveals = entries.filter(event=events.IDENTITY_REVEAL.name).annotate(local_hour=ExtractHour("timestamp"))
     return _single(reveals.filter(outside_working_hours()), FlagKind.REVEAL_OUT_OF_HOURS)
 
 
 def exports(entries):
-    return _single(entries.filter(event__startswith="export."), FlagKind.EXPORT)
+    return _single(entries.filter(event__in=events.names(kind=events.EXPORT)), FlagKind.EXPORT)
 
 
 def identity_in_text(entries):
     """Free text that quoted a case's identity, typed by someone who may not reveal it: she
     was answered as if nothing matched, so a reviewer is the only one who hears of it."""
-    return _single(entries.filter(event="identity.in_text", additional_data__told=False), FlagKind.IDENTITY_IN_TEXT)
+    return _single(
+        entries.filter(event=events.IDENTITY_IN_TEXT.name, additional_data__told=False), FlagKind.IDENTITY_IN_TEXT
+    )
 
 
 def identity_write_bursts(entries):
@@ -228,7 +235,7 @@ def flag_review(*, by, flag, note):
     if not created:
         raise ValidationError(_("Someone has already reviewed this flag."))
     record(
-        event="audit.flag_review",
+        event=events.AUDIT_FLAG_REVIEW,
         actor=by,
         reason=note,
         case_code=flag.case_code,

@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.validators import RegexValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.audit import events
 from casework.audit.flags import DEFAULT_DAYS
-from casework.audit.models import AuditEntry, Outcome
+from casework.audit.models import Outcome
+from casework.audit.review import week_start
 from casework.cases import codes
 
 FILTERS = ("user", "code", "event", "outcome", "date_from", "date_to")
@@ -36,13 +38,10 @@ class PageForm(ForgetfulForm):
 class TrailFilterForm(PageForm):
     user = forms.CharField(label=_("Person (username)"), required=False, max_length=150)
     code = forms.CharField(label=_("Case code"), required=False, max_length=40)
-    event = forms.CharField(
+    event = forms.ChoiceField(
         label=_("Event"),
         required=False,
-        max_length=64,
-        help_text=_("The start of an event name: identity. or case.view"),
-        # Event names are dotted words (matched in lower case); anything else is not worth keeping.
-        validators=[RegexValidator(r"^[A-Za-z0-9_.]*$", _("Event names hold only letters, digits, dots and _."))],
+        error_messages={"invalid_choice": _("Choose one of the events listed.")},  # Django's quotes the input
     )
     outcome = forms.ChoiceField(
         label=_("Outcome"),
@@ -53,9 +52,12 @@ class TrailFilterForm(PageForm):
     date_from = forms.DateField(label=_("From"), required=False, widget=_date_input())
     date_to = forms.DateField(label=_("To"), required=False, widget=_date_input())
 
-    def __init__(self, *args, organisation_id, **kwargs):
+    def __init__(self, *args, organisation_id, role, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation_id = organisation_id
+        # The events she reviews, in words, in her language's order.
+        reviewed = [(name, str(events.label(name))) for name in events.names(reviewer=role)]
+        self.fields["event"].choices = [("", _("Any")), *sorted(reviewed, key=lambda choice: choice[1])]
         self.fields["code"].widget.attrs.update(autocomplete="off", spellcheck="false", placeholder="7X3-QM9P-DK4")
         self.fields["user"].widget.attrs.update(autocomplete="off", spellcheck="false")
 
@@ -77,12 +79,6 @@ class TrailFilterForm(PageForm):
         if username and not people.exists():
             raise forms.ValidationError(_("No one in your organisation has this username."))
         return username
-
-    def clean_event(self):
-        event = self.cleaned_data["event"].strip().lower()
-        if event and not AuditEntry.objects.filter(event__startswith=event).exists():
-            raise forms.ValidationError(_("No event name starts like this."))
-        return event
 
     def clean(self):
         data = super().clean()
@@ -109,6 +105,25 @@ class FlagWindowForm(ForgetfulForm):
 class FlagReviewForm(forms.Form):
     key = forms.CharField(max_length=120, widget=forms.HiddenInput)
     days = forms.IntegerField(required=False, min_value=1, max_value=MAX_DAYS, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What you found. Leave names and phone numbers out: the note is kept in the audit trail."),
+    )
+
+
+class WeekForm(ForgetfulForm):
+    """Which week the review page shows: any day of it; this week when not given."""
+
+    week = forms.DateField(label=_("Week of"), required=False, widget=_date_input())
+
+    def monday(self):
+        return week_start(self.cleaned_data.get("week") or timezone.localdate())
+
+
+class WeekReviewForm(forms.Form):
+    week = forms.DateField(widget=forms.HiddenInput)
     note = forms.CharField(
         label=_("Note"),
         max_length=500,

@@ -227,3 +227,31 @@ class ChainVerification(models.Model):
 
     def is_genuine(self):
         return bool(self.mac) and hmac.compare_digest(self.mac, self.expected_mac())
+
+
+class WeekReview(models.Model):
+    """A supervisor's mark that she reviewed one week (Monday to Sunday, local time) of the
+    trail within her scope: the teams she supervised when she marked it, with a note."""
+
+    organisation = models.ForeignKey(
+        "access.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
+    week = models.DateField(_("week starting"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), default=timezone.now)
+    all_teams = models.BooleanField(_("all teams"), default=False)
+    teams = models.ManyToManyField("access.Team", blank=True, related_name="+", verbose_name=_("teams"))
+    note = models.CharField(_("note"), max_length=500)
+
+    class Meta:
+        verbose_name = _("week review")
+        verbose_name_plural = _("week reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["reviewed_by", "week"], name="week_review_once_per_person"),
+            models.CheckConstraint(condition=~models.Q(note=""), name="week_review_note_required"),
+        ]
+
+    def __str__(self):
+        return f"{self.week:%Y-%m-%d}"

@@ -1,12 +1,13 @@
 """Who may review which audit entries: the one door to the trail, as restrict() is to cases.
 
 A supervisor reviews her teams: entries about the cases she manages and the acts of the
-people who work in the teams she supervises. An administrator reviews access management
-and sign-ins, never case reads, reveals or exports. Nobody sees another organisation.
+people who work in the teams she supervises. An administrator reviews access management,
+sign-ins and exports, never case reads or reveals. Which events each of them reviews is
+the catalogue's ``reviewer`` (casework.audit.events). Nobody sees another organisation.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Count, Q
@@ -14,42 +15,17 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from casework.access.models import Membership, Role, Team
-from casework.audit.models import AuditEntry, Outcome
-from casework.cases import codes
+from casework.audit import describe, events
+from casework.audit.describe import MODEL_CHANGES
+from casework.audit.models import AuditEntry, Outcome, WeekReview
 from casework.cases.models import Case
 
-# Access-management and sign-in events: what an administrator reviews.
-ADMIN_EVENT_PREFIXES = (
-    "login.",
-    "logout",
-    "session.",
-    "otp.",
-    "password.",
-    "membership.",
-    "team.",
-    "organisation.",
-    "grant.",
-    "user.",
-    "access.",
-    # Exports hold no identity and no free text; that they happened is for admins to see.
-    "export.",
-)
-ADMIN_EVENTS = (
-    "case.assign",
-    "case.unassign",
-    "caseassignment.create",
-    "caseassignment.update",
-    "caseassignment.delete",
-)
 # What someone's act told the system about data she may not see (her text quoted an
 # identity, her typing matched another case): never shown back to her, in any view.
-QUIET_EVENTS = ("identity.in_text", "identity.duplicate", "duplicatealert.create")
+QUIET_EVENTS = (events.IDENTITY_IN_TEXT.name, events.IDENTITY_DUPLICATE.name, "duplicatealert.create")
 PAGE_SIZE = 50
-# Model-change entries (auditlog's registry) carry a diff; only its field names are ever shown.
-MODEL_CHANGES = (AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE, AuditEntry.Action.DELETE)
-# Details that repeat a column, or a whole list of codes, are summarised or left out.
+# Details that repeat a column are left out of the export.
 HIDDEN_DETAILS = {"organisation_id", "case_code"}
-LIST_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -105,24 +81,18 @@ def reviewer(user):
     return user._casework_reviewer
 
 
-def admin_events():
-    condition = Q(event__in=ADMIN_EVENTS)
-    for prefix in ADMIN_EVENT_PREFIXES:
-        condition |= Q(event__startswith=prefix)
-    return condition
-
-
 def entries_for(user):
     """The audit entries ``user`` may review, or None if she reviews nothing (then every
     review page answers 404). Lazy: the scope is subqueries inside the one entry query."""
     role = reviewer(user)
     if role is None:
         return None
-    entries = AuditEntry.objects.filter(organisation_id=role.organisation_id).exclude(
-        event__in=QUIET_EVENTS, actor_id=role.user_id
-    )
+    # The catalogue says who reviews each event; a name it does not know is shown to nobody.
+    entries = AuditEntry.objects.filter(
+        organisation_id=role.organisation_id, event__in=events.names(reviewer=role.role)
+    ).exclude(event__in=QUIET_EVENTS, actor_id=role.user_id)
     if role.is_admin:
-        return entries.filter(admin_events())
+        return entries
     managed = Case.objects.restrict(user, "manage").values("code")
     # What administrators did to her people (role, teams, deactivation ...): the entry's subject is the person.
     members = role.team_members().annotate(pk_text=Cast("user_id", CharField())).values("pk_text")
@@ -183,7 +153,7 @@ def filtered(entries, *, user=None, code=None, event=None, outcome=None, date_fr
     if code:
         entries = entries.filter(case_code=code)
     if event:
-        entries = entries.filter(event__startswith=event)
+        entries = entries.filter(event=event)
     if outcome:
         entries = entries.filter(outcome=outcome)
     if date_from:
@@ -207,53 +177,45 @@ def page_of(entries, before=None, size=PAGE_SIZE):
     return rows[:size], older
 
 
-def details(entry):
-    """What an entry adds to its columns, compactly: its details' keys and short values,
-    and for a model change the names of the changed fields (never their values)."""
-    shown = {}
-    for key, value in sorted((entry.additional_data or {}).items()):
-        if key in HIDDEN_DETAILS:
-            continue
-        if isinstance(value, list | tuple):
-            more = f", … +{len(value) - LIST_SHOWN}" if len(value) > LIST_SHOWN else ""
-            value = ", ".join(map(str, value[:LIST_SHOWN])) + more
-        elif isinstance(value, dict):
-            value = ", ".join(sorted(map(str, value)))
-        shown[key] = str(value)
-    if entry.action in MODEL_CHANGES:
-        shown["changed"] = ", ".join(sorted(changed_fields(entry)))
-    return shown
-
-
-def changed_fields(entry):
-    changes = entry.changes_dict if entry.changes else {}
-    return list(changes) if isinstance(changes, dict) else []
-
-
 def export_details(entry):
     """The details of an entry for the CSV: as stored, without the changed values."""
     data = {key: value for key, value in (entry.additional_data or {}).items() if key not in HIDDEN_DETAILS}
+    # Model-change entries (auditlog's registry) carry a diff; only its field names are ever exported.
     if entry.action in MODEL_CHANGES:
-        data["changed"] = sorted(changed_fields(entry))
+        data["changed"] = sorted(describe.changed_fields(entry))
     return data
 
 
-def with_details(entries):
-    for entry in entries:
-        entry.detail_items = details(entry)
-        entry.display_code = codes.display(entry.case_code) if entry.case_code else ""
-    return entries
-
-
-def activity_counts(entries, since):
-    """What someone did since ``since``, counted by kind in one query: cases opened,
-    identities revealed, records changed, other acts, and requests refused."""
+def activity_counts(entries, since, until=None):
+    """What someone did from ``since`` (until ``until``), counted by kind in one query: cases
+    opened (distinct), identities revealed, exports, records changed, other acts, and refusals."""
     ok = Q(outcome=Outcome.OK)
-    reads = ("case.view", "identity.reveal")
+    reads = (events.CASE_VIEW.name, events.IDENTITY_REVEAL.name)
+    if until is not None:
+        entries = entries.filter(timestamp__lt=until)
     return entries.filter(timestamp__gte=since).aggregate(
-        opened=Count("pk", filter=ok & Q(event="case.view")),
-        revealed=Count("pk", filter=ok & Q(event="identity.reveal")),
+        opened=Count("case_code", distinct=True, filter=ok & Q(event=events.CASE_VIEW.name)),
+        revealed=Count("pk", filter=ok & Q(event=events.IDENTITY_REVEAL.name)),
+        exported=Count("pk", filter=ok & Q(event__in=events.names(kind=events.EXPORT))),
         changed=Count("pk", filter=ok & Q(action__in=MODEL_CHANGES)),
         other=Count("pk", filter=ok & Q(action=AuditEntry.Action.ACCESS) & ~Q(event__in=reads)),
         refused=Count("pk", filter=Q(outcome=Outcome.DENIED)),
     )
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week: the unit a supervisor marks reviewed."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_bounds(monday: date) -> tuple[datetime, datetime]:
+    """The week starting ``monday``, local time, as [start, end)."""
+    return local_midnight(monday), local_midnight(monday + timedelta(days=7))
+
+
+def last_week_unreviewed(user) -> date | None:
+    """The Monday of last week if ``user`` (a supervisor: the caller knows) has not marked
+    it reviewed, else None: her home page reminds her. One query."""
+    monday = week_start(timezone.localdate()) - timedelta(days=7)
+    marked = WeekReview.objects.filter(reviewed_by_id=user.pk, week=monday).exists()
+    return None if marked else monday

@@ -1,10 +1,19 @@
-"""Writing audit events for acts that are not model changes: reads, denials, logins, grants, exports."""
+"""Writing audit events for acts that are not model changes (reads, denials, logins, grants,
+exports), and the weekly review mark."""
+
+from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casework import keys
-from casework.audit.models import AuditEntry, Outcome, request_context
+from casework.access.models import Role, Team
+from casework.audit import events, review
+from casework.audit.models import AuditEntry, Outcome, WeekReview, request_context
 
 
 def client_ip_hash(request):
@@ -36,7 +45,7 @@ def organisation_of(user):
 @transaction.atomic
 def record(
     *,
-    event,
+    event: events.Event | str,
     actor,
     outcome=Outcome.OK,
     case=None,
@@ -46,18 +55,21 @@ def record(
     reason="",
     details=None,
 ):
-    """Write one audit entry for ``event`` (``case.view``, ``login.failed``, ``grant.add`` ...).
+    """Write one audit entry for ``event`` (``events.CASE_VIEW``, ``events.LOGIN_FAILED`` ...).
+
+    ``event`` must be in the catalogue (casework.audit.events): ValueError otherwise.
 
     ``case`` scopes the entry to a case (its code and organisation are copied);
     ``target`` is the object acted upon when it is not a case (a user, a grant).
     ``details`` must never hold an identity value, a session key or an address.
     """
+    event = events.get(event)
     subject = case if case is not None else (target if target is not None else actor)
     if case is not None:
         case_code = case.code
         organisation = organisation or case.organisation_id
     entry = AuditEntry(
-        event=event,
+        event=event.name,
         outcome=outcome,
         actor=actor if actor is not None and actor.is_authenticated else None,
         reason=reason,
@@ -81,3 +93,53 @@ def record(
         entry.organisation_id = organisation if isinstance(organisation, int) else organisation.pk
     entry.save()
     return entry
+
+
+ALREADY_MARKED = gettext_lazy("You have already marked this week reviewed.")
+
+
+@transaction.atomic
+def week_review(*, by, week: date, note: str) -> WeekReview:
+    """Mark the week of ``week`` (any day of it) reviewed by the supervisor ``by`` for her
+    scope (the teams she supervises now), with ``note``; audited as ``audit.week_reviewed``.
+
+    PermissionDenied for anyone but an active supervisor; ValidationError for a week not
+    yet begun, a note missing, or a week she already marked.
+    """
+    role = review.reviewer(by)
+    if role is None or role.role != Role.SUPERVISOR:
+        raise PermissionDenied(_("Only supervisors mark a week of the audit trail reviewed."))
+    week = review.week_start(week)  # any day names its week
+    _check_week(by, week, note)
+    teams = list(Team.objects.filter(pk__in=role.supervised_teams()).order_by("slug"))
+    marked = WeekReview(
+        organisation_id=role.organisation_id,
+        week=week,
+        reviewed_by=by,
+        all_teams=role.supervises_all_teams,
+        note=note.strip(),
+    )
+    try:
+        with transaction.atomic():  # two clicks at once: the second finds the first's mark
+            marked.save()
+    except IntegrityError:
+        raise ValidationError(ALREADY_MARKED) from None
+    marked.teams.set(teams)
+    details = {"week": week.isoformat(), "teams": [team.slug for team in teams]}
+    record(
+        event=events.AUDIT_WEEK_REVIEWED,
+        actor=by,
+        reason=marked.note,
+        organisation=role.organisation_id,
+        details=details,
+    )
+    return marked
+
+
+def _check_week(by, week, note):
+    if week > timezone.localdate():
+        raise ValidationError(_("Choose a week that has begun."))
+    if not note.strip():
+        raise ValidationError(_("Write what you found, even if it is “nothing unusual”."))
+    if WeekReview.objects.filter(reviewed_by=by, week=week).exists():
+        raise ValidationError(ALREADY_MARKED)

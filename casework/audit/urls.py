@@ -6,6 +6,7 @@ app_name = "audit"
 urlpatterns = [
     path("", views.trail, name="trail"),
     path("export/", views.trail_export, name="export"),
+    path("weeks/review/", views.week_review, name="week_review"),
     path("cases/<str:code>/", views.case_timeline, name="case"),
     path("users/<str:username>/", views.user_activity, name="user"),
     path("flags/", views.flags, name="flags"),

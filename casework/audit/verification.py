@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from casework.audit import chain
+from casework.audit import chain, events
 from casework.audit.models import AuditEntry, ChainVerification, Outcome
 from casework.audit.services import record
 
@@ -66,7 +66,7 @@ def verify_chain(*, incremental: bool = False, start: Start | None = None) -> Ch
     details = {"kind": run.kind, "from": run.from_seq, "to": run.up_to_seq, "entries": count}
     if problem:
         details["broken_at"] = problem[0]
-    record(event="audit.verify", actor=None, outcome=Outcome.OK if run.ok else Outcome.ERROR, details=details)
+    record(event=events.AUDIT_VERIFY, actor=None, outcome=Outcome.OK if run.ok else Outcome.ERROR, details=details)
     return run
 
 

@@ -17,14 +17,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from casework.access.models import Role
+from casework.audit import describe, digest, events, review, services, verification
 from casework.audit import flags as flag_services
-from casework.audit import review, verification
-from casework.audit.forms import FlagReviewForm, FlagWindowForm, PageForm, TrailFilterForm
+from casework.audit.forms import FlagReviewForm, FlagWindowForm, PageForm, TrailFilterForm, WeekForm, WeekReviewForm
 from casework.audit.models import AuditEntry, Outcome
 from casework.audit.services import record
 from casework.cases import codes
 from casework.cases.services.export import defuse
-from casework.cases.views.common import not_found
+from casework.cases.views.common import forbidden, not_found
 from casework.cases.views.export import csv_response
 
 EXPORT_CAP = 10_000
@@ -35,7 +36,7 @@ ACTIVITY_DAYS = 30
 def _refused(request, page, case_code=""):
     """The same 404 as a page that does not exist; the attempt is kept in the trail."""
     record(
-        event="audit.view",
+        event=events.AUDIT_VIEW,
         actor=request.user,
         outcome=Outcome.DENIED,
         case_code=case_code,
@@ -46,7 +47,7 @@ def _refused(request, page, case_code=""):
 
 def _record_view(request, page, filters, case_code=""):
     record(
-        event="audit.view",
+        event=events.AUDIT_VIEW,
         actor=request.user,
         case_code=case_code,
         organisation=review.reviewer(request.user).organisation_id,
@@ -64,11 +65,12 @@ def _page_context(request, entries, before):
     page, older = review.page_of(entries, before)
     manageable = review.manageable_codes(request.user, {entry.case_code for entry in page})
     page = review.withhold_outside_teams(request.user, page, inside=manageable)
-    return {"entries": review.with_details(page), "older": older, "manageable": manageable}
+    return {"entries": describe.described(page), "older": older, "manageable": manageable}
 
 
 def _trail_form(request):
-    return TrailFilterForm(request.GET, organisation_id=review.reviewer(request.user).organisation_id)
+    role = review.reviewer(request.user)
+    return TrailFilterForm(request.GET, organisation_id=role.organisation_id, role=role.role)
 
 
 def _bad_filters(request, form):
@@ -92,12 +94,86 @@ def trail(request):
     chosen, form = _trail_or_refusal(request, "trail")
     if form is None:
         return chosen
+    if not form.filters() and not form.cleaned_data["before"] and "list" not in request.GET:
+        return _week_review_page(request, chosen, form)
     context = _page_context(request, chosen, form.cleaned_data["before"])
     # Links repeat only the filters that passed validation, never anything else in the address.
-    context["query"] = urlencode(form.described())
+    context["query"] = urlencode(form.described() or {"list": "1"})
     _record_view(request, "trail", _looked_at(form, form.described()))
     context["verification"] = verification.latest()
     return render(request, "audit/trail.html", {**context, "form": form})
+
+
+def _week_review_page(request, entries, form, marking=None, status=200):
+    """The default view: one week, sensitive entries first, the routine folded."""
+    chosen = WeekForm(request.GET if marking is None else {"week": marking.data.get("week")})
+    if not chosen.is_valid():
+        context = {"form": form, "week_form": chosen.forget_invalid(), "entries": []}
+        return render(request, "audit/trail.html", context, status=400)
+    monday = chosen.monday()
+    week = digest.of_week(entries, monday)
+    context = {"form": form, "week_form": chosen, "marking": marking, **_week_context(request, week, monday)}
+    if status == 200:
+        _record_view(request, "review", {"week": monday.isoformat()})
+    return render(request, "audit/review.html", context, status=status)
+
+
+def _week_context(request, week, monday):
+    sensitive, more_sensitive = digest.sensitive_entries(week)
+    folds, more_folds = digest.folds(week)
+    shown = {entry.case_code for entry in sensitive} | {fold.case_code for fold in folds}
+    manageable = review.manageable_codes(request.user, shown)
+    # Her people's acts on other teams' cases: that they happened, not their reasons or details.
+    sensitive = describe.described(review.withhold_outside_teams(request.user, sensitive, inside=manageable))
+    for fold in folds:
+        describe.described(review.withhold_outside_teams(request.user, fold.entries, inside=manageable))
+    supervising = review.reviewer(request.user).role == Role.SUPERVISOR
+    return {
+        "monday": monday,
+        "sunday": monday + timedelta(days=6),
+        "previous_week": monday - timedelta(days=7),
+        "next_week": monday + timedelta(days=7) if monday < review.week_start(timezone.localdate()) else None,
+        "sensitive": sensitive,
+        "more_sensitive": more_sensitive,
+        "night_folds": [fold for fold in folds if fold.out_of_hours],
+        "folds": [fold for fold in folds if not fold.out_of_hours],
+        "more_folds": more_folds,
+        "people": digest.people(week),
+        "flags": _open_flags(request.user, monday),
+        "manageable": manageable,
+        "supervising": supervising,
+        "verification": verification.latest(),
+        "mark": digest.mark_of(request.user, monday) if supervising else None,
+    }
+
+
+def _open_flags(user, monday):
+    """The flags of that week not yet reviewed."""
+    start, end = review.week_bounds(monday)
+    found = flag_services.flags_for(user, days=7, now=end) or []
+    return [flag for flag in found if start <= flag.when < end and flag.review is None]
+
+
+@require_POST
+def week_review(request):
+    role = review.reviewer(request.user)
+    if role is None:
+        return _refused(request, "week_review")
+    marking = WeekReviewForm(request.POST)
+    if role.role != Role.SUPERVISOR:
+        record(event=events.AUDIT_WEEK_REVIEWED, actor=request.user, outcome=Outcome.DENIED)
+        return forbidden(request)
+    if marking.is_valid():
+        try:
+            services.week_review(by=request.user, week=marking.cleaned_data["week"], note=marking.cleaned_data["note"])
+        except ValidationError as error:
+            marking.add_error(None, error)
+        else:
+            messages.success(request, _("Week marked as reviewed."))
+            return redirect(f"{reverse('audit:trail')}?{urlencode({'week': marking.cleaned_data['week']})}")
+    form = _trail_form(request)
+    form.is_valid()
+    return _week_review_page(request, review.entries_for(request.user), form, marking=marking, status=400)
 
 
 @require_GET
@@ -113,6 +189,7 @@ def case_timeline(request, code):
     entries = AuditEntry.objects.filter(organisation_id=organisation_id, case_code=normalised).exclude(
         event__in=review.QUIET_EVENTS, actor_id=request.user.pk
     )
+    context["people"] = digest.people(entries.filter(timestamp__gte=timezone.now() - timedelta(days=ACTIVITY_DAYS)))
     context.update(_page_context(request, entries, form.cleaned_data["before"]))
     _record_view(request, "case", _looked_at(form), case_code=normalised)
     return render(request, "audit/case.html", context)
@@ -124,15 +201,26 @@ def user_activity(request, username):
     person = review.person_in_scope(request.user, username) if entries is not None else None
     if person is None:
         return _refused(request, "user")
-    form = PageForm(request.GET)
-    context = {"person": person, "is_admin": review.reviewer(request.user).is_admin}
-    if not form.is_valid():
+    form, chosen = PageForm(request.GET), WeekForm(request.GET)
+    context = {"person": person, "is_admin": review.reviewer(request.user).is_admin, "week_form": chosen}
+    if not form.is_valid() or not chosen.is_valid():
+        chosen.forget_invalid()
         return render(request, "audit/user.html", {**context, "entries": []}, status=400)
     theirs = entries.filter(actor=person)
-    context["counts"] = review.activity_counts(theirs, since=timezone.now() - timedelta(days=ACTIVITY_DAYS))
+    since, until, context["monday"] = _activity_period(chosen)
+    context["counts"] = review.activity_counts(theirs, since=since, until=until)
     context.update(_page_context(request, theirs, form.cleaned_data["before"]))
-    _record_view(request, "user", _looked_at(form, {"user": person.username}))
+    looked = {"user": person.username, **({"week": context["monday"].isoformat()} if context["monday"] else {})}
+    _record_view(request, "user", _looked_at(form, looked))
     return render(request, "audit/user.html", context)
+
+
+def _activity_period(chosen):
+    """``(since, until, monday)``: the chosen week, or the last ACTIVITY_DAYS days (monday None)."""
+    if chosen.cleaned_data.get("week"):
+        monday = chosen.monday()
+        return *review.week_bounds(monday), monday
+    return timezone.now() - timedelta(days=ACTIVITY_DAYS), None, None
 
 
 @require_GET
@@ -183,7 +271,7 @@ def trail_export(request):
     capped = len(rows) > EXPORT_CAP
     rows = rows[:EXPORT_CAP]
     record(
-        event="export.audit_csv",
+        event=events.EXPORT_AUDIT_CSV,
         actor=request.user,
         organisation=review.reviewer(request.user).organisation_id,
         details={"filters": form.described(), "rows": len(rows)},

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases.models import Case
@@ -80,7 +81,7 @@ def _reindex(*, by, identity):
         if created:
             # Both codes, what kind of match, never the values that matched.
             details = {"other_case": other.code, "matched_on": sorted(matches[other.pk])}
-            record(event="identity.duplicate", actor=by, case=case, details=details)
+            record(event=events.IDENTITY_DUPLICATE, actor=by, case=case, details=details)
     return others
 
 
@@ -95,16 +96,16 @@ def identity_reveal(*, by, case, fields, purpose, reason):
     try:
         values = identity.read(names) if identity is not None else {}
     except crypto.DecryptionError:
-        record(event="identity.reveal", actor=by, case=case, outcome=Outcome.ERROR, reason=reason, details=details)
+        record(event=events.IDENTITY_REVEAL, actor=by, case=case, outcome=Outcome.ERROR, reason=reason, details=details)
         raise
-    record(event="identity.reveal", actor=by, case=case, reason=reason, details=details)
+    record(event=events.IDENTITY_REVEAL, actor=by, case=case, reason=reason, details=details)
     return values
 
 
 def identity_reveal_refused(*, by, case, fields, purpose, reason):
     """A reveal asked for and refused (a wrong or missing second factor)."""
     details = {"fields": [name for name in fields if name in FIELDS_BY_NAME], "purpose": purpose}
-    record(event="identity.reveal", actor=by, case=case, outcome=Outcome.DENIED, reason=reason, details=details)
+    record(event=events.IDENTITY_REVEAL, actor=by, case=case, outcome=Outcome.DENIED, reason=reason, details=details)
 
 
 @transaction.atomic
@@ -112,7 +113,7 @@ def identity_change_refused(*, by: User, case: Case | None = None, fields: Itera
     """An identity write refused for want of a fresh second factor (at intake, before the
     case exists, without a case). Field names only."""
     details = {"fields": sorted(name for name in fields if name in FIELDS_BY_NAME)}
-    record(event="identity.change", actor=by, case=case, outcome=Outcome.DENIED, details=details)
+    record(event=events.IDENTITY_CHANGE, actor=by, case=case, outcome=Outcome.DENIED, details=details)
 
 
 def duplicates_seen_by(user, limit=20):

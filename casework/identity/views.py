@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.accounts.services import second_factor_is_fresh, step_up
+from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases.services.common import EditConflict
@@ -22,7 +23,7 @@ def _identity(case):
     return Identity.objects.filter(case=case).first()
 
 
-@case_view("reveal", event="identity.reveal")
+@case_view("reveal", event=events.IDENTITY_REVEAL)
 def identity_reveal(request, case):
     identity = _identity(case)
     filled = identity.filled() if identity else []
@@ -55,7 +56,7 @@ def _reason_is_clean(request, case, form):
     return True
 
 
-@case_view("reveal", event="identity.change")
+@case_view("reveal", event=events.IDENTITY_CHANGE)
 def identity_edit(request, case):
     identity = _identity(case)
     filled = identity.filled() if identity else []
@@ -86,7 +87,7 @@ def identity_edit(request, case):
     except crypto.DecryptionError:
         # A saved edit seals every value again, so one that will not decrypt (a wrong key, a
         # value put back by hand) stops it: nothing is changed, and the failure is recorded.
-        record(event="identity.change", actor=request.user, case=case, outcome=Outcome.ERROR)
+        record(event=events.IDENTITY_CHANGE, actor=request.user, case=case, outcome=Outcome.ERROR)
         return render(request, "identity/undecryptable.html", {"case": case}, status=500)
     messages.success(request, _("Identity details saved."))
     tell_about_duplicates(request, matches)

@@ -21,7 +21,7 @@ def trail(db):
     org = make_org("chain-org")
     user = make_caseworker(org, make_team(org, "chain-team"), username="chainer")
     for number in range(6):
-        record(event="test.event", actor=user, reason=f"entry {number}")
+        record(event="case.list", actor=user, reason=f"entry {number}")
     return list(AuditEntry.objects.order_by("seq"))
 
 

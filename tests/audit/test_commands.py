@@ -28,10 +28,10 @@ def keys(settings):
 
 
 def test_export_prints_one_json_line_per_entry_with_the_agreed_keys(world):
-    record(event="test.export", actor=world.lead, case=world.case, reason="because")
+    record(event="export.csv", actor=world.lead, case=world.case, reason="because")
     lines = [json.loads(line) for line in run("audit_export", "--case", world.case.display_code).splitlines()]
     assert lines and all(line["case_code"] == world.case.code for line in lines)
-    mine = [line for line in lines if line["event"] == "test.export"]
+    mine = [line for line in lines if line["event"] == "export.csv"]
     assert len(mine) == 1
     assert {"seq", "timestamp", "actor", "event", "case_code", "outcome", "reason"} <= set(mine[0])
     assert (mine[0]["actor"], mine[0]["reason"], mine[0]["outcome"]) == ("lead", "because", "ok")
@@ -40,7 +40,7 @@ def test_export_prints_one_json_line_per_entry_with_the_agreed_keys(world):
 
 
 def test_export_filters_by_actor_and_date(world):
-    record(event="test.export", actor=world.admin)
+    record(event="export.csv", actor=world.admin)
     by_admin = run("audit_export", "--actor", "admin").splitlines()
     assert by_admin and all(json.loads(line)["actor"] == "admin" for line in by_admin)
     assert run("audit_export", "--since", "2999-01-01") == ""
@@ -54,7 +54,7 @@ def test_a_checkpoint_is_signed_and_verifies(world, keys, tmp_path):
     assert (signed["seq"], signed["entry_hash"]) == (head.seq, head.entry_hash)
     path = tmp_path / "checkpoint.json"
     path.write_text(json.dumps(signed))
-    record(event="test.after", actor=world.lead)
+    record(event="case.list", actor=world.lead)
     assert "matches the signed checkpoint" in run("audit_verify", "--checkpoint", str(path))
 
 
@@ -98,7 +98,7 @@ def test_an_archived_trail_verifies_from_its_checkpoint(world, keys, tmp_path):
     path = tmp_path / "checkpoint.json"
     path.write_text(run("audit_checkpoint"))
     archived = json.loads(path.read_text())["seq"]
-    record(event="test.after", actor=world.lead)
+    record(event="case.list", actor=world.lead)
     sql("DELETE FROM audit_auditentry WHERE seq <= %s", [archived])
     with pytest.raises(CommandError, match="seq 1: missing"):
         run("audit_verify")

@@ -13,6 +13,7 @@ from casework.access.services.permissions import (
     require_manage,
     sync_case_user,
 )
+from casework.audit import events
 from casework.audit.services import record
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case, CaseAssignment, CaseGroupObjectPermission
@@ -43,7 +44,7 @@ def case_open(*, by, team, lead=None, **profile):
         )
     if lead is not None:
         _assign(by=by, case=case, user=lead, role=AssignmentRole.LEAD)
-    record(event="case.open", actor=by, case=case)
+    record(event=events.CASE_OPEN, actor=by, case=case)
     return case
 
 
@@ -77,7 +78,7 @@ def case_assign(*, by, case, user, role=AssignmentRole.COWORKER, reason=""):
     For a supervisor of the case's team or an administrator of its organisation."""
     require_manage(by, case)
     assignment = _assign(by=by, case=case, user=user, role=role)
-    record(event="case.assign", actor=by, case=case, reason=reason, details={"user": user.username, "role": role})
+    record(event=events.CASE_ASSIGN, actor=by, case=case, reason=reason, details={"user": user.username, "role": role})
     return assignment
 
 
@@ -88,7 +89,7 @@ def case_unassign(*, by, case, user, reason=""):
     if not deleted:
         raise ValidationError(_("This person is not assigned to the case."))
     sync_case_user(case=case, user=user)
-    record(event="case.unassign", actor=by, case=case, reason=reason, details={"user": user.username})
+    record(event=events.CASE_UNASSIGN, actor=by, case=case, reason=reason, details={"user": user.username})
 
 
 @transaction.atomic
@@ -109,5 +110,11 @@ def case_move_team(*, by, case, team, reason=""):
     case.team = team
     case.version += 1
     case.save(update_fields=["team", "version", "updated_at"])
-    record(event="case.move_team", actor=by, case=case, reason=reason, details={"from": previous.slug, "to": team.slug})
+    record(
+        event=events.CASE_MOVE_TEAM,
+        actor=by,
+        case=case,
+        reason=reason,
+        details={"from": previous.slug, "to": team.slug},
+    )
     return case

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from casework.access.models import Grant, GrantLevel, Membership
 from casework.access.services.permissions import require_case_worker, require_manage, sync_case_user
+from casework.audit import events
 from casework.audit.services import record
 from casework.cases.models import Case, CaseUserObjectPermission
 
@@ -41,7 +42,7 @@ def grant_add(*, by, case, user, level, reason, expires=None):
     )
     sync_case_user(case=case, user=user)
     record(
-        event="grant.add",
+        event=events.GRANT_ADD,
         actor=by,
         case=case,
         reason=grant.reason,
@@ -56,7 +57,7 @@ def grant_remove(*, by, grant, reason=""):
     if grant.revoked_at is not None:
         raise ValidationError(_("This grant was already revoked."))
     require_manage(by, grant.case)
-    _revoke(by=by, grant=grant, reason=reason, event="grant.remove")
+    _revoke(by=by, grant=grant, reason=reason, event=events.GRANT_REMOVE)
 
 
 def _revoke(*, by, grant, reason, event):
@@ -92,7 +93,7 @@ def grants_expire(*, now=None):
         expired = Grant.objects.filter(case=case, user=user, revoked_at__isnull=True, expires_at__lte=now)
         sync_case_user(case=case, user=user)
         record(
-            event="grant.expire",
+            event=events.GRANT_EXPIRE,
             actor=None,
             case=case,
             details={"user": user.username, "levels": sorted(set(expired.values_list("level", flat=True)))},

@@ -19,6 +19,7 @@ from casework.access.models import Grant, Membership, Role, Team
 from casework.access.services.grants import _revoke
 from casework.access.services.permissions import require_admin
 from casework.accounts.sessions import end_sessions
+from casework.audit import events
 from casework.audit.services import record
 from casework.cases.models import Case
 
@@ -52,7 +53,7 @@ def user_create(*, by, organisation, username, role, teams=(), supervised_teams=
     membership = _membership_create(user, organisation, role, teams, supervised_teams, supervises_all_teams)
     membership.must_change_password = True
     membership.save(update_fields=["must_change_password"])
-    record(event="user.create", actor=by, target=user, organisation=organisation, details=_placement(membership))
+    record(event=events.USER_CREATE, actor=by, target=user, organisation=organisation, details=_placement(membership))
     return user, password
 
 
@@ -62,7 +63,7 @@ def membership_add(*, by, user, organisation, role, teams=(), supervised_teams=(
     ``teams``, supervisors supervise ``supervised_teams`` (or every team)."""
     require_admin(by, organisation.pk)
     membership = _membership_create(user, organisation, role, teams, supervised_teams, supervises_all_teams)
-    record(event="membership.add", actor=by, target=user, organisation=organisation, details={"role": role})
+    record(event=events.MEMBERSHIP_ADD, actor=by, target=user, organisation=organisation, details={"role": role})
     return membership
 
 
@@ -90,7 +91,7 @@ def password_reset(*, by, membership, reason=""):
     membership.save(update_fields=["must_change_password"])
     ended = end_sessions(user=user)
     record(
-        event="password.reset",
+        event=events.PASSWORD_RESET,
         actor=by,
         target=user,
         organisation=membership.organisation_id,
@@ -134,7 +135,7 @@ def membership_set_teams(*, by, membership, teams=(), supervised_teams=(), super
     placement = _placement(membership)
     del placement["role"]
     record(
-        event="membership.teams",
+        event=events.MEMBERSHIP_TEAMS,
         actor=by,
         target=membership.user,
         organisation=membership.organisation_id,
@@ -220,7 +221,7 @@ def membership_set_role(*, by, membership, role, reason=""):
     membership.save(update_fields=["role", "supervises_all_teams"])
     _set_teams(membership, teams, supervised, supervises_all)
     record(
-        event="membership.role",
+        event=events.MEMBERSHIP_ROLE,
         actor=by,
         target=membership.user,
         organisation=membership.organisation_id,
@@ -241,7 +242,7 @@ def membership_deactivate(*, by, membership, reason=""):
         raise ValidationError(_("This account is already deactivated."))
     ended = _switch_off(membership)
     record(
-        event="membership.deactivate",
+        event=events.MEMBERSHIP_DEACTIVATE,
         actor=by,
         target=membership.user,
         organisation=membership.organisation_id,
@@ -283,7 +284,7 @@ def membership_reactivate(*, by, membership, reason=""):
     user.save(update_fields=["is_active"])
     _sync_supervision(membership, _supervised(membership) if membership.role == Role.SUPERVISOR else [])
     record(
-        event="membership.reactivate",
+        event=events.MEMBERSHIP_REACTIVATE,
         actor=by,
         target=user,
         organisation=membership.organisation_id,
@@ -314,11 +315,11 @@ def person_offboard(*, by, membership, reason):
         raise ValidationError(_("Give a reason."))
     grants = list(Grant.objects.current().filter(user=membership.user).select_related("case", "user"))
     for grant in grants:
-        _revoke(by=by, grant=grant, reason=reason, event="grant.remove")
+        _revoke(by=by, grant=grant, reason=reason, event=events.GRANT_REMOVE)
     ended = _switch_off(membership) if membership.is_active or membership.user.is_active else 0
     cases = list(offboarding_cases(membership))
     record(
-        event="membership.offboard",
+        event=events.MEMBERSHIP_OFFBOARD,
         actor=by,
         target=membership.user,
         organisation=membership.organisation_id,

@@ -11,6 +11,7 @@ from casework.access.models import Membership, Role, Team
 from casework.access.services.cases import case_unassign
 from casework.access.services.people import _require_active, _set_teams, membership_set_teams
 from casework.access.services.permissions import require_admin
+from casework.audit import events
 from casework.audit.services import record
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case
@@ -37,7 +38,7 @@ def team_create(*, by, organisation, name, slug=None):
     team = Team.objects.create(organisation=organisation, name=name, slug=slug, supervisor_group=group)
     for membership in Membership.objects.active().filter(organisation=organisation, supervises_all_teams=True):
         membership.user.groups.add(group)
-    record(event="team.create", actor=by, target=team, organisation=organisation)
+    record(event=events.TEAM_CREATE, actor=by, target=team, organisation=organisation)
     return team
 
 
@@ -50,7 +51,7 @@ def team_rename(*, by, team, name):
     previous, team.name = team.name, name
     team.save(update_fields=["name"])
     record(
-        event="team.rename",
+        event=events.TEAM_RENAME,
         actor=by,
         target=team,
         organisation=team.organisation_id,
@@ -138,7 +139,7 @@ def team_member_move(*, by, membership, from_team, to_team, unassign=False, reas
         membership.supervises_all_teams,
     )
     record(
-        event="membership.move",
+        event=events.MEMBERSHIP_MOVE,
         actor=by,
         target=membership.user,
         organisation=membership.organisation_id,

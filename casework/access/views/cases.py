@@ -20,6 +20,7 @@ from casework.access import services as access
 from casework.access.forms.cases import AssignForm, DirectoryFilterForm, GrantForm, RevokeForm, UnassignForm
 from casework.access.models import Grant
 from casework.access.views.common import directory_view, not_found, refusal_as_message
+from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases import codes
@@ -32,7 +33,7 @@ PAGE = "access/cases/case.html"
 
 
 def _refused(request, case_code="", case=None):
-    record(event="access.case", actor=request.user, outcome=Outcome.DENIED, case=case, case_code=case_code)
+    record(event=events.ACCESS_CASE, actor=request.user, outcome=Outcome.DENIED, case=case, case_code=case_code)
     return not_found(request)
 
 

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casework.access.models import Grant, Membership, Organisation, Team
+from casework.audit import events
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
 from casework.cases.demo.plan import demo_usernames, identity_values, plan_cases, plan_people, synthetic_identity
@@ -70,7 +71,7 @@ def seed(*, cases=DEFAULT_CASES, seed=1, today=None, progress=None):
             entries = _write_in_bulk(plans, directory, cases, progress)
         else:
             entries = _write_through_services(plans, directory)
-        record(event="demo.seed", actor=None, details={"cases": cases, "seed": seed, "bulk": bulk})
+        record(event=events.DEMO_SEED, actor=None, details={"cases": cases, "seed": seed, "bulk": bulk})
     users = [user.manifest_entry() for organisation in organisations for user in organisation.users]
     return {"users": users, "cases": entries}
 

@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.audit import events
 from casework.audit.services import record
 from casework.cases.choices import CaseStatus
 from casework.cases.services.common import apply, require, save_versioned
@@ -47,7 +48,7 @@ def case_close(*, by, case, reason, version):
         raise ValidationError(_("This case is already closed."))
     case.status, case.closed_on, case.follow_up_on = CaseStatus.CLOSED, timezone.localdate(), None
     save_versioned(case, version=version, fields=["status", "closed_on", "follow_up_on"])
-    record(event="case.close", actor=by, case=case, reason=reason)
+    record(event=events.CASE_CLOSE, actor=by, case=case, reason=reason)
     return case
 
 
@@ -59,5 +60,5 @@ def case_reopen(*, by, case, reason, version):
         raise ValidationError(_("This case is not closed."))
     case.status, case.closed_on, case.follow_up_on = CaseStatus.ACTIVE, None, latest_follow_up(case)
     save_versioned(case, version=version, fields=["status", "closed_on", "follow_up_on"])
-    record(event="case.reopen", actor=by, case=case, reason=reason)
+    record(event=events.CASE_REOPEN, actor=by, case=case, reason=reason)
     return case

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.access.models import Membership, Role
+from casework.audit import events
 from casework.audit.services import record
 from casework.cases import codes
 from casework.cases.choices import ReferralStatus
@@ -54,7 +55,7 @@ def cases_export(*, by, reason):
         raise PermissionDenied(_("Only supervisors export cases."))
     rows = [_row(values) for values in _annotated(Case.objects.restrict(by, "view"))]
     details = {"cases": len(rows), "what": "cases"}
-    record(event="export.csv", actor=by, reason=reason, organisation=membership.organisation_id, details=details)
+    record(event=events.EXPORT_CSV, actor=by, reason=reason, organisation=membership.organisation_id, details=details)
     return [list(COLUMNS), *rows]
 
 

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from casework.access import services as access
 from casework.accounts.services import second_factor_is_fresh
+from casework.audit import events
 from casework.audit.services import record
 from casework.cases import codes
 from casework.cases.forms.cases import (
@@ -46,7 +47,7 @@ def case_list(request, find_form=None):
     visible = Case.objects.restrict(request.user, "view").select_related("team").prefetch_related("assignments__user")
     cases = form.apply(visible) if form.is_bound else visible.order_by("-opened_on", "code")
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
-    record(event="case.list", actor=request.user, details={"codes": [case.code for case in page]})
+    record(event=events.CASE_LIST, actor=request.user, details={"codes": [case.code for case in page]})
     context = {"page": page, "form": form, "find_form": find_form or CaseFindForm()}
     context["may_export"] = export_membership(request.user) is not None
     return render(request, "cases/case_list.html", context, status=400 if find_form else 200)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from casework.access.models import Membership, Role
+from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases import codes
@@ -51,9 +52,9 @@ def case_view(action="view", event=None):
     gets 403; both are audited, and the response is returned (not raised) so that the
     request's transaction commits the audit entry. A page that shows case content
     (a successful GET) is audited as ``case.view``. Denials are recorded as ``event``
-    (``case.<action>`` unless named).
+    (``case.<action>`` from the catalogue unless named).
     """
-    event = event or f"case.{action}"
+    event = event or events.for_case_action(action)
 
     def decorator(view):
         @wraps(view)
@@ -71,7 +72,7 @@ def case_view(action="view", event=None):
             request.case_page = {"page": view.__name__}
             response = view(request, case, *args, **kwargs)
             if request.method == "GET" and response.status_code == 200:
-                record(event="case.view", actor=request.user, case=case, details=request.case_page)
+                record(event=events.CASE_VIEW, actor=request.user, case=case, details=request.case_page)
             return response
 
         return wrapper
@@ -90,7 +91,7 @@ def case_child_view(related, action="view", select=()):
         def wrapper(request, case, uid, *args, **kwargs):
             child = find_child(getattr(case, related).select_related(*select), uid)
             if child is None:
-                record(event=f"case.{action}", actor=request.user, outcome=Outcome.DENIED, case=case)
+                record(event=events.for_case_action(action), actor=request.user, outcome=Outcome.DENIED, case=case)
                 return not_found(request)
             request.case_page.update(record=child._meta.model_name, uid=str(child.uid))
             return view(request, case, child, *args, **kwargs)
@@ -184,7 +185,7 @@ def record_in_text(user, case, form_name, fields, *, told):
     """A guard hit, for the case's supervisors: which form and fields, whether the writer
     was warned (she may reveal) or answered as if nothing matched; never what matched."""
     record(
-        event="identity.in_text",
+        event=events.IDENTITY_IN_TEXT,
         actor=user,
         case=case,
         details={"fields": sorted(fields), "form": form_name, "told": told},
@@ -200,7 +201,7 @@ QUOTES_IDENTITY = _(
 def record_kept(request, case, form, fields):
     """A deliberate choice to keep identifying text in a note: which fields, never what."""
     record(
-        event="identity.kept_in_text",
+        event=events.IDENTITY_KEPT_IN_TEXT,
         actor=request.user,
         case=case,
         details={"fields": sorted(fields), "form": type(form).__name__},

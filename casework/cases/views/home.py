@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from casework.access.models import Role
-from casework.audit import verification
+from casework.audit import events, review, verification
 from casework.audit.models import AuditEntry
 from casework.audit.review import QUIET_EVENTS
 from casework.audit.services import record
@@ -55,10 +55,13 @@ def home(request):
         # Every supervisor and administrator, of every organisation, is told the trail broke.
         context["chain_broken"] = verification.failed()
         context["reveals"] = _reveals(scope)
+        context["unreviewed_week"] = review.last_week_unreviewed(request.user)
         context["duplicates"], context["duplicates_visible"] = duplicates_seen_by(request.user, limit=SHOWN)
     shown = {case.code for key in ("follow_ups", "recent", "unassigned") for case in context[key] or ()}
     shown |= {item.case.code for key in ("urgent_needs", "awaiting") for item in context[key]}
-    record(event="case.list", actor=request.user, details={"page": "home", "codes": sorted(shown)})
+    # Her organisation is known already: the entry needs no query to find it.
+    details = {"page": "home", "codes": sorted(shown)}
+    record(event=events.CASE_LIST, actor=request.user, organisation=membership.organisation_id, details=details)
     return render(request, "cases/home.html", context)
 
 
@@ -75,7 +78,9 @@ def _reveals(scope):
     since = timezone.now() - REVEALS_SHOWN_FOR
     start, end = settings.WORKING_HOURS
     entries = list(
-        AuditEntry.objects.filter(event="identity.reveal", timestamp__gte=since, case_code__in=scope.values("code"))
+        AuditEntry.objects.filter(
+            event=events.IDENTITY_REVEAL.name, timestamp__gte=since, case_code__in=scope.values("code")
+        )
         .select_related("actor")
         .order_by("-timestamp")[:SHOWN]
     )
@@ -96,7 +101,7 @@ def _recently_touched(user):
     since = timezone.now() - RECENT
     touched = (
         AuditEntry.objects.filter(actor=user, timestamp__gte=since, outcome="ok")
-        .filter(~Q(case_code="") & ~Q(event="case.list"))
+        .filter(~Q(case_code="") & ~Q(event=events.CASE_LIST.name))
         .exclude(event__in=QUIET_EVENTS)
         .values("case_code")
         .annotate(last=Max("timestamp"))

@@ -11,6 +11,7 @@ records a run that changed something.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.identity import crypto
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         finally:
             if rebuilt:
                 outcome = Outcome.OK if finished else Outcome.ERROR
-                record(event="identity.reindex", actor=None, outcome=outcome, details={"reindexed": rebuilt})
+                record(event=events.IDENTITY_REINDEX, actor=None, outcome=outcome, details={"reindexed": rebuilt})
         self.stdout.write(f"Done: {rebuilt:,} of {seen:,} identities re-indexed; the others were up to date.")
 
     def _batches(self, batch_size):

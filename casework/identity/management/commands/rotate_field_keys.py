@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
 
+from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.identity import crypto
@@ -72,7 +73,7 @@ class Command(BaseCommand):
             if rotated and not dry_run:
                 outcome = Outcome.OK if finished else Outcome.ERROR
                 record(
-                    event="identity.rotate_keys",
+                    event=events.IDENTITY_ROTATE_KEYS,
                     actor=None,
                     outcome=outcome,
                     details={"rotated": rotated, "key": newest},

@@ -1,0 +1,236 @@
+"""The one catalogue of audit events: every name an entry may carry, what it means in words,
+who reviews it, and whether a reviewer should see it before the routine.
+
+``record()`` refuses a name that is not here, so a typo cannot land in the trail; the
+review scope asks ``reviewer`` instead of matching name prefixes. Model changes from
+auditlog's registry are ``<model>.<verb>`` (see AuditEntry.save) and are listed here too.
+An entry is also sensitive whenever its outcome is not "ok" (a denial, a failed
+verification), whatever its event.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# Who reviews an event.
+SUPERVISOR = "supervisor"
+ADMIN = "admin"
+BOTH = "both"
+
+# What an event is about: the review page and the flags group by it.
+VIEW = "view"  # routine page views and lists, folded per person, case and day
+REVEAL = "reveal"
+EXPORT = "export"
+SIGN_IN = "sign_in"
+ACCESS = "access"  # accounts, teams, roles, assignments, grants
+CHANGE = "change"  # a record of a case changed
+AUDIT = "audit"
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    label: Promise
+    reviewer: str
+    sensitive: bool = False
+    kind: str = OTHER
+
+    def __str__(self) -> str:
+        return self.name
+
+    def reviewed_by(self, role: str) -> bool:
+        """Whether someone of ``role`` ("supervisor" or "admin") reviews this event."""
+        return self.reviewer in (role, BOTH)
+
+
+CATALOGUE: dict[str, Event] = {}
+
+
+def _event(name, label, reviewer, *, sensitive=False, kind=OTHER) -> Event:
+    if name in CATALOGUE:
+        raise ValueError(f"Audit event {name!r} is catalogued twice.")
+    CATALOGUE[name] = event = Event(name, label, reviewer, sensitive, kind)
+    return event
+
+
+# Reading cases. A denial of any of these is sensitive through its outcome.
+CASE_VIEW = _event("case.view", _("Opened a case page"), SUPERVISOR, kind=VIEW)
+CASE_LIST = _event("case.list", _("Listed cases"), SUPERVISOR, kind=VIEW)
+CASE_CHANGE = _event("case.change", _("Tried to change a case"), SUPERVISOR, sensitive=True)
+CASE_MANAGE = _event("case.manage", _("Tried to manage a case"), SUPERVISOR, sensitive=True)
+CASE_REVEAL = _event("case.reveal", _("Tried to reach identity details"), SUPERVISOR, sensitive=True)
+
+# Working on cases.
+CASE_OPEN = _event("case.open", _("Opened a new case"), SUPERVISOR, kind=CHANGE)
+CASE_CLOSE = _event("case.close", _("Closed a case"), SUPERVISOR, kind=CHANGE)
+CASE_REOPEN = _event("case.reopen", _("Reopened a case"), SUPERVISOR, kind=CHANGE)
+CASE_ASSIGN = _event("case.assign", _("Assigned someone to a case"), BOTH, sensitive=True, kind=ACCESS)
+CASE_UNASSIGN = _event("case.unassign", _("Took someone off a case"), BOTH, sensitive=True, kind=ACCESS)
+CASE_MOVE_TEAM = _event("case.move_team", _("Moved a case to another team"), SUPERVISOR, sensitive=True, kind=ACCESS)
+
+# Identity.
+IDENTITY_REVEAL = _event("identity.reveal", _("Revealed identity details"), SUPERVISOR, sensitive=True, kind=REVEAL)
+IDENTITY_CHANGE = _event("identity.change", _("Tried to edit identity details"), SUPERVISOR, sensitive=True)
+IDENTITY_DUPLICATE = _event("identity.duplicate", _("Found a possible duplicate identity"), SUPERVISOR, sensitive=True)
+IDENTITY_KEPT_IN_TEXT = _event(
+    "identity.kept_in_text", _("Kept a name or phone number in a note"), SUPERVISOR, sensitive=True
+)
+IDENTITY_ROTATE_KEYS = _event("identity.rotate_keys", _("Re-encrypted identities under a new key"), ADMIN)
+IDENTITY_REINDEX = _event("identity.reindex", _("Rebuilt the duplicate index under the current key"), ADMIN)
+# Free text that quoted the case's identity: for someone who may not reveal it, accepted
+# as if nothing matched and shown only to the supervisors (never back to the writer).
+IDENTITY_IN_TEXT = _event(
+    "identity.in_text", _("Wrote identity details into free text"), SUPERVISOR, sensitive=True, kind=REVEAL
+)
+
+# Exports.
+EXPORT_CSV = _event("export.csv", _("Exported cases (de-identified)"), BOTH, sensitive=True, kind=EXPORT)
+EXPORT_AUDIT_CSV = _event("export.audit_csv", _("Exported the audit trail"), BOTH, sensitive=True, kind=EXPORT)
+
+# Accounts, teams and access.
+ACCESS_CASE = _event("access.case", _("Tried to manage access to a case"), BOTH, sensitive=True, kind=ACCESS)
+USER_CREATE = _event("user.create", _("Created an account"), BOTH, sensitive=True, kind=ACCESS)
+MEMBERSHIP_ADD = _event("membership.add", _("Added someone to the organisation"), BOTH, sensitive=True, kind=ACCESS)
+MEMBERSHIP_TEAMS = _event("membership.teams", _("Changed someone's teams"), BOTH, sensitive=True, kind=ACCESS)
+MEMBERSHIP_MOVE = _event("membership.move", _("Moved someone to another team"), BOTH, sensitive=True, kind=ACCESS)
+MEMBERSHIP_ROLE = _event("membership.role", _("Changed someone's role"), BOTH, sensitive=True, kind=ACCESS)
+MEMBERSHIP_DEACTIVATE = _event("membership.deactivate", _("Deactivated an account"), BOTH, sensitive=True, kind=ACCESS)
+MEMBERSHIP_REACTIVATE = _event("membership.reactivate", _("Reactivated an account"), BOTH, sensitive=True, kind=ACCESS)
+MEMBERSHIP_OFFBOARD = _event("membership.offboard", _("Took someone off all cases"), BOTH, sensitive=True, kind=ACCESS)
+TEAM_CREATE = _event("team.create", _("Created a team"), ADMIN, kind=ACCESS)
+TEAM_RENAME = _event("team.rename", _("Renamed a team"), ADMIN, kind=ACCESS)
+GRANT_ADD = _event("grant.add", _("Gave someone access to a case"), BOTH, sensitive=True, kind=ACCESS)
+GRANT_REMOVE = _event("grant.remove", _("Took away someone's access to a case"), BOTH, sensitive=True, kind=ACCESS)
+GRANT_EXPIRE = _event("grant.expire", _("Access to a case expired"), BOTH, sensitive=True, kind=ACCESS)
+PASSWORD_RESET = _event("password.reset", _("Gave someone a temporary password"), BOTH, sensitive=True, kind=ACCESS)
+OTP_RESET = _event("otp.reset", _("Reset someone's second factor"), BOTH, sensitive=True, kind=ACCESS)
+
+# Signing in and out.
+# The password step alone: a leaked password shows here even when no code follows.
+LOGIN_PASSWORD = _event("login.password", _("Gave the right password (first step)"), BOTH, kind=SIGN_IN)
+LOGIN_SUCCESS = _event("login.success", _("Signed in"), BOTH, kind=SIGN_IN)
+LOGIN_RECOVERY_CODE = _event(
+    "login.recovery_code", _("Signed in with a recovery code"), BOTH, sensitive=True, kind=SIGN_IN
+)
+LOGIN_FAILED = _event("login.failed", _("Failed to sign in"), BOTH, sensitive=True, kind=SIGN_IN)
+LOGIN_SECOND_FACTOR = _event(
+    "login.second_factor", _("Gave a wrong second-factor code"), BOTH, sensitive=True, kind=SIGN_IN
+)
+LOGIN_LOCKOUT = _event("login.lockout", _("Sign-in locked after failed attempts"), BOTH, sensitive=True, kind=SIGN_IN)
+LOGIN_UNLOCK = _event("login.unlock", _("Unlocked a sign-in"), BOTH, sensitive=True, kind=SIGN_IN)
+LOGOUT = _event("logout", _("Signed out"), BOTH, kind=SIGN_IN)
+SESSION_EXPIRE = _event("session.expire", _("Session ended"), BOTH, kind=SIGN_IN)
+SESSION_END_OTHERS = _event("session.end_others", _("Ended the other sessions"), BOTH, kind=SIGN_IN)
+# A quick exit may mean someone was in danger at her screen: worth a look.
+SESSION_QUICK_EXIT = _event("session.quick_exit", _("Used the quick exit"), BOTH, sensitive=True, kind=SIGN_IN)
+PASSWORD_CHANGE = _event("password.change", _("Changed the password"), BOTH, kind=SIGN_IN)
+OTP_ENROL = _event("otp.enrol", _("Set up an authenticator"), BOTH, sensitive=True, kind=SIGN_IN)
+OTP_RECOVERY_CODES = _event("otp.recovery_codes", _("Made new recovery codes"), BOTH, sensitive=True, kind=SIGN_IN)
+
+# The audit itself.
+AUDIT_VIEW = _event("audit.view", _("Looked at the audit trail"), BOTH, kind=VIEW)
+AUDIT_FLAG_REVIEW = _event("audit.flag_review", _("Marked a flag reviewed"), BOTH, kind=AUDIT)
+AUDIT_WEEK_REVIEWED = _event("audit.week_reviewed", _("Marked a week of the audit trail reviewed"), BOTH, kind=AUDIT)
+# Sensitive only when it fails: the outcome makes it so.
+AUDIT_VERIFY = _event("audit.verify", _("Verified the audit trail"), BOTH, kind=AUDIT)
+
+# Development only.
+DEMO_SEED = _event("demo.seed", _("Loaded demonstration data"), ADMIN)
+
+
+# Model changes, from auditlog's registry: "<model>.<verb>" for every model in
+# casework.audit.registry.AUDITED_MODELS.  (model, reviewer, added, changed, deleted)
+_MODEL_CHANGES = [
+    (
+        "organisation",
+        ADMIN,
+        _("Created the organisation"),
+        _("Changed the organisation"),
+        _("Deleted the organisation"),
+    ),
+    ("team", ADMIN, _("Created a team"), _("Changed a team"), _("Deleted a team")),
+    ("membership", BOTH, _("Added a membership"), _("Changed a membership"), _("Deleted a membership")),
+    ("grant", BOTH, _("Added a grant"), _("Changed a grant"), _("Deleted a grant")),
+    ("case", SUPERVISOR, _("Created a case record"), _("Changed a case"), _("Deleted a case")),
+    ("caseassignment", BOTH, _("Added an assignment"), _("Changed an assignment"), _("Deleted an assignment")),
+    (
+        "serviceprovider",
+        SUPERVISOR,
+        _("Added a service provider"),
+        _("Changed a service provider"),
+        _("Deleted a service provider"),
+    ),
+    ("supportneed", SUPERVISOR, _("Added a support need"), _("Changed a support need"), _("Deleted a support need")),
+    ("referral", SUPERVISOR, _("Added a referral"), _("Changed a referral"), _("Deleted a referral")),
+    (
+        "referralstep",
+        SUPERVISOR,
+        _("Added a referral step"),
+        _("Changed a referral step"),
+        _("Deleted a referral step"),
+    ),
+    ("contact", SUPERVISOR, _("Added a contact"), _("Changed a contact"), _("Deleted a contact")),
+    ("identity", SUPERVISOR, _("Added identity details"), _("Changed identity details"), _("Deleted identity details")),
+    (
+        "duplicatealert",
+        SUPERVISOR,
+        _("Noted a possible duplicate"),
+        _("Changed a possible duplicate"),
+        _("Deleted a possible duplicate"),
+    ),
+]
+MODEL_VERBS = ("create", "update", "delete")
+
+
+def _model_changes():
+    for model, reviewer, *labels in _MODEL_CHANGES:
+        for verb, label in zip(MODEL_VERBS, labels, strict=True):
+            name = f"{model}.{verb}"
+            if name in CATALOGUE:  # "team.create" is also written by the team service
+                continue
+            # Identity changes and deletions of any record are worth a look.
+            sensitive = verb == "delete" or model == "identity"
+            _event(name, label, reviewer, sensitive=sensitive, kind=ACCESS if reviewer != SUPERVISOR else CHANGE)
+
+
+_model_changes()
+
+# The case door denies "case.<action>" for the action it was asked (casework.cases.models.ACTIONS).
+_CASE_ACTIONS = {"view": CASE_VIEW, "change": CASE_CHANGE, "manage": CASE_MANAGE, "reveal": CASE_REVEAL}
+
+
+def for_case_action(action: str) -> Event:
+    """The event of a denied ``action`` on a case: case.view, case.change ..."""
+    try:
+        return _CASE_ACTIONS[action]
+    except KeyError:
+        raise ValueError(f"No audit event for case action {action!r}.") from None
+
+
+def get(event: "Event | str") -> Event:
+    """The catalogued event named ``event`` (or ``event`` itself); ValueError if unknown."""
+    name = event.name if isinstance(event, Event) else event
+    try:
+        return CATALOGUE[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"{name!r} is not an audit event: add it to casework.audit.events.") from None
+
+
+def label(name: str) -> Promise | str:
+    """What an entry's event means, in words; an uncatalogued name (written by an older
+    version) is shown as it is rather than hidden."""
+    event = CATALOGUE.get(name)
+    return event.label if event is not None else name
+
+
+def names(*, reviewer: str | None = None, kind: str | None = None, sensitive: bool | None = None) -> list[str]:
+    """The catalogued names reviewed by ``reviewer`` (supervisor/admin), of ``kind``, sensitive or not."""
+    return sorted(
+        event.name
+        for event in CATALOGUE.values()
+        if (reviewer is None or event.reviewed_by(reviewer))
+        and (kind is None or event.kind == kind)
+        and (sensitive is None or event.sensitive == sensitive)
+    )
