@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.access.models import GrantLevel, Role
 from casework.audit import events
-from casework.audit.models import AuditEntry, Outcome
+from casework.audit.models import AuditEntry, ChainVerification, Outcome
 from casework.cases import codes
 from casework.cases.choices import AssignmentRole
 from casework.identity.forms import Purpose
@@ -65,6 +65,11 @@ DETAIL_LABELS = {
     "supervises": _("Supervises"),
     "by": _("By"),
     "scope": _("Scope"),
+    "kind": _("Kind"),
+    "entries": _("Entries read"),
+    "broken_at": _("Broken at entry"),
+    "reindexed": _("Identities re-indexed"),
+    "told": _("The writer was warned"),
 }
 _CHOICES = {
     "purpose": dict(Purpose.choices),
@@ -72,6 +77,7 @@ _CHOICES = {
     "level": dict(GrantLevel.choices),
     "levels": dict(GrantLevel.choices),
     "outcome": dict(Outcome.choices),
+    "kind": dict(ChainVerification.Kind.choices),
 }
 
 
