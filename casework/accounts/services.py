@@ -13,6 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access.models import Membership, Role
+from casework.access.services.vouching import unvouch
 from casework.accounts.sessions import end_sessions
 from casework.audit.models import Outcome
 from casework.audit.services import record
@@ -148,6 +149,8 @@ def second_factor_reset(*, by, user, reason=""):
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     ended = end_sessions(user=user)
+    # Whoever enrols next could be anyone who knows her password: a supervisor must vouch again.
+    unvouch(by=by, membership=membership, cause="otp.reset", reason=reason)
     record(
         event="otp.reset", actor=by, target=user, organisation=organisation_id, reason=reason, details={"ended": ended}
     )

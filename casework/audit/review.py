@@ -41,6 +41,21 @@ ADMIN_EVENTS = (
     "caseassignment.update",
     "caseassignment.delete",
 )
+# Who joins the organisation and who gains reach over cases: in EVERY supervisor's trail,
+# whatever team it is about (or none), so that an account an administrator makes cannot
+# stay out of sight by belonging to no team.
+SUPERVISOR_ORGANISATION_EVENTS = (
+    "user.create",
+    "membership.add",
+    "membership.role",
+    "membership.teams",
+    "access.request",
+    "access.confirm",
+    "access.refuse",
+    "access.vouch",
+    "access.unvouch",
+    "access.bootstrap_supervisor",
+)
 PAGE_SIZE = 50
 # Model-change entries (auditlog's registry) carry a diff; only its field names are ever shown.
 MODEL_CHANGES = (AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE, AuditEntry.Action.DELETE)
@@ -85,9 +100,11 @@ def reviewer(user):
         membership = (
             Membership.objects.active()
             .filter(user_id=user.pk, role__in=[Role.SUPERVISOR, Role.ADMIN])
-            .values("pk", "organisation_id", "role", "supervises_all_teams")
+            .values("pk", "organisation_id", "role", "supervises_all_teams", "vouched_at")
             .first()
         )
+        if membership and membership["role"] == Role.SUPERVISOR and membership["vouched_at"] is None:
+            membership = None  # a supervisor nobody has vouched for yet reviews nothing
         user._casework_reviewer = (
             Reviewer(
                 user_id=user.pk,
@@ -122,7 +139,11 @@ def entries_for(user):
     # What administrators did to her people (role, teams, deactivation ...): the entry's subject is the person.
     members = role.team_members().annotate(pk_text=Cast("user_id", CharField())).values("pk_text")
     about_members = Q(content_type__app_label="auth", content_type__model="user", object_pk__in=members)
-    return entries.filter(Q(case_code__in=managed) | Q(actor_id__in=role.team_members()) | about_members)
+    # Not a request about a case outside her teams: that one is in its case's supervisors' trail.
+    organisation_wide = Q(event__in=SUPERVISOR_ORGANISATION_EVENTS, case_code="")
+    return entries.filter(
+        Q(case_code__in=managed) | Q(actor_id__in=role.team_members()) | about_members | organisation_wide
+    )
 
 
 def manageable_codes(user, case_codes):

@@ -104,7 +104,7 @@ def test_a_deactivated_supervisor_and_grantee_get_nothing(world):
 def test_an_expired_grant_gives_nothing_and_goes_to_the_history(world):
     now = timezone.now()
     access.grant_add(
-        by=world.admin,
+        by=world.supervisor,
         case=world.case,
         user=world.teammate,
         level="reveal",
@@ -124,7 +124,7 @@ def test_an_expired_grant_gives_nothing_and_goes_to_the_history(world):
 def test_an_expired_grant_leaves_access_from_an_assignment(world):
     now = timezone.now()
     access.grant_add(
-        by=world.admin,
+        by=world.supervisor,
         case=world.case,
         user=world.coworker,
         level="reveal",

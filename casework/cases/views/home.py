@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from casework.access.models import Role
+from casework.access.services import pending_for
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
 from casework.cases import codes
@@ -47,7 +48,9 @@ def home(request):
         "recent": _recently_touched(request.user),
         "unassigned": _unassigned(scope)[:SHOWN] if supervising else None,
     }
+    context["not_vouched"] = not membership.is_vouched
     if supervising:
+        context["confirmations"] = pending_for(request.user)
         context["reveals"] = _reveals(scope)
         context["duplicates"], context["duplicates_visible"] = duplicates_seen_by(request.user, limit=SHOWN)
     shown = {case.code for key in ("follow_ups", "recent", "unassigned") for case in context[key] or ()}
