@@ -11,8 +11,9 @@ supervisor confirms it.
 
 Who may vouch or confirm: an active supervisor of the organisation, herself vouched for,
 never for herself, whose supervision covers what is at stake:
-- vouching: every team the person works in or supervises (someone in no team, or who
-  supervises every team, needs a supervisor of every team);
+- vouching: every team the person works in, supervises or is asked to supervise (someone
+  in no team, or who supervises or is asked to supervise every team, needs a supervisor
+  of every team);
 - becoming a supervisor or supervising more teams: every team she would supervise and
   every team she works in (again, none or all: a supervisor of every team);
 - a reveal grant: the case, which she must manage (a supervisor of its team).
@@ -59,18 +60,22 @@ def covers(confirmer: Membership, teams: Iterable[Team], all_teams: bool = False
     return wanted <= set(confirmer.supervised_teams.values_list("pk", flat=True))
 
 
-def placement_teams(membership: Membership) -> list[Team]:
-    """The teams a person works in or supervises (every team of the organisation if she supervises all)."""
-    if membership.supervises_all_teams:
-        return list(Team.objects.filter(organisation_id=membership.organisation_id))
-    return list(membership.teams.all()) + list(membership.supervised_teams.all())
+def placement_teams(membership: Membership) -> tuple[list[Team], bool]:
+    """The teams a person works in, supervises or is asked to supervise, and whether that is every team."""
+    asked = AccessRequest.objects.pending().filter(
+        membership=membership, kind__in=[RequestKind.ROLE, RequestKind.SUPERVISION]
+    )
+    every = membership.supervises_all_teams or asked.filter(all_teams=True).exists()
+    teams = list(membership.teams.all()) + list(membership.supervised_teams.all())
+    teams += list(Team.objects.filter(pk__in=asked.values("teams")))
+    return teams, every
 
 
 def may_vouch(user: User, membership: Membership) -> bool:
     confirmer = confirming_membership(user, membership.organisation_id)
     if confirmer is None or user.pk == membership.user_id:
         return False
-    return covers(confirmer, placement_teams(membership), membership.supervises_all_teams)
+    return covers(confirmer, *placement_teams(membership))
 
 
 def _require_may_vouch(by, membership):
