@@ -12,6 +12,7 @@ import time
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -274,3 +275,12 @@ class TestBootstrap:
         assert password
         assert not access.pending_for(Membership.objects.get(user__username="first").user)
         assert Membership.objects.get(user__username="first").role == Role.CASEWORKER
+
+
+def test_someone_nobody_vouched_for_opens_no_case_either(admin_client, world):
+    password = admin_creates(admin_client, "puppet1", Role.CASEWORKER, teams=[world.team_a.pk])
+    puppet = take_over("puppet1", password)
+    assert puppet.get(reverse("cases:new")).status_code == 404
+    with pytest.raises(PermissionDenied):
+        access.case_open(by=User.objects.get(username="puppet1"), team=world.team_a)
+    assert signed_in(world.lead).get(reverse("cases:new")).status_code == 200

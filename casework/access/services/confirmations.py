@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,25 +112,29 @@ class Pending:
 
 
 def pending_for(user: User) -> Pending:
-    """Everything waiting that ``user`` may vouch for or decide (empty unless she may confirm at all)."""
-    membership = Membership.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
-    if membership is None or confirming_membership(user, membership.organisation_id) is None:
+    """Everything waiting that ``user`` may vouch for or decide (empty unless she may confirm
+    at all). One query when nothing waits in her organisation (the supervisors' home page)."""
+    if not user.is_authenticated or not user.is_active:
         return Pending([], [])
-    unvouched = (
+    unvouched = Membership.objects.active().filter(vouched_at__isnull=True).exclude(role=Role.ADMIN)
+    waiting = AccessRequest.objects.pending()
+    confirmer = (
         Membership.objects.active()
-        .filter(organisation_id=membership.organisation_id, vouched_at__isnull=True)
-        .exclude(role=Role.ADMIN)
-        .select_related("user")
-        .prefetch_related("teams", "supervised_teams")
-        .order_by("user__username")
+        .filter(user_id=user.pk, role=Role.SUPERVISOR, vouched_at__isnull=False)
+        .annotate(
+            people_wait=Exists(unvouched.filter(organisation_id=OuterRef("organisation_id"))),
+            requests_wait=Exists(waiting.filter(organisation_id=OuterRef("organisation_id"))),
+        )
+        .first()
     )
-    requests = (
-        AccessRequest.objects.pending()
-        .filter(organisation_id=membership.organisation_id)
-        .select_related("membership__user", "case", "requested_by")
-        .prefetch_related("teams")
-    )
-    return Pending(
-        accounts=[m for m in unvouched if may_vouch(user, m)],
-        requests=[r for r in requests if may_confirm(user, r)],
-    )
+    if confirmer is None:
+        return Pending([], [])
+    accounts = requests = []
+    if confirmer.people_wait:
+        accounts = unvouched.filter(organisation_id=confirmer.organisation_id).select_related("user")
+        accounts = [m for m in accounts.order_by("user__username") if may_vouch(user, m)]
+    if confirmer.requests_wait:
+        requests = waiting.filter(organisation_id=confirmer.organisation_id)
+        requests = requests.select_related("membership__user", "case", "requested_by")
+        requests = [r for r in requests if may_confirm(user, r)]
+    return Pending(accounts=accounts, requests=requests)

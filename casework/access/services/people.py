@@ -149,6 +149,8 @@ def membership_set_teams(*, by, membership, teams=(), supervised_teams=(), super
     """Change the teams a person works in or supervises. Her case assignments do not change."""
     require_admin(by, membership.organisation_id)
     _require_active(membership)
+    if any(team.organisation_id != membership.organisation_id for team in [*teams, *supervised_teams]):
+        raise ValidationError(_("Teams must belong to the person's organisation."))
     wished = None
     if by is not None and membership.role == Role.SUPERVISOR:
         supervised_teams, supervises_all_teams, wished = _supervision_now(

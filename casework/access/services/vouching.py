@@ -96,7 +96,7 @@ def membership_vouch(*, by: User | None, membership: Membership, reason: str = "
     """``by`` confirms she met the person and saw her enrol her own authenticator: from now
     on her role, assignments and grants give her what they say. ``by=None``: an operator."""
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
-    if not (membership.is_active and membership.user.is_active):
+    if by is not None and not (membership.is_active and membership.user.is_active):
         raise ValidationError(_("This account is deactivated. Reactivate it first."))
     if membership.is_vouched:
         raise ValidationError(_("Someone has already vouched for this person."))
