@@ -11,7 +11,6 @@ from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,7 +18,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework.access.models import Grant, Membership, Role, Team
 from casework.access.services.grants import _revoke
 from casework.access.services.permissions import require_admin
-from casework.access.services.vouching import request_supervision, unvouch, withdraw_supervision_requests
+from casework.access.services.vouching import (
+    membership_vouch,
+    request_supervision,
+    unvouch,
+    withdraw_supervision_requests,
+)
 from casework.accounts.sessions import end_sessions
 from casework.audit.services import record
 from casework.cases.models import Case
@@ -390,14 +394,13 @@ def supervisor_bootstrap(*, organisation, username):
         )
     membership = Membership.objects.filter(user=user, organisation=organisation).first()
     if membership is None:
-        raise ValidationError(_("This person belongs to another organisation."))
+        raise ValidationError(_("This person does not belong to this organisation."))
     _require_active(membership)
     withdraw_supervision_requests(by=None, membership=membership, reason=_("Made a supervisor at the server."))
     membership_set_role(by=None, membership=membership, role=Role.SUPERVISOR)
     membership_set_teams(by=None, membership=membership, teams=list(membership.teams.all()), supervises_all_teams=True)
     membership.refresh_from_db()
     if not membership.is_vouched:
-        membership.vouched_at, membership.vouched_by = timezone.now(), None
-        membership.save(update_fields=["vouched_at", "vouched_by"])
+        membership_vouch(by=None, membership=membership)
     record(event="access.bootstrap_supervisor", actor=None, target=user, organisation=organisation)
     return user, password
