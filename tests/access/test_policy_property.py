@@ -290,7 +290,7 @@ def plan(op, policy, db):
         expires = None if ahead is None else policy.clock + ahead
 
         def call():
-            grant = access.grant_add(
+            made = access.grant_add(
                 by=db.user(by),
                 case=db.case(case),
                 user=db.user(user),
@@ -298,7 +298,8 @@ def plan(op, policy, db):
                 reason="Covering a shift",
                 expires=None if ahead is None else timezone.now() + timedelta(hours=ahead),
             )
-            db.grant_pks.append(grant.pk)
+            if isinstance(made, Grant):  # an administrator's reveal grant is a request: no grant yet
+                db.grant_pks.append(made.pk)
 
         refused = not (policy.may_grant(by, case, user) and policy.works_on(user, case))
         if level == "reveal" and not policy.may(by, case, "manage"):
