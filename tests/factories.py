@@ -22,10 +22,21 @@ def make_team(org, slug=None):
     return access.team_create(by=None, organisation=org, name=slug.title(), slug=slug)
 
 
-def make_user(org=None, role=Role.CASEWORKER, teams=(), supervises=(), supervises_all=False, username=None, **extra):
+def make_user(
+    org=None,
+    role=Role.CASEWORKER,
+    teams=(),
+    supervises=(),
+    supervises_all=False,
+    username=None,
+    vouched=True,
+    **extra,
+):
+    """A member of ``org`` placed by an operator, and (unless ``vouched=False``) vouched for
+    by the operator too, as the first people of an organisation are."""
     user = User.objects.create_user(username or f"user{next(_counter)}", password=PASSWORD, **extra)
     if org is not None:
-        access.membership_add(
+        membership = access.membership_add(
             by=None,
             user=user,
             organisation=org,
@@ -34,6 +45,8 @@ def make_user(org=None, role=Role.CASEWORKER, teams=(), supervises=(), supervise
             supervised_teams=list(supervises),
             supervises_all_teams=supervises_all,
         )
+        if vouched:
+            access.membership_vouch(by=None, membership=membership)
     return user
 
 

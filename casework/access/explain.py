@@ -52,11 +52,17 @@ class Access:
     user: object
     active: bool
     reasons: list = field(default_factory=list)
+    # False until a supervisor vouches for her: till then her access gives her nothing.
+    vouched: bool = True
+
+    @property
+    def gives_access(self):
+        return self.active and self.vouched
 
     @property
     def actions(self):
-        """What she can do now, in page order; nothing while deactivated."""
-        if not self.active:
+        """What she can do now, in page order; nothing while deactivated or not vouched for."""
+        if not self.gives_access:
             return ()
         given = frozenset().union(*(reason.actions for reason in self.reasons))
         return tuple(action for action in ACTION_ORDER if action in given)
@@ -126,10 +132,20 @@ def case_access(case, now=None):
         kind = SUPERVISES_ALL if membership.supervises_all_teams else SUPERVISES_TEAM
         add(membership.user, Reason(kind, _actions(SUPERVISOR_PERMISSIONS), team=case.team))
     rows = [
-        Access(user=user, active=_is_active(user, memberships.get(user.pk), case), reasons=reasons)
+        Access(
+            user=user,
+            active=_is_active(user, memberships.get(user.pk), case),
+            reasons=reasons,
+            vouched=_is_vouched(memberships.get(user.pk)),
+        )
         for user, reasons in people.values()
     ]
-    return sorted(rows, key=lambda row: (not row.active, row.user.username))
+    return sorted(rows, key=lambda row: (not row.gives_access, row.user.username))
+
+
+def _is_vouched(membership):
+    # restrict() gives nothing until a supervisor has vouched for her (casework.access.services.vouching).
+    return membership is not None and membership.vouched_at is not None
 
 
 def grant_history(case, now=None):

@@ -95,6 +95,18 @@ class Membership(models.Model):
     # Set when an administrator creates the account with a temporary password: until she
     # chooses her own, every page sends her to the password change.
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # Set when a supervisor vouched for her (met her, saw her enrol her own authenticator),
+    # or by an operator at the server (vouched_by None). Until then restrict() gives her
+    # nothing: an account an administrator created or reset could be the administrator's.
+    vouched_at = models.DateTimeField(_("vouched"), null=True, blank=True)
+    vouched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("vouched by"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = MembershipQuerySet.as_manager()
@@ -116,6 +128,10 @@ class Membership(models.Model):
 
     def get_additional_data(self):
         return {"organisation_id": self.organisation_id}
+
+    @property
+    def is_vouched(self):
+        return self.vouched_at is not None
 
 
 class GrantLevel(models.TextChoices):
@@ -179,3 +195,82 @@ class Grant(models.Model):
 
     def get_additional_data(self):
         return self.case.get_additional_data()
+
+
+class RequestKind(models.TextChoices):
+    ROLE = "role", _("Becomes a supervisor")
+    SUPERVISION = "supervision", _("Supervises more teams")
+    REVEAL = "reveal", _("Reveal grant")
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a supervisor")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REFUSED = "refused", _("Refused")
+
+
+class AccessRequestQuerySet(AuditedQuerySet):
+    def pending(self):
+        return self.filter(state=RequestState.PENDING)
+
+
+class AccessRequest(models.Model):
+    """A change an administrator asked for that would give someone case content: it changes
+    no permission row until a supervisor whose reach covers it confirms it.
+
+    ``teams``/``all_teams``: the teams she would supervise in addition to those she does
+    (ROLE, SUPERVISION); ``case``/``expires_at``: the reveal grant (REVEAL).
+    """
+
+    # Opaque: the confirmation page's URL names a request without counting them.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="access_requests", verbose_name=_("organisation")
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="access_requests", verbose_name=_("person")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=RequestKind.choices)
+    teams = models.ManyToManyField(Team, blank=True, related_name="+", verbose_name=_("teams"))
+    all_teams = models.BooleanField(_("every team"), default=False)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("case")
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("asked by")
+    )
+    requested_at = models.DateTimeField(_("asked"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=10, choices=RequestState.choices, default=RequestState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason for the decision"), max_length=500, blank=True)
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="reveal") | Q(case__isnull=False), name="access_request_reveal_has_case"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending") | Q(decided_at__isnull=False), name="access_request_decision_dated"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.membership.user}"
+
+    def get_additional_data(self):
+        return {"organisation_id": self.organisation_id}

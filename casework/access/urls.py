@@ -1,7 +1,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from casework.access.views import cases, people, teams
+from casework.access.views import cases, confirmations, people, teams
 
 app_name = "access"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     path("users/", include(people.urls)),
     path("teams/", include(teams.urls)),
     path("cases/", include(cases.urls)),
+    path("confirmations/", include(confirmations.urls)),
 ]

@@ -16,6 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from casework.access.models import Membership, Role
+from casework.access.services.vouching import unvouch
 from casework.accounts.sessions import end_sessions
 from casework.audit import events
 from casework.audit.models import Outcome
@@ -180,6 +181,8 @@ def second_factor_reset(*, by, user, reason=""):
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     ended = end_sessions(user=user)
+    # Whoever enrols next could be anyone who knows her password: a supervisor must vouch again.
+    unvouch(by=by, membership=membership, cause="otp.reset", reason=reason)
     record(
         event=events.OTP_RESET,
         actor=by,

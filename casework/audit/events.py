@@ -104,6 +104,24 @@ TEAM_RENAME = _event("team.rename", _("Renamed a team"), ADMIN, kind=ACCESS)
 GRANT_ADD = _event("grant.add", _("Gave someone access to a case"), BOTH, sensitive=True, kind=ACCESS)
 GRANT_REMOVE = _event("grant.remove", _("Took away someone's access to a case"), BOTH, sensitive=True, kind=ACCESS)
 GRANT_EXPIRE = _event("grant.expire", _("Access to a case expired"), BOTH, sensitive=True, kind=ACCESS)
+# Vouching: no account reaches a case until a supervisor who already has that reach vouches
+# for it; what an administrator asks that would give case content waits for a supervisor.
+ACCESS_VOUCH = _event("access.vouch", _("Vouched for an account"), BOTH, sensitive=True, kind=ACCESS)
+ACCESS_UNVOUCH = _event(
+    "access.unvouch", _("An account went back to not vouched for"), BOTH, sensitive=True, kind=ACCESS
+)
+ACCESS_REQUEST = _event(
+    "access.request", _("Asked for a change that waits for a supervisor"), BOTH, sensitive=True, kind=ACCESS
+)
+ACCESS_CONFIRM = _event("access.confirm", _("Confirmed a change of access"), BOTH, sensitive=True, kind=ACCESS)
+ACCESS_REFUSE = _event("access.refuse", _("Refused a change of access"), BOTH, sensitive=True, kind=ACCESS)
+ACCESS_BOOTSTRAP_SUPERVISOR = _event(
+    "access.bootstrap_supervisor",
+    _("Made an organisation's first supervisor at the server"),
+    BOTH,
+    sensitive=True,
+    kind=ACCESS,
+)
 PASSWORD_RESET = _event("password.reset", _("Gave someone a temporary password"), BOTH, sensitive=True, kind=ACCESS)
 OTP_RESET = _event("otp.reset", _("Reset someone's second factor"), BOTH, sensitive=True, kind=ACCESS)
 

@@ -18,6 +18,7 @@ AUDITED_MODELS = {
     "access.Team": [],
     "access.Membership": [],
     "access.Grant": [],
+    "access.AccessRequest": [],
     "cases.Case": ["summary"],
     "cases.CaseAssignment": [],
     "cases.ServiceProvider": [],
@@ -41,6 +42,7 @@ AUDITED_MODELS = {
 }
 M2M_FIELDS = {
     "access.Membership": {"teams", "supervised_teams"},
+    "access.AccessRequest": {"teams"},
     "cases.Referral": {"needs"},
 }
 

@@ -23,6 +23,21 @@ from casework.cases.models import Case
 # What someone's act told the system about data she may not see (her text quoted an
 # identity, her typing matched another case): never shown back to her, in any view.
 QUIET_EVENTS = (events.IDENTITY_IN_TEXT.name, events.IDENTITY_DUPLICATE.name, "duplicatealert.create")
+# Who joins the organisation and who gains reach over cases: in EVERY supervisor's trail,
+# whatever team it is about (or none), so that an account an administrator makes cannot
+# stay out of sight by belonging to no team.
+SUPERVISOR_ORGANISATION_EVENTS = (
+    events.USER_CREATE.name,
+    events.MEMBERSHIP_ADD.name,
+    events.MEMBERSHIP_ROLE.name,
+    events.MEMBERSHIP_TEAMS.name,
+    events.ACCESS_REQUEST.name,
+    events.ACCESS_CONFIRM.name,
+    events.ACCESS_REFUSE.name,
+    events.ACCESS_VOUCH.name,
+    events.ACCESS_UNVOUCH.name,
+    events.ACCESS_BOOTSTRAP_SUPERVISOR.name,
+)
 PAGE_SIZE = 50
 # Details that repeat a column are left out of the export.
 HIDDEN_DETAILS = {"organisation_id", "case_code"}
@@ -64,9 +79,11 @@ def reviewer(user):
         membership = (
             Membership.objects.active()
             .filter(user_id=user.pk, role__in=[Role.SUPERVISOR, Role.ADMIN])
-            .values("pk", "organisation_id", "role", "supervises_all_teams")
+            .values("pk", "organisation_id", "role", "supervises_all_teams", "vouched_at")
             .first()
         )
+        if membership and membership["role"] == Role.SUPERVISOR and membership["vouched_at"] is None:
+            membership = None  # a supervisor nobody has vouched for yet reviews nothing
         user._casework_reviewer = (
             Reviewer(
                 user_id=user.pk,
@@ -97,7 +114,11 @@ def entries_for(user):
     # What administrators did to her people (role, teams, deactivation ...): the entry's subject is the person.
     members = role.team_members().annotate(pk_text=Cast("user_id", CharField())).values("pk_text")
     about_members = Q(content_type__app_label="auth", content_type__model="user", object_pk__in=members)
-    return entries.filter(Q(case_code__in=managed) | Q(actor_id__in=role.team_members()) | about_members)
+    # Not a request about a case outside her teams: that one is in its case's supervisors' trail.
+    organisation_wide = Q(event__in=SUPERVISOR_ORGANISATION_EVENTS, case_code="")
+    return entries.filter(
+        Q(case_code__in=managed) | Q(actor_id__in=role.team_members()) | about_members | organisation_wide
+    )
 
 
 def manageable_codes(user, case_codes):

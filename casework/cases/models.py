@@ -55,7 +55,7 @@ class CaseQuerySet(AuditedQuerySet):
 
         One query: the case rows whose id is in the UNION of the user's own and her
         groups' permission rows for that action (user rows honour their expiry), in an
-        organisation where she is an active member. Superusers and global permissions
+        organisation where she is an active member for whom a supervisor has vouched. Superusers and global permissions
         get nothing extra; an inactive or anonymous user gets nothing at all.
         """
         try:
@@ -73,7 +73,11 @@ class CaseQuerySet(AuditedQuerySet):
         allowed_ids = own.values("content_object_id").union(via_groups.values("content_object_id"))
         from casework.access.models import Membership
 
-        organisations = Membership.objects.filter(user_id=user.pk, is_active=True).values("organisation_id")
+        # Only once a supervisor has vouched for her: an account an administrator created
+        # or reset gets nothing, whatever its role, assignments or grants.
+        organisations = Membership.objects.filter(user_id=user.pk, is_active=True, vouched_at__isnull=False).values(
+            "organisation_id"
+        )
         return self.filter(pk__in=allowed_ids, organisation_id__in=organisations)
 
     def access_directory(self, user):

@@ -21,7 +21,7 @@ def sweep():
 def test_it_sweeps_expired_rows_once_and_records_each(world):
     now = timezone.now()
     access.grant_add(
-        by=world.admin,
+        by=world.supervisor,
         case=world.case,
         user=world.teammate,
         level="reveal",

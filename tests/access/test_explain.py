@@ -7,12 +7,14 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.urls import reverse
 from django.utils import timezone
 
 from casework.access import explain
 from casework.access import services as access
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import ACTIONS, Case
+from tests.factories import make_caseworker
 
 PERSONAS = (
     "lead",
@@ -104,7 +106,7 @@ def test_a_deactivated_supervisor_and_grantee_get_nothing(world):
 def test_an_expired_grant_gives_nothing_and_goes_to_the_history(world):
     now = timezone.now()
     access.grant_add(
-        by=world.admin,
+        by=world.supervisor,
         case=world.case,
         user=world.teammate,
         level="reveal",
@@ -124,7 +126,7 @@ def test_an_expired_grant_gives_nothing_and_goes_to_the_history(world):
 def test_an_expired_grant_leaves_access_from_an_assignment(world):
     now = timezone.now()
     access.grant_add(
-        by=world.admin,
+        by=world.supervisor,
         case=world.case,
         user=world.coworker,
         level="reveal",
@@ -156,3 +158,17 @@ def test_it_follows_assignments_and_supervision_as_they_change(world):
     assert listed(world.case, world.supervisor) == set()
     assert_agrees(world, world.case)
     assert_agrees(world, world.other_case)
+
+
+def test_someone_nobody_vouched_for_is_listed_with_nothing_and_why(client, world):
+    newcomer = make_caseworker(world.org, world.team_a, username="newcomer", vouched=False)
+    access.case_assign(by=world.supervisor, case=world.case, user=newcomer, role=AssignmentRole.COWORKER)
+    access.grant_add(by=world.supervisor, case=world.case, user=newcomer, level="reveal", reason="Cover")
+    row = row_of(world.case, newcomer)
+    assert (row.active, row.vouched, row.actions) == (True, False, ())
+    assert listed(world.case, newcomer) == restricted(newcomer, world.case) == set()
+    client.force_login(world.supervisor)
+    page = client.get(reverse("access:case", args=[world.case.display_code])).content.decode()
+    assert "not vouched yet" in page
+    access.membership_vouch(by=None, membership=newcomer.memberships.get())
+    assert listed(world.case, newcomer) == restricted(newcomer, world.case) == {"view", "change", "reveal"}

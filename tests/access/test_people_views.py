@@ -14,7 +14,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access import services as access
-from casework.access.models import Grant, Membership, Role
+from casework.access.models import AccessRequest, Grant, Membership, Role
 from casework.accounts.models import LoginSession
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case
@@ -240,15 +240,27 @@ def test_her_page_shows_her_facts_and_the_ways_to_act(admin_client, world):
 
 
 def test_changing_the_role_is_done_and_audited(admin_client, world):
-    response = admin_client.post(url("access:user_role", "teammate"), {"role": Role.SUPERVISOR, "reason": REASON})
-    assert response.status_code == 302 and response.url == url("access:user", "teammate")
-    assert membership(world.teammate).role == Role.SUPERVISOR
+    response = admin_client.post(url("access:user_role", "supervisor"), {"role": Role.CASEWORKER, "reason": REASON})
+    assert response.status_code == 302 and response.url == url("access:user", "supervisor")
+    assert membership(world.supervisor).role == Role.CASEWORKER
     entry = last_entry("membership.role")
     assert (entry.actor, entry.reason, entry.additional_data) == (
         world.admin,
         REASON,
-        {"from": Role.CASEWORKER, "to": Role.SUPERVISOR},
+        {"from": Role.SUPERVISOR, "to": Role.CASEWORKER},
     )
+
+
+def test_making_someone_a_supervisor_waits_for_a_supervisor_to_confirm(admin_client, world):
+    response = admin_client.post(url("access:user_role", "teammate"), {"role": Role.SUPERVISOR, "reason": REASON})
+    assert response.status_code == 302
+    assert membership(world.teammate).role == Role.CASEWORKER
+    assert not AuditEntry.objects.filter(event="membership.role").exists()
+    entry = last_entry("access.request")
+    assert (entry.actor, entry.reason, entry.additional_data["kind"]) == (world.admin, REASON, "role")
+    (request,) = AccessRequest.objects.pending()
+    access.request_confirm(by=world.supervisor, request=request)
+    assert membership(world.teammate).role == Role.SUPERVISOR
 
 
 def test_a_role_change_the_service_refuses_shows_why(admin_client, world):
@@ -277,9 +289,15 @@ def test_changing_teams_is_done_and_audited(admin_client, world):
     data = {"supervised_teams": [world.team_a.pk, world.team_b.pk]}
     response = admin_client.post(url("access:user_teams", "other_supervisor"), data)
     assert response.status_code == 302
-    assert set(membership(world.other_supervisor).supervised_teams.all()) == {world.team_a, world.team_b}
+    # Team B she keeps; team A waits for a supervisor of team A.
+    assert set(membership(world.other_supervisor).supervised_teams.all()) == {world.team_b}
     entry = last_entry("membership.teams")
-    assert (entry.actor, entry.additional_data["supervises"]) == (world.admin, ["team-a", "team-b"])
+    assert (entry.actor, entry.additional_data["supervises"]) == (world.admin, ["team-b"])
+    assert last_entry("access.request").additional_data["supervises"] == ["team-a"]
+    assert not Case.objects.restrict(User.objects.get(pk=world.other_supervisor.pk), "view").filter(pk=world.case.pk)
+    (request,) = AccessRequest.objects.pending()
+    access.request_confirm(by=world.supervisor, request=request)
+    assert set(membership(world.other_supervisor).supervised_teams.all()) == {world.team_a, world.team_b}
     assert Case.objects.restrict(User.objects.get(pk=world.other_supervisor.pk), "view").filter(pk=world.case.pk)
 
 

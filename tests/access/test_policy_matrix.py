@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.access import services as access
+from casework.access.models import AccessRequest
 from casework.cases import codes
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case
@@ -317,8 +318,12 @@ def test_a_supervisor_who_stops_supervising_a_team_loses_its_cases(world):
         by=world.admin, membership=world.supervisor.memberships.get(), supervised_teams=[world.team_b]
     )
     supervisor = fresh(world.supervisor)
+    # Letting team A go takes effect at once; taking team B on waits for a supervisor of team B.
     assert actions_on(supervisor, world.case) == set()
-    assert actions_on(supervisor, world.other_case) == {"view", "change", "reveal", "manage"}
+    assert actions_on(supervisor, world.other_case) == set()
+    (request,) = AccessRequest.objects.pending()
+    access.request_confirm(by=world.other_supervisor, request=request)
+    assert actions_on(fresh(world.supervisor), world.other_case) == {"view", "change", "reveal", "manage"}
 
 
 def test_a_deactivated_membership_gives_nothing_even_if_the_login_is_switched_back_on(world):

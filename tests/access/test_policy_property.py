@@ -20,11 +20,13 @@ from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from casework.access import services as access
-from casework.access.models import Grant, Membership
+from casework.access.models import AccessRequest, Grant, Membership
+from casework.accounts.services import second_factor_reset
 from casework.cases.models import Case
 from tests.factories import make_org, make_team, make_user
 
@@ -288,7 +290,7 @@ def plan(op, policy, db):
         expires = None if ahead is None else policy.clock + ahead
 
         def call():
-            grant = access.grant_add(
+            made = access.grant_add(
                 by=db.user(by),
                 case=db.case(case),
                 user=db.user(user),
@@ -296,9 +298,13 @@ def plan(op, policy, db):
                 reason="Covering a shift",
                 expires=None if ahead is None else timezone.now() + timedelta(hours=ahead),
             )
-            db.grant_pks.append(grant.pk)
+            if isinstance(made, Grant):  # an administrator's reveal grant is a request: no grant yet
+                db.grant_pks.append(made.pk)
 
         refused = not (policy.may_grant(by, case, user) and policy.works_on(user, case))
+        if level == "reveal" and not policy.may(by, case, "manage"):
+            # An administrator's reveal grant waits for a supervisor: it gives nothing yet.
+            return refused, call, lambda: None
         return refused, call, lambda: policy.grants.append(ModelGrant(case, user, level, expires))
     if kind == "grant_remove":
         _, by, index = op
@@ -343,11 +349,15 @@ def plan(op, policy, db):
         )
 
         def change():
+            # An administrator takes supervision away at once; more of it waits for a supervisor.
+            had_all, had = user in policy.supervises_all, policy.supervised.get(user, set())
             stop_supervising(policy, user)
-            if every_team:
+            if every_team and had_all:
                 policy.supervises_all.add(user)
+            elif every_team:
+                policy.supervised[user] = set(had)
             else:
-                policy.supervised[user] = set(teams)
+                policy.supervised[user] = set(teams) if had_all else set(teams) & had
 
         return (
             refused,
@@ -439,6 +449,170 @@ def test_restrict_follows_the_policy_after_any_sequence_of_access_changes(univer
                 run(op, policy, db)
             note(f"policy facts: {policy}")
             assert disagreements(policy, db) == []
+            raise _Rollback
+    except _Rollback:
+        pass
+
+
+# Separation of duties -----------------------------------------------------------------
+#
+# Issue 14: no sequence of actions by administrators alone gives case access to an account
+# whose sign-in an administrator could have controlled. Administrators (adm, and any
+# administrator one of them creates) create accounts of every role, set roles, supervision
+# and teams, assign, grant, reset passwords and second factors; the accounts' holders enrol
+# and choose passwords; now and then sup1 (a vouched supervisor of every team) vouches for
+# someone or confirms a pending request. An account is "controlled" once an administrator
+# created it or reset its password or second factor, until a supervisor vouches for it;
+# after every sequence no controlled account reaches any case through restrict().
+
+ROLES = st.sampled_from(("caseworker", "supervisor", "admin"))
+P_TEAMS = st.lists(st.sampled_from(("t0", "t1", "t2")), max_size=2, unique=True)
+P_CASES = st.sampled_from(("c0", "c1", "c2"))
+ADMIN_MOVES = (
+    (3, st.tuples(st.just("create"), picks, ROLES, P_TEAMS, st.booleans())),
+    (2, st.tuples(st.just("set_role"), picks, picks, ROLES)),
+    (2, st.tuples(st.just("supervision"), picks, picks, P_TEAMS, st.booleans())),
+    (1, st.tuples(st.just("teams"), picks, picks, P_TEAMS)),
+    (3, st.tuples(st.just("assign"), picks, P_CASES, picks, st.sampled_from(("lead", "coworker")))),
+    (3, st.tuples(st.just("grant"), picks, P_CASES, picks, levels)),
+    (3, st.tuples(st.just("enrol"), picks)),
+    (2, st.tuples(st.just("reset_password"), picks, picks)),
+    (2, st.tuples(st.just("reset_second_factor"), picks, picks)),
+    (1, st.tuples(st.just("vouch"), picks)),
+    (2, st.tuples(st.just("confirm"), picks)),
+)
+admin_moves = st.sampled_from([s for weight, s in ADMIN_MOVES for _ in range(weight)]).flatmap(lambda s: s)
+
+
+@dataclass
+class Separation:
+    """Who may be an administrator's puppet, by the account's history alone."""
+
+    accounts: dict  # name → user pk, organisation "p" only
+    admins: list = field(default_factory=lambda: ["adm"])
+    controlled: set = field(default_factory=set)
+
+    def pick(self, pick, names=None):
+        """Mostly one of the accounts administrators made (the puppets-to-be), now and then anyone."""
+        if names is None:
+            made = [name for name in self.accounts if name.startswith("n")]
+            names = made if made and pick < 16 else self.accounts
+        names = sorted(names)
+        return names[pick % len(names)]
+
+    def user(self, name):
+        return User.objects.get(pk=self.accounts[name])
+
+    def membership(self, name):
+        return Membership.objects.select_related("user").get(user_id=self.accounts[name])
+
+
+def admin_move(op, world, teams, cases):
+    """Play one move; return the accounts it puts under an administrator's control (or frees)."""
+    kind, *args = op
+    teams_of = lambda slugs: [teams[slug] for slug in slugs]  # noqa: E731
+    if kind == "create":
+        by, role, chosen, every = world.pick(args[0], world.admins), args[1], args[2], args[3]
+        name = f"n{len(world.accounts)}"
+        supervisor = role == "supervisor"
+        user, _password = access.user_create(
+            by=world.user(by),
+            organisation=world.membership(by).organisation,
+            username=name,
+            role=role,
+            teams=[] if role == "admin" else teams_of(chosen[:1]),
+            supervised_teams=teams_of(chosen) if supervisor else [],
+            supervises_all_teams=every and supervisor,
+        )
+        world.accounts[name] = user.pk
+        if role == "admin":
+            world.admins.append(name)
+        return {name}, set()
+    if kind in ("set_role", "supervision", "teams", "reset_password", "reset_second_factor"):
+        by, target = world.user(world.pick(args[0], world.admins)), world.pick(args[1])
+        membership = world.membership(target)
+        if kind == "set_role":
+            access.membership_set_role(by=by, membership=membership, role=args[2])
+        elif kind == "supervision":
+            placement = {"teams": list(membership.teams.all()), "supervised_teams": teams_of(args[2])}
+            access.membership_set_teams(by=by, membership=membership, **placement, supervises_all_teams=args[3])
+        elif kind == "teams":
+            placement = {"supervised_teams": list(membership.supervised_teams.all())}
+            access.membership_set_teams(
+                by=by,
+                membership=membership,
+                teams=teams_of(args[2]),
+                supervises_all_teams=membership.supervises_all_teams,
+                **placement,
+            )
+        elif kind == "reset_password":
+            access.password_reset(by=by, membership=membership)
+            return {target}, set()
+        else:
+            second_factor_reset(by=by, user=membership.user)
+            return {target}, set()
+        return set(), set()
+    if kind in ("assign", "grant"):
+        by, case, target = world.user(world.pick(args[0], world.admins)), cases[args[1]], world.pick(args[2])
+        if kind == "assign":
+            access.case_assign(by=by, case=case, user=world.user(target), role=args[3])
+        else:
+            access.grant_add(by=by, case=case, user=world.user(target), level=args[3], reason="Cover")
+        return set(), set()
+    if kind == "enrol":
+        # Whoever holds the account (its owner or its controller) enrols and chooses a password.
+        target = world.pick(args[0])
+        membership = world.membership(target)
+        if not TOTPDevice.objects.filter(user=membership.user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=membership.user, name="authenticator", confirmed=True)
+        membership.must_change_password = False
+        membership.save(update_fields=["must_change_password"])
+        return set(), set()
+    if kind == "vouch":
+        target = world.pick(args[0])
+        access.membership_vouch(by=world.user("sup1"), membership=world.membership(target))
+        return set(), {target}
+    if kind == "confirm":
+        pending = list(AccessRequest.objects.pending().order_by("pk"))
+        if pending:
+            access.request_confirm(by=world.user("sup1"), request=pending[args[0] % len(pending)])
+        return set(), set()
+    raise AssertionError(f"unknown move {kind}")
+
+
+def puppets_reaching_cases(world):
+    found = []
+    for name in sorted(world.controlled):
+        user = world.user(name)
+        found += [f"{name} may {action} a case" for action in ACTIONS if Case.objects.restrict(user, action).exists()]
+    return found
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=int(os.environ.get("CASEWORK_PROPERTY_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=st.integers(1, 15).flatmap(lambda n: st.lists(admin_moves, min_size=n, max_size=n)))
+def test_no_sequence_of_administrator_moves_gives_a_controlled_account_a_case(universe, ops):
+    names = ("ana", "bo", "sup0", "sup1", "adm")
+    world = Separation(accounts={name: universe["users"][name] for name in names})
+    cases = {name: Case.objects.get(pk=pk) for name, pk in universe["cases"].items()}
+    try:
+        with transaction.atomic():
+            for op in ops:
+                note(f"{op}")
+                try:
+                    with transaction.atomic():
+                        gained, freed = admin_move(op, world, universe["teams"], cases)
+                except (PermissionDenied, ValidationError):
+                    event(f"{op[0]} refused")
+                    continue
+                event(f"{op[0]} done")
+                world.controlled = (world.controlled | gained) - freed
+            note(f"controlled: {sorted(world.controlled)}")
+            assert puppets_reaching_cases(world) == []
             raise _Rollback
     except _Rollback:
         pass

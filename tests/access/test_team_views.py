@@ -8,7 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casework.access.models import Membership, Team
+from casework.access import services as access
+from casework.access.models import AccessRequest, Membership, Team
 from casework.audit.models import AuditEntry
 from casework.cases.models import CaseAssignment
 from casework.identity import services as identity_services
@@ -284,16 +285,20 @@ def test_removing_a_member_keeps_her_cases(admin_client, world):
     assert signed_in(world.lead).get(case_page(world.case)).status_code == 200
 
 
-def test_adding_a_supervisor_shows_her_the_team_s_cases_on_her_next_request(admin_client, world):
+def test_adding_a_supervisor_shows_her_the_team_s_cases_once_a_supervisor_of_it_confirms(admin_client, world):
     her = signed_in(world.supervisor)
     assert her.get(case_page(world.other_case)).status_code == 404
     response = admin_client.post(
         reverse("access:team_supervisor_add", args=["team-b"]), {"membership": membership(world.supervisor).pk}
     )
     assert response.status_code == 302
+    assert set(membership(world.supervisor).supervised_teams.values_list("slug", flat=True)) == {"team-a"}
+    entry = last_entry("access.request")
+    assert entry.actor == world.admin and entry.additional_data["supervises"] == ["team-b"]
+    assert her.get(case_page(world.other_case)).status_code == 404
+    (request,) = AccessRequest.objects.pending()
+    access.request_confirm(by=world.other_supervisor, request=request)
     assert set(membership(world.supervisor).supervised_teams.values_list("slug", flat=True)) == {"team-a", "team-b"}
-    entry = last_entry("membership.teams")
-    assert entry.actor == world.admin and "team-b" in entry.additional_data["supervises"]
     assert her.get(case_page(world.other_case)).status_code == 200
 
 

@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from casework.access import services as access
-from casework.access.models import Membership
+from casework.access.models import AccessRequest, Membership
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case
 from tests.factories import make_case
@@ -27,8 +27,11 @@ def test_team_names_are_unique_in_an_organisation_whatever_their_case(world):
     assert entry.additional_data == {"from": "Night line", "to": "Night and weekend line"}
 
 
-def test_a_supervisor_added_to_a_team_supervises_its_cases_at_once(world):
+def test_a_supervisor_added_to_a_team_supervises_its_cases_once_a_supervisor_confirms(world):
     access.team_supervisor_add(by=world.admin, team=world.team_b, membership=world.supervisor.memberships.get())
+    assert not can(world.supervisor, "view", world.other_case)
+    (request,) = AccessRequest.objects.pending()
+    access.request_confirm(by=world.other_supervisor, request=request)
     assert can(world.supervisor, "manage", world.other_case)
     access.team_supervisor_remove(by=world.admin, team=world.team_b, membership=world.supervisor.memberships.get())
     assert not can(world.supervisor, "view", world.other_case)

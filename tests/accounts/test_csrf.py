@@ -8,11 +8,18 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 
+from casework.access import services as access
 from tests.factories import make_contact, make_need, make_provider, make_referral
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 # Which record a <uid> stands for, by the path segment just before it.
-UID_OWNERS = {"contacts": "contact", "needs": "need", "referrals": "referral", "providers": "provider"}
+UID_OWNERS = {
+    "contacts": "contact",
+    "needs": "need",
+    "referrals": "referral",
+    "providers": "provider",
+    "requests": "access_request",
+}
 
 
 def every_route(resolver=None, prefix=""):
@@ -59,6 +66,9 @@ def records(world):
         "need": make_need(world.case, world.lead),
         "referral": make_referral(world.case, world.lead, provider=provider),
         "provider": provider,
+        "access_request": access.request_supervision(
+            by=world.admin, membership=world.teammate.memberships.get(), teams=[world.team_a]
+        ),
     }
 
 

@@ -41,6 +41,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from casework.access.services import request_reveal_grant
 from casework.audit.checkpoint import new_keypair
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case
@@ -156,7 +157,17 @@ def seed_case(case, by, values, provider):
         next_step="Ask the shelter for a bed",
     )
     referral.needs.add(need)
-    return SimpleNamespace(case=case, by=by, need=need, contact=contact, referral=referral, provider=provider)
+    # A request waiting for confirmation, so that its page is walked too.
+    access_request = request_reveal_grant(by=by, case=case, membership=by.memberships.get(), reason="Court date")
+    return SimpleNamespace(
+        case=case,
+        by=by,
+        need=need,
+        contact=contact,
+        referral=referral,
+        provider=provider,
+        access_request=access_request,
+    )
 
 
 @pytest.fixture
@@ -381,6 +392,7 @@ def run_commands(world, tmp_path, settings):
         ("seed_demo", ["--cases", "1"]),  # refuses: debug is off, and the database is not empty
         ("unlock_user", ["lead"]),
         ("expire_grants", []),
+        ("org_bootstrap_supervisor", [world.org.slug, "lead"]),  # refuses: org-a has a vouched supervisor
         ("audit_checkpoint", ["--new-key"]),
         ("audit_checkpoint", []),
         ("audit_verify", ["--checkpoint", str(checkpoint)]),

@@ -15,7 +15,7 @@ def fill_uids(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("access", "0003_must_change_password"),
+        ("access", "0004_vouching"),
     ]
 
     operations = [

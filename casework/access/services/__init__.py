@@ -6,6 +6,7 @@ One module per concern; the names below are the public ones (``access.case_open`
 """
 
 from casework.access.services.cases import case_assign, case_move_team, case_open, case_unassign, supervises
+from casework.access.services.confirmations import may_confirm, pending_for, request_confirm, request_refuse
 from casework.access.services.grants import grant_add, grant_remove, grants_expire
 from casework.access.services.people import (
     membership_add,
@@ -18,6 +19,7 @@ from casework.access.services.people import (
     person_offboard,
     reactivation_restores,
     role_change_blockers,
+    supervisor_bootstrap,
     temporary_password,
     user_create,
 )
@@ -42,6 +44,14 @@ from casework.access.services.teams import (
     team_supervisor_add,
     team_supervisor_remove,
 )
+from casework.access.services.vouching import (
+    confirming_membership,
+    may_vouch,
+    membership_vouch,
+    request_reveal_grant,
+    request_supervision,
+    unvouch,
+)
 
 __all__ = [
     "ASSIGNMENT_PERMISSIONS",
@@ -52,24 +62,34 @@ __all__ = [
     "case_open",
     "case_permissions",
     "case_unassign",
+    "confirming_membership",
     "grant_add",
     "grant_remove",
     "grants_expire",
     "is_admin_of",
+    "may_confirm",
+    "may_vouch",
     "membership_add",
     "membership_deactivate",
     "membership_reactivate",
     "membership_set_role",
     "membership_set_teams",
+    "membership_vouch",
     "move_preview",
     "offboarding_cases",
     "password_reset",
+    "pending_for",
     "person_offboard",
     "reactivation_restores",
+    "request_confirm",
+    "request_refuse",
+    "request_reveal_grant",
+    "request_supervision",
     "require_admin",
     "require_manage",
     "role_change_blockers",
     "supervises",
+    "supervisor_bootstrap",
     "sync_case_user",
     "team_create",
     "team_member_add",
@@ -79,6 +99,7 @@ __all__ = [
     "team_supervisor_add",
     "team_supervisor_remove",
     "temporary_password",
+    "unvouch",
     "user_create",
     "wanted_permissions",
 ]

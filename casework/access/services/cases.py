@@ -24,7 +24,8 @@ def case_open(*, by, team, lead=None, **profile):
     """Open a case in ``team``. A caseworker opens it for herself and becomes its lead;
     a supervisor of the team may name a lead from the team, or none."""
     membership = active_membership(by, team.organisation_id)
-    if membership is None or membership.role == Role.ADMIN:
+    # Someone nobody has vouched for yet could be an administrator's puppet: she opens nothing.
+    if membership is None or membership.role == Role.ADMIN or not membership.is_vouched:
         raise PermissionDenied(_("You may not open cases in this team."))
     if membership.role == Role.CASEWORKER:
         if not membership.teams.filter(pk=team.pk).exists():

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from casework.access.models import Grant, GrantLevel, Membership
 from casework.access.services.permissions import require_case_worker, require_manage, sync_case_user
+from casework.access.services.vouching import request_reveal_grant
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases.models import Case, CaseUserObjectPermission
@@ -27,7 +28,8 @@ def grant_add(*, by, case, user, level, reason, expires=None):
 
     For a supervisor of the case's team or an administrator of its organisation, never for
     oneself; the person given access must be an active caseworker or supervisor of the
-    same organisation.
+    same organisation. An administrator's reveal grant is not made yet: it is returned as
+    an ``AccessRequest`` for a supervisor of the case's team to confirm.
     """
     if level not in GrantLevel.values:
         raise ValidationError(_("Choose view, edit or reveal."))
@@ -36,7 +38,10 @@ def grant_add(*, by, case, user, level, reason, expires=None):
     if expires is not None and expires <= timezone.now():
         raise ValidationError(_("The expiry must be in the future."))
     _require_may_grant(by, case, user)
-    require_case_worker(user, case)
+    membership = require_case_worker(user, case)
+    if level == GrantLevel.REVEAL and not case.allows(by, "manage"):
+        # An administrator's reveal grant waits for a supervisor of the case's team.
+        return request_reveal_grant(by=by, case=case, membership=membership, reason=reason, expires=expires)
     grant = Grant.objects.create(
         case=case, user=user, level=level, reason=reason.strip(), expires_at=expires, granted_by=by
     )

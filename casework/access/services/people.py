@@ -18,6 +18,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework.access.models import Grant, Membership, Role, Team
 from casework.access.services.grants import _revoke
 from casework.access.services.permissions import require_admin
+from casework.access.services.vouching import (
+    membership_vouch,
+    request_supervision,
+    unvouch,
+    withdraw_supervision_requests,
+)
 from casework.accounts.sessions import end_sessions
 from casework.audit import events
 from casework.audit.services import record
@@ -50,10 +56,13 @@ def user_create(*, by, organisation, username, role, teams=(), supervised_teams=
     validate_password(password, user)
     user.set_password(password)
     user.save()
-    membership = _membership_create(user, organisation, role, teams, supervised_teams, supervises_all_teams)
+    role, supervised, every, wished = _held_back(by, role, supervised_teams, supervises_all_teams)
+    membership = _membership_create(user, organisation, role, teams, supervised, every)
     membership.must_change_password = True
     membership.save(update_fields=["must_change_password"])
     record(event=events.USER_CREATE, actor=by, target=user, organisation=organisation, details=_placement(membership))
+    if wished:
+        request_supervision(by=by, membership=membership, teams=wished[0], all_teams=wished[1])
     return user, password
 
 
@@ -62,9 +71,21 @@ def membership_add(*, by, user, organisation, role, teams=(), supervised_teams=(
     """Put an existing ``user`` in ``organisation`` with ``role``; caseworkers work in
     ``teams``, supervisors supervise ``supervised_teams`` (or every team)."""
     require_admin(by, organisation.pk)
-    membership = _membership_create(user, organisation, role, teams, supervised_teams, supervises_all_teams)
+    role, supervised, every, wished = _held_back(by, role, supervised_teams, supervises_all_teams)
+    membership = _membership_create(user, organisation, role, teams, supervised, every)
     record(event=events.MEMBERSHIP_ADD, actor=by, target=user, organisation=organisation, details={"role": role})
+    if wished:
+        request_supervision(by=by, membership=membership, teams=wished[0], all_teams=wished[1])
     return membership
+
+
+def _held_back(by, role, supervised_teams, supervises_all_teams):
+    """An administrator's new supervisor starts as a caseworker: becoming a supervisor, with
+    the teams she is to supervise, waits for a supervisor's confirmation. An operator's
+    (``by=None``) takes effect at once. Returns (role, supervised, every team, wished or None)."""
+    if by is None or role != Role.SUPERVISOR:
+        return role, supervised_teams, supervises_all_teams, None
+    return Role.CASEWORKER, (), False, (list(supervised_teams), supervises_all_teams)
 
 
 @transaction.atomic
@@ -90,6 +111,8 @@ def password_reset(*, by, membership, reason=""):
     membership.must_change_password = True
     membership.save(update_fields=["must_change_password"])
     ended = end_sessions(user=user)
+    # She holds the new password too: until a supervisor vouches for her again, it reaches no case.
+    unvouch(by=by, membership=membership, cause="password.reset", reason=reason)
     record(
         event=events.PASSWORD_RESET,
         actor=by,
@@ -131,6 +154,13 @@ def membership_set_teams(*, by, membership, teams=(), supervised_teams=(), super
     """Change the teams a person works in or supervises. Her case assignments do not change."""
     require_admin(by, membership.organisation_id)
     _require_active(membership)
+    if any(team.organisation_id != membership.organisation_id for team in [*teams, *supervised_teams]):
+        raise ValidationError(_("Teams must belong to the person's organisation."))
+    wished = None
+    if by is not None and membership.role == Role.SUPERVISOR:
+        supervised_teams, supervises_all_teams, wished = _supervision_now(
+            membership, supervised_teams, supervises_all_teams
+        )
     _set_teams(membership, teams, supervised_teams, supervises_all_teams)
     placement = _placement(membership)
     del placement["role"]
@@ -141,7 +171,22 @@ def membership_set_teams(*, by, membership, teams=(), supervised_teams=(), super
         organisation=membership.organisation_id,
         details=placement,
     )
+    if wished:
+        request_supervision(by=by, membership=membership, teams=wished[0], all_teams=wished[1])
     return membership
+
+
+def _supervision_now(membership, supervised_teams, supervises_all_teams):
+    """Split an administrator's supervision into what takes effect now (the same or less)
+    and what waits for a supervisor (more). Returns (supervised, every team, wished or None)."""
+    wanted = set(supervised_teams)
+    if membership.supervises_all_teams:
+        return ([], True, None) if supervises_all_teams else (list(wanted), False, None)
+    current = set(membership.supervised_teams.all())
+    if supervises_all_teams:
+        return list(current), False, ([], True)
+    more = wanted - current
+    return list(current & wanted), False, (list(more), False) if more else None
 
 
 def _set_teams(membership, teams, supervised_teams, supervises_all_teams):
@@ -213,6 +258,10 @@ def membership_set_role(*, by, membership, role, reason=""):
     previous = membership.role
     if previous == role:
         return membership
+    if by is not None and role == Role.SUPERVISOR:
+        request_supervision(by=by, membership=membership, reason=reason)
+        return membership
+    withdraw_supervision_requests(by=by, membership=membership, reason=_("Her role changed."))
     teams = [] if role == Role.ADMIN else list(membership.teams.all())
     supervised = list(membership.supervised_teams.all()) if role == Role.SUPERVISOR else []
     supervises_all = membership.supervises_all_teams and role == Role.SUPERVISOR
@@ -327,3 +376,32 @@ def person_offboard(*, by, membership, reason):
         details={"grants_revoked": len(grants), "sessions_ended": ended, "cases": [case.code for case in cases]},
     )
     return cases
+
+
+@transaction.atomic
+def supervisor_bootstrap(*, organisation, username):
+    """For an operator at the server only: make ``username`` (created if new) a supervisor
+    of every team of ``organisation``, vouched for by the operator. Refused while the
+    organisation has an active supervisor someone vouched for: from then on supervisors
+    vouch on the pages. Returns ``(user, temporary password or None)``."""
+    vouched = Membership.objects.active().filter(organisation=organisation, role=Role.SUPERVISOR)
+    if vouched.filter(vouched_at__isnull=False).exists():
+        raise ValidationError(_("This organisation already has a supervisor: she vouches for new people on the pages."))
+    user = User.objects.filter(username=username).first()
+    password = None
+    if user is None:
+        user, password = user_create(
+            by=None, organisation=organisation, username=username, role=Role.SUPERVISOR, supervises_all_teams=True
+        )
+    membership = Membership.objects.filter(user=user, organisation=organisation).first()
+    if membership is None:
+        raise ValidationError(_("This person does not belong to this organisation."))
+    _require_active(membership)
+    withdraw_supervision_requests(by=None, membership=membership, reason=_("Made a supervisor at the server."))
+    membership_set_role(by=None, membership=membership, role=Role.SUPERVISOR)
+    membership_set_teams(by=None, membership=membership, teams=list(membership.teams.all()), supervises_all_teams=True)
+    membership.refresh_from_db()
+    if not membership.is_vouched:
+        membership_vouch(by=None, membership=membership)
+    record(event=events.ACCESS_BOOTSTRAP_SUPERVISOR, actor=None, target=user, organisation=organisation)
+    return user, password

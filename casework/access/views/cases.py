@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from casework.access import explain
 from casework.access import services as access
 from casework.access.forms.cases import AssignForm, DirectoryFilterForm, GrantForm, RevokeForm, UnassignForm
-from casework.access.models import Grant
+from casework.access.models import AccessRequest, Grant
 from casework.access.views.common import directory_view, not_found, refusal_as_message
 from casework.audit import events
 from casework.audit.models import Outcome
@@ -138,7 +138,7 @@ def case_grant(request, case):
     def grant(form):
         data = form.cleaned_data
         with refusal_as_message():
-            access.grant_add(
+            made = access.grant_add(
                 by=request.user,
                 case=case,
                 user=data["user"],
@@ -146,7 +146,11 @@ def case_grant(request, case):
                 reason=data["reason"],
                 expires=data["expires"],
             )
-        return _back(request, case, _("%(user)s has been given access.") % {"user": data["user"].username})
+        if isinstance(made, AccessRequest):
+            message = _("The grant to %(user)s waits for a supervisor of the case's team to confirm it.")
+        else:
+            message = _("%(user)s has been given access.")
+        return _back(request, case, message % {"user": data["user"].username})
 
     return form_page(request, form, PAGE, _page(request, case, grant_form=form), grant)
 

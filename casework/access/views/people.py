@@ -26,7 +26,7 @@ from casework.access.forms.people import (
     RoleForm,
     TeamsForm,
 )
-from casework.access.models import Grant, Membership, Role
+from casework.access.models import AccessRequest, Grant, Membership, Role
 from casework.access.views.common import admin_view, not_found, refusal_as_message
 from casework.accounts.lockout import account_unlock
 from casework.accounts.models import LoginSession
@@ -128,6 +128,10 @@ def detail_form_post(request, membership, name, form, act, message):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            if AccessRequest.objects.pending().filter(membership=membership).exists():
+                messages.info(
+                    request, _("What would give her more reach over cases waits for a supervisor to confirm it.")
+                )
             return back_to(membership, message, request)
     return detail_page(request, membership, status=400, **{name: form})
 

@@ -57,7 +57,9 @@ def _create_organisation(plan, directory):
     directory.organisations[plan.slug] = organisation
     admin_plan, *others = plan.users
     admin = _create_user(admin_plan, directory)
-    access.membership_add(by=None, user=admin, organisation=organisation, role=Role.ADMIN)
+    access.membership_vouch(
+        by=None, membership=access.membership_add(by=None, user=admin, organisation=organisation, role=Role.ADMIN)
+    )
     teams = {
         slug: access.team_create(by=admin, organisation=organisation, name=name, slug=slug) for slug, name in plan.teams
     }
@@ -71,8 +73,10 @@ def _create_organisation(plan, directory):
 
 
 def _add_member(plan, organisation, teams, admin, directory):
-    access.membership_add(
-        by=admin,
+    # The seeder is an operator at the server: its supervisors take effect at once, and it
+    # vouches for every demo account (their authenticators are the manifest's own).
+    membership = access.membership_add(
+        by=None,
         user=_create_user(plan, directory),
         organisation=organisation,
         role=plan.role,
@@ -80,6 +84,7 @@ def _add_member(plan, organisation, teams, admin, directory):
         supervised_teams=[] if plan.supervises_all else [teams[slug] for slug in plan.supervises],
         supervises_all_teams=plan.supervises_all,
     )
+    access.membership_vouch(by=None, membership=membership)
 
 
 def _create_user(plan, directory):

@@ -183,8 +183,8 @@ class CaseIntakeForm(CaseForm):
 def intake_teams(user):
     """The teams ``user`` may open a case in: her own as a caseworker, those she supervises."""
     membership = user.memberships.filter(is_active=True).select_related("organisation").first()
-    if membership is None or membership.role == Role.ADMIN:
-        return Team.objects.none()
+    if membership is None or membership.role == Role.ADMIN or not membership.is_vouched:
+        return Team.objects.none()  # nobody has vouched for her yet: she opens nothing either
     if membership.role == Role.CASEWORKER:
         return membership.teams.order_by("name")
     if membership.supervises_all_teams:

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from casework.access.models import Role
+from casework.access.services import pending_for
 from casework.audit import events, review, verification
 from casework.audit.models import AuditEntry
 from casework.audit.review import QUIET_EVENTS
@@ -51,9 +52,11 @@ def home(request):
         "recent": _recently_touched(request.user),
         "unassigned": _unassigned(scope)[:SHOWN] if supervising else None,
     }
+    context["not_vouched"] = not membership.is_vouched
     if supervising:
         # Every supervisor and administrator, of every organisation, is told the trail broke.
         context["chain_broken"] = verification.failed()
+        context["confirmations"] = pending_for(request.user)
         context["reveals"] = _reveals(scope)
         context["unreviewed_week"] = review.last_week_unreviewed(request.user)
         context["duplicates"], context["duplicates_visible"] = duplicates_seen_by(request.user, limit=SHOWN)
