@@ -70,6 +70,8 @@ DETAIL_LABELS = {
     "broken_at": _("Broken at entry"),
     "reindexed": _("Identities re-indexed"),
     "told": _("The writer was warned"),
+    "request": _("Request"),
+    "cause": _("Because of"),
 }
 _CHOICES = {
     "purpose": dict(Purpose.choices),

@@ -171,6 +171,13 @@ _MODEL_CHANGES = [
     ("team", ADMIN, _("Created a team"), _("Changed a team"), _("Deleted a team")),
     ("membership", BOTH, _("Added a membership"), _("Changed a membership"), _("Deleted a membership")),
     ("grant", BOTH, _("Added a grant"), _("Changed a grant"), _("Deleted a grant")),
+    (
+        "accessrequest",
+        BOTH,
+        _("Recorded a request that waits for a supervisor"),
+        _("Changed a request that waits for a supervisor"),
+        _("Deleted a request that waits for a supervisor"),
+    ),
     ("case", SUPERVISOR, _("Created a case record"), _("Changed a case"), _("Deleted a case")),
     ("caseassignment", BOTH, _("Added an assignment"), _("Changed an assignment"), _("Deleted an assignment")),
     (
