@@ -46,7 +46,8 @@ def offsets_of_next_act(client, act):
     return [(seq - mark, event) for seq, event in sorted(later.items()) if seq > mark]
 
 
-def test_an_administrator_counts_her_way_to_the_survivor_s_name(world, identity):
+@pytest.mark.usefixtures("identity")
+def test_an_administrator_counts_her_way_to_the_survivor_s_name(world):
     admin = signed_in(world.admin)
     url = reverse("access:case_grant", args=[world.case.display_code])
     grantees = [make_caseworker(world.org, world.team_a, username=f"grantee{n}") for n in range(2)]
@@ -63,7 +64,8 @@ def test_an_administrator_counts_her_way_to_the_survivor_s_name(world, identity)
     assert wrong == right, f"wrong guess: {wrong}\nright guess: {right}"
 
 
-def test_a_supervisor_with_an_edit_grant_counts_too(world, identity):
+@pytest.mark.usefixtures("identity")
+def test_a_supervisor_with_an_edit_grant_counts_too(world):
     from tests.identity.test_guard_oracle import case_form
 
     working = make_user(world.org, "supervisor", teams=[world.team_b], supervises=[world.team_b], username="working")
