@@ -101,3 +101,18 @@ def test_the_verification_table_is_append_only_on_postgresql(person):
 
     with pytest.raises(DatabaseError), transaction.atomic():
         ChainVerification.objects.filter(pk=run.pk).delete()
+
+
+def test_the_next_nightly_run_does_not_clear_the_alarm_by_itself(person):
+    """No one touches the verification table: the full run finds the edited entry, and the
+    next scheduled --incremental run resumes after the last *intact* run (past the edit),
+    reports ok, and being newest it replaces the alarm on every home page."""
+    write(person, 4)
+    verification.verify_chain()
+    first = AuditEntry.objects.order_by("seq").first().seq
+    sql("UPDATE audit_auditentry SET reason = %s WHERE seq = %s", ["edited", first])
+    assert not verification.verify_chain().ok
+    assert verification.failed() is not None
+    write(person, 2)  # the day goes on
+    verification.verify_chain(incremental=True)
+    assert verification.failed() is not None, "the alarm is gone, the edit is still there"

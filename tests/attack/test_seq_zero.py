@@ -23,9 +23,8 @@ def forge_at_zero(template_seq, **changes):
     columns = [field.column for field in AuditEntry._meta.concrete_fields if field.column != "id"]
     chosen = [f"%s AS {name}" if name in changes or name == "seq" else name for name in columns]
     params = [0 if name == "seq" else changes[name] for name in columns if name in changes or name == "seq"]
-    statement = "INSERT INTO audit_auditentry ({}) SELECT {} FROM audit_auditentry WHERE seq = %s".format(
-        ", ".join(columns), ", ".join(chosen)
-    )
+    template = "INSERT INTO audit_auditentry ({}) SELECT {} FROM audit_auditentry WHERE seq = %s"
+    statement = template.format(", ".join(columns), ", ".join(chosen))  # the model's own columns
     sql(statement, [*params, template_seq])
 
 
