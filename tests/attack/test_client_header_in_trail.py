@@ -6,10 +6,13 @@ request stores it in ``cid``: unvalidated, unmasked, outside the free-text guard
 the client puts there (a survivor's name, a phone number) lands in plain text in the one
 table that is append-only and never erased, where destroying the case's key cannot reach
 it. On PostgreSQL a value longer than 255 characters makes every write of the request fail
-with a server error instead.
+with a server error instead. And the value outlives the request: auditlog's context
+variable is set per request and never reset, so entries written later in the same thread
+outside a request (a command, a test) carry the last client's header.
 """
 
 import pytest
+from auditlog.cid import correlation_id
 from django.urls import reverse
 
 from casework.audit.models import AuditEntry
@@ -18,6 +21,16 @@ from tests.factories import make_contact
 from tests.identity.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_header():
+    """auditlog never resets its correlation id after a request: without this, the header
+    of these tests' last request is written into the entries of the next tests (outside any
+    request, in the same thread), and on PostgreSQL the long one fails them all."""
+    yield
+    correlation_id.set(None)
+
 
 NAME = "김카나리 +82 10-7391-4826"
 
