@@ -8,11 +8,15 @@ field). Each purpose gets its own key, derived with its own label, so no digest 
 can be matched with a digest of another, and none reveals the secret they come from.
 """
 
+import base64
 import hashlib
 import hmac
+import os
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
@@ -21,7 +25,10 @@ from django.conf import settings
 BLIND_INDEX = b"casework blind index v1"
 ADDRESS_HASH = b"casework address hash v1"
 LOCKOUT = b"casework lockout v1"
-PURPOSES = (BLIND_INDEX, ADDRESS_HASH, LOCKOUT)
+# The audit review pages name entries (a page's continuation, a flag) without their seq:
+# a reviewer who saw the numbering would count the entries hidden from her.
+AUDIT_REFERENCE = b"casework audit reference v1"
+PURPOSES = (BLIND_INDEX, ADDRESS_HASH, LOCKOUT, AUDIT_REFERENCE)
 
 
 @lru_cache(maxsize=16)
@@ -39,3 +46,20 @@ def derived_key(purpose: bytes) -> bytes:
 def keyed_hash(purpose: bytes, message: bytes) -> str:
     """HMAC-SHA256 of ``message`` under the key of ``purpose``, as hex."""
     return hmac.new(derived_key(purpose), message, hashlib.sha256).hexdigest()
+
+
+def seal_number(purpose: bytes, number: int) -> str:
+    """``number`` encrypted (AES-GCM under the key of ``purpose``) into an opaque, URL-safe
+    token: it can be handed out and taken back, but neither read nor made up."""
+    nonce = os.urandom(12)
+    sealed = AESGCM(derived_key(purpose)).encrypt(nonce, str(number).encode(), purpose)
+    return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+
+
+def open_number(purpose: bytes, token: str) -> int | None:
+    """The number sealed in ``token`` by seal_number, or None for anything else."""
+    try:
+        data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        return int(AESGCM(derived_key(purpose)).decrypt(data[:12], data[12:], purpose))
+    except (ValueError, TypeError, InvalidTag):
+        return None

@@ -122,6 +122,8 @@ AUDIT_CHAIN_RETIRED_KEYS = env_list("CASEWORK_AUDIT_CHAIN_RETIRED_KEYS")
 # Entries up to this seq were written before the chain was keyed (plain SHA-256); 0 on a
 # trail that was keyed from its first entry, so any unkeyed entry is a forgery.
 AUDIT_CHAIN_UNKEYED_UNTIL = env_int("CASEWORK_AUDIT_CHAIN_UNKEYED_UNTIL", 0)
+# /audit/ warns when the last run of audit_verify is older than this: the schedule stopped.
+AUDIT_VERIFY_MAX_AGE_HOURS = env_int("CASEWORK_AUDIT_VERIFY_MAX_AGE_HOURS", 36)
 AUDIT_PUBLIC_KEY = env_str("CASEWORK_AUDIT_PUBLIC_KEY")
 # Revealing or writing an identity needs a second factor proved within this many seconds.
 STEP_UP_SECONDS = 300
@@ -284,6 +286,9 @@ AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
 AUDITLOG_DISABLE_REMOTE_ADDR = True
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_MASK_CALLABLE = "casework.audit.registry.redact"
+# The correlation id is made by the server for each request (AuditContextMiddleware); a
+# client's X-Correlation-ID header could carry anything, a name included, into the trail.
+AUDITLOG_CID_GETTER = "casework.audit.models.request_cid"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean")), ("zh-hans", _("Simplified Chinese"))]

@@ -90,10 +90,11 @@ def known_keys():
     return {key_id(key): key for key in (current_key(), *settings.AUDIT_CHAIN_RETIRED_KEYS)}
 
 
-def mac(purpose, text):
-    """HMAC under the current chain key of ``text``, for records kept beside the chain."""
+def mac(purpose, text, key=None):
+    """HMAC of ``text`` under the chain key (by default the current one), for records kept
+    beside the chain."""
     message = f"casework {purpose}\n{text}".encode()
-    return hmac.new(current_key().encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new((current_key() if key is None else key).encode(), message, hashlib.sha256).hexdigest()
 
 
 def unkeyed_hash(prev_hash, entry):

@@ -68,6 +68,7 @@ DETAIL_LABELS = {
     "kind": _("Kind"),
     "entries": _("Entries read"),
     "broken_at": _("Broken at entry"),
+    "problem": _("Problem"),
     "reindexed": _("Identities re-indexed"),
     "told": _("The writer was warned"),
     "request": _("Request"),

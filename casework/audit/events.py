@@ -81,9 +81,7 @@ IDENTITY_ROTATE_KEYS = _event("identity.rotate_keys", _("Re-encrypted identities
 IDENTITY_REINDEX = _event("identity.reindex", _("Rebuilt the duplicate index under the current key"), ADMIN)
 # Free text that quoted the case's identity: for someone who may not reveal it, accepted
 # as if nothing matched and shown only to the supervisors (never back to the writer).
-IDENTITY_IN_TEXT = _event(
-    "identity.in_text", _("Wrote identity details into free text"), SUPERVISOR, sensitive=True, kind=REVEAL
-)
+IDENTITY_IN_TEXT = _event("identity.in_text", _("Wrote identity details into free text"), SUPERVISOR, sensitive=True)
 
 # Exports.
 EXPORT_CSV = _event("export.csv", _("Exported cases (de-identified)"), BOTH, sensitive=True, kind=EXPORT)
@@ -149,8 +147,11 @@ OTP_RECOVERY_CODES = _event("otp.recovery_codes", _("Made new recovery codes"), 
 
 # The audit itself.
 AUDIT_VIEW = _event("audit.view", _("Looked at the audit trail"), BOTH, kind=VIEW)
-AUDIT_FLAG_REVIEW = _event("audit.flag_review", _("Marked a flag reviewed"), BOTH, kind=AUDIT)
-AUDIT_WEEK_REVIEWED = _event("audit.week_reviewed", _("Marked a week of the audit trail reviewed"), BOTH, kind=AUDIT)
+# Supervisors' notes on flags and weeks speak of cases: not for administrators.
+AUDIT_FLAG_REVIEW = _event("audit.flag_review", _("Marked a flag reviewed"), SUPERVISOR, kind=AUDIT)
+AUDIT_WEEK_REVIEWED = _event(
+    "audit.week_reviewed", _("Marked a week of the audit trail reviewed"), SUPERVISOR, kind=AUDIT
+)
 # Sensitive only when it fails: the outcome makes it so.
 AUDIT_VERIFY = _event("audit.verify", _("Verified the audit trail"), BOTH, kind=AUDIT)
 

@@ -2,7 +2,7 @@
 
 Computed from the entries each time (a few aggregate queries over a window), never stored;
 what is stored is a reviewer's note on a flag (FlagReview), found again by the flag's key:
-kind, person and clock hour for the bursts, the entry's seq for single entries.
+kind, person and clock hour for the bursts, a keyed digest of the entry's seq for single entries.
 """
 
 import bisect
@@ -19,6 +19,7 @@ from django.db.models.functions import ExtractHour, TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import keys
 from casework.audit import events
 from casework.audit.models import FlagKind, FlagReview, Outcome
 from casework.audit.review import entries_for, reviewer
@@ -140,7 +141,8 @@ def _single(entries, kind):
     return [
         Flag(
             kind=kind,
-            key=f"{kind}:{row['seq']}",
+            # Named by a keyed digest of its seq, never the seq: reviewers must not see the numbering.
+            key=f"{kind}:{keys.keyed_hash(keys.AUDIT_REFERENCE, str(row['seq']).encode())[:24]}",
             actor_id=row["actor_id"],
             when=row["timestamp"],
             event=row["event"],

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework import keys
 from casework.audit import events
 from casework.audit.flags import DEFAULT_DAYS
 from casework.audit.models import Outcome
@@ -30,9 +31,19 @@ class ForgetfulForm(forms.Form):
 
 
 class PageForm(ForgetfulForm):
-    """Where a newest-first page of the trail starts: below entry ``before`` (its seq)."""
+    """Where a newest-first page of the trail starts: below the entry named by ``before``,
+    a sealed cursor from the page before (cleaned to that entry's seq, never shown)."""
 
-    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+
+    def clean_before(self):
+        token = self.cleaned_data["before"]
+        if not token:
+            return None
+        seq = keys.open_number(keys.AUDIT_REFERENCE, token)
+        if seq is None:
+            raise forms.ValidationError(_("This link to older entries no longer works: start from the newest."))
+        return seq
 
 
 class TrailFilterForm(PageForm):

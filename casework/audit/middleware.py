@@ -1,4 +1,5 @@
-from auditlog.cid import set_cid
+import uuid
+
 from auditlog.context import set_extra_data
 from auditlog.middleware import AuditlogMiddleware
 from django.db import connections, transaction
@@ -20,7 +21,6 @@ class AuditContextMiddleware(AuditlogMiddleware):
     """
 
     def __call__(self, request):
-        set_cid(request)
         context = self.get_extra_data(request)
         token = request_context.set(context)
         try:
@@ -34,6 +34,8 @@ class AuditContextMiddleware(AuditlogMiddleware):
         context.pop("remote_addr", None)
         context.pop("remote_port", None)
         context["ip_hash"] = client_ip_hash(request)
+        # Made here, never taken from a client's header: it groups the entries of one request.
+        context["cid"] = uuid.uuid4().hex
         return context
 
     def process_view(self, request, view, view_args, view_kwargs):

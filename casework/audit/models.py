@@ -22,6 +22,12 @@ from casework.audit import chain
 request_context = ContextVar("casework_audit_request_context", default=None)
 
 
+def request_cid():
+    """auditlog's correlation id (AUDITLOG_CID_GETTER): the one this request was given, never a client's header."""
+    context = request_context.get()
+    return context.get("cid") if context else None
+
+
 class AuditEntryQuerySet(models.QuerySet):
     """Entries are appended one by one through save(), never changed in bulk."""
 
@@ -100,6 +106,8 @@ class AuditEntry(AbstractLogEntry):
             models.CheckConstraint(
                 condition=models.Q(outcome__in=["ok", "denied", "error"]), name="audit_outcome_valid"
             ),
+            # The chain starts at 1: an entry below it would lie outside every walk.
+            models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_seq_in_chain"),
         ]
 
     def save(self, *args, **kwargs):
@@ -205,7 +213,7 @@ class ChainVerification(models.Model):
     def __str__(self):
         return f"{self.kind} {self.up_to_seq}"
 
-    def expected_mac(self):
+    def expected_mac(self, key=None):
         text = "|".join(
             str(value)
             for value in (
@@ -220,13 +228,16 @@ class ChainVerification(models.Model):
                 self.problem,
             )
         )
-        return chain.mac("chain verification", text)
+        return chain.mac("chain verification", text, key)
 
     def seal(self):
         self.mac = self.expected_mac()
 
     def is_genuine(self):
-        return bool(self.mac) and hmac.compare_digest(self.mac, self.expected_mac())
+        """Sealed with the chain key, current or retired (a rotation keeps older runs genuine)."""
+        if not self.mac:
+            return False
+        return any(hmac.compare_digest(self.mac, self.expected_mac(key)) for key in chain.known_keys().values())
 
 
 class WeekReview(models.Model):

@@ -14,6 +14,7 @@ from django.db.models import CharField, Count, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from casework import keys
 from casework.access.models import Membership, Role, Team
 from casework.audit import describe, events
 from casework.audit.describe import MODEL_CHANGES
@@ -116,9 +117,10 @@ def entries_for(user):
     about_members = Q(content_type__app_label="auth", content_type__model="user", object_pk__in=members)
     # Not a request about a case outside her teams: that one is in its case's supervisors' trail.
     organisation_wide = Q(event__in=SUPERVISOR_ORGANISATION_EVENTS, case_code="")
-    return entries.filter(
-        Q(case_code__in=managed) | Q(actor_id__in=role.team_members()) | about_members | organisation_wide
-    )
+    in_scope = Q(case_code__in=managed) | Q(actor_id__in=role.team_members()) | about_members | organisation_wide
+    # What a hit of the guard or of duplicate detection says is about the case: only its own
+    # supervisors hear of it, never the writer's (with her, they would have an oracle).
+    return entries.filter(in_scope).exclude(Q(event__in=QUIET_EVENTS) & ~Q(case_code__in=managed))
 
 
 def manageable_codes(user, case_codes):
@@ -189,12 +191,13 @@ def local_midnight(day):
 
 
 def page_of(entries, before=None, size=PAGE_SIZE):
-    """Newest first, ``size`` entries older than seq ``before``; and the seq to continue from
-    (None on the last page). Keyset pagination: no OFFSET, no COUNT over the whole trail."""
+    """Newest first, ``size`` entries older than seq ``before``; and a sealed cursor to
+    continue from (None on the last page). Keyset pagination: no OFFSET, no COUNT over the
+    whole trail. The cursor never shows the seq (see casework.keys.seal_number)."""
     if before:
         entries = entries.filter(seq__lt=before)
     rows = list(entries.select_related("actor").order_by("-seq")[: size + 1])
-    older = rows[size - 1].seq if len(rows) > size else None
+    older = keys.seal_number(keys.AUDIT_REFERENCE, rows[size - 1].seq) if len(rows) > size else None
     return rows[:size], older
 
 

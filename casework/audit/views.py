@@ -29,7 +29,8 @@ from casework.cases.views.common import forbidden, not_found
 from casework.cases.views.export import csv_response
 
 EXPORT_CAP = 10_000
-EXPORT_COLUMNS = ("seq", "timestamp", "actor", "event", "case_code", "outcome", "reason", "details")
+# No seq: a reviewer who saw the numbering could count the entries hidden from her.
+EXPORT_COLUMNS = ("timestamp", "actor", "event", "case_code", "outcome", "reason", "details")
 ACTIVITY_DAYS = 30
 
 
@@ -56,9 +57,10 @@ def _record_view(request, page, filters, case_code=""):
 
 
 def _looked_at(form, filters=None):
-    """The filters of a page as kept in its ``audit.view`` entry, with where the page starts."""
-    before = form.cleaned_data.get("before")
-    return {**(filters or {}), **({"before": before} if before else {})}
+    """The filters of a page as kept in its ``audit.view`` entry, and whether it is an older
+    page (never where it starts: that would show a reviewer the seq)."""
+    older = form.cleaned_data.get("before") is not None
+    return {**(filters or {}), **({"older_page": True} if older else {})}
 
 
 def _page_context(request, entries, before):
@@ -100,7 +102,7 @@ def trail(request):
     # Links repeat only the filters that passed validation, never anything else in the address.
     context["query"] = urlencode(form.described() or {"list": "1"})
     _record_view(request, "trail", _looked_at(form, form.described()))
-    context["verification"] = verification.latest()
+    context["verification"], context["verification_overdue"] = verification.shown()
     return render(request, "audit/trail.html", {**context, "form": form})
 
 
@@ -113,8 +115,7 @@ def _week_review_page(request, entries, form, marking=None, status=200):
     monday = chosen.monday()
     week = digest.of_week(entries, monday)
     context = {"form": form, "week_form": chosen, "marking": marking, **_week_context(request, week, monday)}
-    if status == 200:
-        _record_view(request, "review", {"week": monday.isoformat()})
+    _record_view(request, "review", {"week": monday.isoformat()})  # whatever the status: it shows the week
     return render(request, "audit/review.html", context, status=status)
 
 
@@ -142,7 +143,7 @@ def _week_context(request, week, monday):
         "flags": _open_flags(request.user, monday),
         "manageable": manageable,
         "supervising": supervising,
-        "verification": verification.latest(),
+        **dict(zip(("verification", "verification_overdue"), verification.shown(), strict=True)),
         "mark": digest.mark_of(request.user, monday) if supervising else None,
     }
 
@@ -284,7 +285,6 @@ def trail_export(request):
 
 def _export_row(entry):
     cells = (
-        entry.seq,
         timezone.localtime(entry.timestamp).isoformat(),
         entry.actor.get_username() if entry.actor else "",
         entry.event,

@@ -51,12 +51,15 @@ class TestParallelWriters(TransactionTestCase):
 
     def _fixture_teardown(self):
         with connection.cursor() as cursor:
+            tables = ("audit_auditentry", "audit_chainverification")
             if connection.vendor == "postgresql":
-                cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             cursor.execute("DELETE FROM audit_auditentry WHERE event IN (%s, 'audit.verify')", [EVENT])
             cursor.execute("DELETE FROM audit_chainverification")
             if connection.vendor == "postgresql":
-                cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
     def test_they_leave_one_unbroken_chain(self):
         assert not AuditEntry.objects.exists(), "the test database should hold no committed entries"
