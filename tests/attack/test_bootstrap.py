@@ -50,7 +50,7 @@ def test_bootstrap_of_an_admin_created_account_hands_every_case_to_the_admin(fre
 def test_bootstrap_reopens_when_an_admin_deactivates_the_vouched_supervisor(fresh):
     """'Refused once the organisation has a vouched supervisor': an administrator can make
     that false at will (deactivate her, or reset her password), and ask again."""
-    _org, _team, admin, case = fresh
+    _org, _team, admin, _case = fresh
     call_command("org_bootstrap_supervisor", "fresh", "first")
     first = Membership.objects.get(user__username="first")
     access.membership_deactivate(by=admin, membership=first, reason="On leave")
