@@ -91,20 +91,24 @@ def _walk(start):
     if start.problem:
         return 0, (start.seq, start.problem), (start.seq, start.entry_hash)
     read = [start.seq]
-    entries = AuditEntry.objects.filter(seq__gt=start.seq).order_by("seq").iterator(chunk_size=BATCH)
 
-    def counted():
-        for entry in entries:
-            read[0] = entry.seq
-            yield entry
+    def entries():
+        """In batches by seq (plain queries: no server-side cursor to outlive a failure)."""
+        after = start.seq
+        while True:
+            batch = list(AuditEntry.objects.filter(seq__gt=after).order_by("seq")[:BATCH])
+            for entry in batch:
+                read[0] = entry.seq
+                yield entry
+            if len(batch) < BATCH:
+                return
+            after = batch[-1].seq
 
     try:
         with transaction.atomic():  # a database error rolls back to here and leaves the connection usable
-            return chain.walk(counted(), (start.seq, start.entry_hash))
+            return chain.walk(entries(), (start.seq, start.entry_hash))
     except Exception as error:  # an entry the database or the driver cannot even hand over
         return 0, (read[0] + 1, f"could not be read ({type(error).__name__})"), (read[0], "")
-    finally:
-        entries.close()  # release the server-side cursor now, not when collected
 
 
 def _below_the_chain():
