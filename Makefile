@@ -15,6 +15,7 @@ DEPLOY_CHECK_ENV := CASEWORK_DEBUG=0 \
 	CASEWORK_SSL_REDIRECT=1 \
 	CASEWORK_TLS_PROXY=0
 # Test processes (pytest-xdist); each gets its own test database. 1 runs in one process.
+# A whole file goes to one process: its tests share the world built once for the file.
 TEST_WORKERS ?= 2
 
 .PHONY: install run test check clean
@@ -34,7 +35,7 @@ run: install
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 check: install
 	$(VENV)/bin/ruff check .

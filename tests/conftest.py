@@ -1,10 +1,12 @@
 """Named personas around one case, as the access policy table talks about them."""
 
+import copy
 from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -20,10 +22,12 @@ from tests.factories import (
     make_user,
 )
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
     # Tests run without collectstatic: serve assets from the source folders.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -58,13 +62,30 @@ def password_only_login():
     return lambda client, user: _password_only_login(client, user)
 
 
+@pytest.fixture(scope="module")
+def _world_of_the_module(django_db_setup, django_db_blocker):
+    """The world, built once per test module (not once per test) inside a transaction that
+    is rolled back when the module is done: each test runs in a savepoint inside it, so it
+    finds the world exactly as built, and its own changes go with it. (The idea of
+    Django's setUpTestData; about 600 queries saved per test.)"""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), transaction.atomic():
+        built = build_world()
+        yield built
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(db):
+def world(_world_of_the_module, db):
     """One organisation with two teams, a case in team A and every persona of the policy table.
 
     ``world.case`` is led by ``lead``, co-worked by ``coworker``; ``viewer``, ``editor``
-    and ``revealer`` hold grants; ``other_case`` sits in team B.
+    and ``revealer`` hold grants; ``other_case`` sits in team B. A fresh copy for each test:
+    what a test does to these objects in memory never reaches the next one.
     """
+    return copy.deepcopy(_world_of_the_module)
+
+
+def build_world():
     org = make_org("org-a")
     team_a, team_b = make_team(org, "team-a"), make_team(org, "team-b")
     other_org = make_org("org-b")
