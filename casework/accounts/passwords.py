@@ -10,12 +10,16 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casework.accounts.sessions import REPLACE_CREDENTIAL, end_sessions
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
+
+UNCHANGED = gettext_lazy("Choose a new password, not the one you have now: nobody else may know your password.")
 
 
 class CurrentPasswordChangeForm(PasswordChangeForm):
@@ -32,6 +36,15 @@ class CurrentPasswordChangeForm(PasswordChangeForm):
         if signed is None or signed.pk != self.user.pk:
             raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old_password
+
+    def clean(self):
+        data = super().clean()
+        old_password, new_password = data.get("old_password"), data.get("new_password2")
+        # Typing the current password again would clear "must change password" while an
+        # administrator who gave it as a temporary one still knows it.
+        if old_password and new_password and constant_time_compare(old_password, new_password):
+            self.add_error("new_password2", ValidationError(UNCHANGED, code="password_unchanged"))
+        return data
 
 
 @transaction.atomic

@@ -97,6 +97,13 @@ def enrol_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] 
     if matched is None:
         record(event=events.OTP_ENROL, actor=user, outcome=Outcome.DENIED)
         return None
+    # Looked at again under a lock on her row: the owner may have confirmed her own
+    # authenticator since this request began, and a password alone never replaces one.
+    User.objects.select_for_update().get(pk=user.pk)
+    if authenticator(user) is not None and not request.user.is_verified():
+        record(event=events.OTP_ENROL, actor=user, outcome=Outcome.DENIED, details={"cause": "enrolled_meanwhile"})
+        enrolment_end(request)
+        return None
     TOTPDevice.objects.filter(user=user).delete()  # the old phone, and any device planted earlier
     device.confirmed, device.last_t = True, matched  # the confirming code cannot sign in again
     device.save()

@@ -115,6 +115,9 @@ def enrol(request):
             codes = services.enrol_confirm(request=request, user=user, token=form.cleaned_data["code"])
             if codes is not None:
                 return render(request, "accounts/recovery_codes.html", {"codes": codes, "enrolled": True})
+            if services.authenticator(user) is not None and not user.is_verified():
+                messages.error(request, _("An authenticator was set up for this account meanwhile. Sign in with it."))
+                return redirect("accounts:verify")
             form.add_error("code", _("That code is not right. Check the time on your phone and try the next code."))
     return _enrol_page(request, form, device, replacing)
 

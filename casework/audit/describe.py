@@ -58,6 +58,7 @@ DETAIL_LABELS = {
     "page": _("Page"),
     "unassign": _("Taken off its cases"),
     "sessions_ended": _("Sessions ended"),
+    "requests_withdrawn": _("Requests withdrawn"),
     "grants_revoked": _("Grants revoked"),
     "replaced_temporary": _("Replaced a temporary password"),
     "levels": _("Levels"),

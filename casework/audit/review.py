@@ -39,6 +39,14 @@ SUPERVISOR_ORGANISATION_EVENTS = (
     events.ACCESS_UNVOUCH.name,
     events.ACCESS_BOOTSTRAP_SUPERVISOR.name,
 )
+# Switching a supervisor off and on again (her whole reach comes back at once): in every
+# supervisor's trail too, when the entry says the person was a supervisor then. Other
+# people's are for the supervisors of their teams (``about_members``).
+SUPERVISOR_SWITCH_EVENTS = (
+    events.MEMBERSHIP_DEACTIVATE.name,
+    events.MEMBERSHIP_REACTIVATE.name,
+    events.MEMBERSHIP_OFFBOARD.name,
+)
 PAGE_SIZE = 50
 # Details that repeat a column are left out of the export.
 HIDDEN_DETAILS = {"organisation_id", "case_code"}
@@ -117,6 +125,7 @@ def entries_for(user):
     about_members = Q(content_type__app_label="auth", content_type__model="user", object_pk__in=members)
     # Not a request about a case outside her teams: that one is in its case's supervisors' trail.
     organisation_wide = Q(event__in=SUPERVISOR_ORGANISATION_EVENTS, case_code="")
+    organisation_wide |= Q(event__in=SUPERVISOR_SWITCH_EVENTS, case_code="", additional_data__role=Role.SUPERVISOR)
     in_scope = Q(case_code__in=managed) | Q(actor_id__in=role.team_members()) | about_members | organisation_wide
     # What a hit of the guard or of duplicate detection says is about the case: only its own
     # supervisors hear of it, never the writer's (with her, they would have an oracle).
@@ -144,10 +153,23 @@ def withhold_outside_teams(user, entries, inside=None):
         return entries
     if inside is None:
         inside = manageable_codes(user, {entry.case_code for entry in entries})
+    offboarded = [entry for entry in entries if entry.event == events.MEMBERSHIP_OFFBOARD.name]
+    listed = manageable_codes(user, {code for entry in offboarded for code in _offboard_codes(entry)})
     for entry in entries:
         if entry.case_code and entry.case_code not in inside:
             entry.reason, entry.additional_data = "", None
+    for entry in offboarded:
+        # An off-boarding lists her cases: a supervisor hears only of those she manages.
+        if _offboard_codes(entry):
+            kept = [code for code in _offboard_codes(entry) if code in listed]
+            entry.additional_data = {**entry.additional_data, "cases": kept}
     return entries
+
+
+def _offboard_codes(entry):
+    data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
+    codes = data.get("cases")
+    return [code for code in codes if isinstance(code, str)] if isinstance(codes, list) else []
 
 
 def may_review_case(user, code):

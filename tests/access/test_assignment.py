@@ -35,6 +35,17 @@ def test_a_new_lead_takes_reveal_and_the_old_lead_keeps_edit(world):
     assert CaseAssignment.objects.filter(case=world.case, role=AssignmentRole.LEAD).count() == 1
 
 
+def test_only_a_supervisor_of_the_team_names_a_lead_and_only_from_the_team(world):
+    """The lead may reveal: an administrator alone never gives that, even to a vouched caseworker."""
+    with pytest.raises(PermissionDenied):
+        access.case_assign(by=world.admin, case=world.case, user=world.teammate, role=AssignmentRole.LEAD)
+    with pytest.raises(ValidationError):  # checked in the service, not only in the form
+        access.case_assign(by=world.head, case=world.case, user=world.other_team_worker, role=AssignmentRole.LEAD)
+    assert not can(world.teammate, "view", world.case) and not can(world.other_team_worker, "view", world.case)
+    access.case_assign(by=world.admin, case=world.case, user=world.teammate, role=AssignmentRole.COWORKER)
+    assert can(world.teammate, "change", world.case) and not can(world.teammate, "reveal", world.case)
+
+
 def test_unassigning_removes_access_at_once(world):
     access.case_unassign(by=world.supervisor, case=world.case, user=world.coworker, reason="Moved on")
     assert not can(world.coworker, "view", world.case)

@@ -148,7 +148,8 @@ def test_a_revoked_grant_gives_nothing_and_goes_to_the_history(world):
 
 
 def test_it_follows_assignments_and_supervision_as_they_change(world):
-    access.case_assign(by=world.admin, case=world.case, user=world.teammate, role=AssignmentRole.LEAD)
+    # Naming the lead is for a supervisor of the case's team; the rest an administrator does.
+    access.case_assign(by=world.supervisor, case=world.case, user=world.teammate, role=AssignmentRole.LEAD)
     access.case_unassign(by=world.admin, case=world.case, user=world.coworker, reason="Moved on")
     access.case_assign(by=world.admin, case=world.case, user=world.other_supervisor, role=AssignmentRole.COWORKER)
     access.membership_set_teams(by=world.admin, membership=world.supervisor.memberships.get(), supervised_teams=[])

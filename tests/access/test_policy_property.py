@@ -68,6 +68,7 @@ class Policy:
     clock: int = 0  # hours since the example started
     team_of: dict = field(default_factory=lambda: {"c0": "t0", "c1": "t1", "c2": "t2", "c3": "x"})
     assigned: dict = field(default_factory=lambda: {("c0", "ana"): "lead", ("c1", "bo"): "lead", ("c3", "out"): "lead"})
+    works_in: dict = field(default_factory=lambda: {"ana": {"t0"}, "bo": {"t1"}, "out": {"x"}})
     supervised: dict = field(default_factory=lambda: {"sup0": {"t0"}})
     supervises_all: set = field(default_factory=lambda: {"sup1"})
     account_active: set = field(default_factory=lambda: set(USERS))
@@ -272,6 +273,10 @@ def plan(op, policy, db):
             policy.assigned[case, user] = role
 
         refused = not (policy.may_manage_access(by, case) and policy.works_on(user, case))
+        if role == "lead":
+            # The lead may reveal: named by a supervisor of the case's team, from that team.
+            in_team = policy.team_of[case] in policy.works_in.get(user, set())
+            refused = refused or not (policy.may(by, case, "manage") and in_team)
         return (
             refused,
             lambda: access.case_assign(by=db.user(by), case=db.case(case), user=db.user(user), role=role),
@@ -339,7 +344,7 @@ def plan(op, policy, db):
             ),
             # membership_set_teams sets both lists: whoever is given only teams to work in
             # supervises nothing afterwards. The teams one works in give no access by themselves.
-            lambda: stop_supervising(policy, user),
+            lambda: (stop_supervising(policy, user), policy.works_in.__setitem__(user, set(teams))),
         )
     if kind == "set_supervision":
         _, user, teams, every_team = op
@@ -352,6 +357,7 @@ def plan(op, policy, db):
             # An administrator takes supervision away at once; more of it waits for a supervisor.
             had_all, had = user in policy.supervises_all, policy.supervised.get(user, set())
             stop_supervising(policy, user)
+            policy.works_in[user] = set()  # no teams given: she works in none afterwards
             if every_team and had_all:
                 policy.supervises_all.add(user)
             elif every_team:

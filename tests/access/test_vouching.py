@@ -115,10 +115,11 @@ def test_an_admin_made_supervisor_of_every_team_reads_nothing_through_it(admin_c
 def test_an_admin_made_caseworker_with_assignment_and_reveal_grant_reads_nothing(admin_client, world, identity):
     password = admin_creates(admin_client, "puppet1", Role.CASEWORKER, teams=[world.team_a.pk])
     code = world.case.display_code
-    assigned = admin_client.post(
-        reverse("access:case_assign", args=[code]),
-        {"assign-user": "puppet1", "assign-role": "lead", "assign-reason": "Cover"},
-    )
+    # Naming the lead (who reveals) is for a supervisor of the case's team: refused, nothing changed.
+    as_lead = {"assign-user": "puppet1", "assign-role": "lead", "assign-reason": "Cover"}
+    assert admin_client.post(reverse("access:case_assign", args=[code]), as_lead).status_code == 400
+    assert not world.case.assignments.filter(user__username="puppet1").exists()
+    assigned = admin_client.post(reverse("access:case_assign", args=[code]), {**as_lead, "assign-role": "coworker"})
     granted = admin_client.post(
         reverse("access:case_grant", args=[code]),
         {"grant-user": "puppet1", "grant-level": "reveal", "grant-reason": "Cover"},
@@ -131,7 +132,8 @@ def test_an_admin_made_caseworker_with_assignment_and_reveal_grant_reads_nothing
     # so the 404s above are the vouching, not a page nobody may open.
     supervisor = signed_in(world.supervisor)
     assert vouch(supervisor, "puppet1", current_code(world.supervisor)).status_code == 302
-    assert answers(puppet, world.case) == [200, 200]
+    assert answers(puppet, world.case)[0] == 200
+    assert listed_codes(puppet) == {world.case.code}
 
 
 def test_two_admin_accounts_cannot_make_a_puppet_a_supervisor(admin_client, world, identity):
@@ -266,6 +268,20 @@ class TestBootstrap:
         assert AuditEntry.objects.filter(event="access.bootstrap_supervisor").exists()
         with pytest.raises(CommandError, match="already has a supervisor"):
             call_command("org_bootstrap_supervisor", "fresh", "second")
+
+    def test_an_existing_account_needs_a_code_from_her_own_authenticator(self, db):
+        org = make_org("fresh")
+        make_team(org, "only")
+        user = make_user(org, Role.CASEWORKER, username="named", vouched=False)
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        for code in ("", "12345"):  # none, and never a valid six-digit code
+            with pytest.raises(CommandError, match="code"):
+                call_command("org_bootstrap_supervisor", "fresh", "named", "--code", code)
+        assert not Membership.objects.get(user=user).is_vouched
+        secret = base64.b32encode(device.bin_key).decode()
+        call_command("org_bootstrap_supervisor", "fresh", "named", "--code", code_from(secret))
+        membership = Membership.objects.get(user=user)
+        assert (membership.role, membership.supervises_all_teams, membership.is_vouched) == ("supervisor", True, True)
 
     def test_pages_cannot_make_the_first_one(self, db):
         org = make_org("fresh")

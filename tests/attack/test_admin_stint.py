@@ -30,14 +30,17 @@ def test_an_admin_turned_back_into_a_caseworker_reads_without_a_new_vouch(world)
     )
     assert Membership.objects.get(user=world.teammate).role == Role.ADMIN
     assert force_signed_in(world.teammate).get(reverse("access:users")).status_code == 200
-    # The other administrator makes her a caseworker of team A again, and lead of a case.
+    # The other administrator makes her a caseworker of team A again, and a co-worker of a
+    # case (naming a lead is for a supervisor of the case's team only).
     admin.post(reverse("access:user_role", args=["teammate"]), {"role": Role.CASEWORKER, "reason": "x"})
     admin.post(reverse("access:user_teams", args=["teammate"]), {"teams": [world.team_a.pk]})
-    data = {"assign-user": "teammate", "assign-role": "lead", "assign-reason": "Cover"}
+    data = {"assign-user": "teammate", "assign-role": "coworker", "assign-reason": "Cover"}
     assert admin.post(reverse("access:case_assign", args=[world.case.display_code]), data).status_code == 302
     membership = Membership.objects.get(user=world.teammate)
     assert membership.role == Role.CASEWORKER
     client = really_signed_in(world.teammate)
+    detail = client.get(reverse("cases:detail", args=[world.case.display_code]))
+    assert detail.status_code == 404, "an account that was an administrator's reads a case again on its old vouch"
     body = client.post(
         reverse("cases:identity", args=[world.case.display_code]), {**ASK, "code": current_code(world.teammate)}
     ).content.decode()

@@ -183,3 +183,14 @@ def test_a_supervisor_sees_what_administrators_did_to_her_people_and_only_to_the
     assert about[str(world.teammate.pk)] in seqs_seen(world.supervisor)
     assert about[str(world.other_team_worker.pk)] not in seqs_seen(world.supervisor)
     assert about[str(world.other_team_worker.pk)] in seqs_seen(world.other_supervisor)
+
+
+def test_a_supervisor_off_boarded_shows_in_every_supervisors_trail_with_only_the_cases_each_manages(world):
+    access.case_assign(by=world.supervisor, case=world.case, user=world.other_supervisor, reason="Cover")
+    access.person_offboard(by=world.admin, membership=world.other_supervisor.memberships.get(), reason="Left")
+    entry = AuditEntry.objects.get(event="membership.offboard")
+    assert entry.additional_data["cases"] == [world.case.code]
+    only_team_b = make_supervisor(world.org, world.team_b, username="only-b")
+    for viewer, shown in ((world.supervisor, [world.case.code]), (only_team_b, [])):
+        [seen] = review.withhold_outside_teams(viewer, list(review.entries_for(viewer).filter(pk=entry.pk)))
+        assert seen.additional_data["cases"] == shown, viewer.username

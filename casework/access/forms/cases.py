@@ -122,10 +122,16 @@ class AssignForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=AssignmentRole.choices, initial=AssignmentRole.COWORKER)
     reason = _reason_field()
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, case, by, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
         self.fields["user"].queryset = case_workers(case.organisation_id).order_by("username")
+        if not case.allows(by, "manage"):
+            # An administrator: the lead may reveal, so only a supervisor of the team names her.
+            role = self.fields["role"]
+            role.choices = [(AssignmentRole.COWORKER, AssignmentRole.COWORKER.label)]
+            role.error_messages["invalid_choice"] = _("Only a supervisor of the case's team names its lead caseworker.")
+            role.help_text = _("Only a supervisor of the case's team names its lead caseworker.")
 
     def clean(self):
         data = super().clean()

@@ -51,6 +51,7 @@ from casework.access.services.vouching import (
     request_reveal_grant,
     request_supervision,
     unvouch,
+    vouching_cases,
 )
 
 __all__ = [
@@ -101,5 +102,6 @@ __all__ = [
     "temporary_password",
     "unvouch",
     "user_create",
+    "vouching_cases",
     "wanted_permissions",
 ]

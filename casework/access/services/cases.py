@@ -76,11 +76,25 @@ def _assign(*, by, case, user, role):
 @transaction.atomic
 def case_assign(*, by, case, user, role=AssignmentRole.COWORKER, reason=""):
     """Assign ``user`` to ``case`` as lead (the previous lead becomes a co-worker) or co-worker.
-    For a supervisor of the case's team or an administrator of its organisation."""
+    Co-workers: for a supervisor of the case's team or an administrator of its organisation.
+    The lead: for a supervisor of the case's team only, and from the case's team."""
+    if role not in AssignmentRole.values:
+        raise ValidationError(_("Choose lead or co-worker."))
     require_manage(by, case)
+    if role == AssignmentRole.LEAD:
+        _require_may_name_lead(by, case, user)
     assignment = _assign(by=by, case=case, user=user, role=role)
     record(event=events.CASE_ASSIGN, actor=by, case=case, reason=reason, details={"user": user.username, "role": role})
     return assignment
+
+
+def _require_may_name_lead(by, case, user):
+    """The lead may reveal the survivor's identity: only someone who already may (a
+    supervisor of the case's team) gives that, never an administrator alone."""
+    if not Case.objects.restrict(by, "manage").filter(pk=case.pk).exists():
+        raise PermissionDenied(_("Only a supervisor of the case's team names its lead caseworker."))
+    if not Membership.objects.active().filter(user=user, teams=case.team_id).exists():
+        raise ValidationError(_("The lead caseworker must work in the case's team."))
 
 
 @transaction.atomic

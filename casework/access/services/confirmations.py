@@ -49,7 +49,9 @@ def request_confirm(*, by: User, request: AccessRequest, reason: str = "") -> Ac
     """Confirm ``request`` and apply it now, with its audit entries."""
     request = AccessRequest.objects.select_for_update().get(pk=request.pk)
     _require_may_confirm(by, request)
-    membership = Membership.objects.select_related("user").get(pk=request.membership_id)
+    # Locked: a deactivation or off-boarding under way either lands first (and this is
+    # refused) or waits for this one (and withdraws or revokes what it made).
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=request.membership_id)
     _require_active(membership)
     if request.kind == RequestKind.REVEAL:
         _apply_reveal(by, request, membership)

@@ -11,21 +11,24 @@ from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework.access.models import Grant, Membership, Role, Team
+from casework.access.models import Grant, Membership, Organisation, Role, Team
 from casework.access.services.grants import _revoke
 from casework.access.services.permissions import require_admin
 from casework.access.services.vouching import (
     membership_vouch,
     request_supervision,
     unvouch,
+    withdraw_requests,
     withdraw_supervision_requests,
 )
 from casework.accounts.sessions import end_sessions
 from casework.audit import events
+from casework.audit.models import AuditEntry, Outcome
 from casework.audit.services import record
 from casework.cases.models import Case
 
@@ -269,6 +272,10 @@ def membership_set_role(*, by, membership, role, reason=""):
     membership.supervises_all_teams = supervises_all
     membership.save(update_fields=["role", "supervises_all_teams"])
     _set_teams(membership, teams, supervised, supervises_all)
+    if Role.ADMIN in (previous, role):
+        # An administrator's account is, by definition, one an administrator signs in with:
+        # whatever it was vouched for before, a supervisor must vouch for it anew.
+        unvouch(by=by, membership=membership, cause="membership.role", reason=reason)
     record(
         event=events.MEMBERSHIP_ROLE,
         actor=by,
@@ -287,16 +294,19 @@ def membership_deactivate(*, by, membership, reason=""):
     require_admin(by, membership.organisation_id)
     if by is not None and by.pk == membership.user_id:
         raise PermissionDenied(_("You cannot deactivate your own account; ask another administrator."))
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=membership.pk)
     if not membership.is_active and not membership.user.is_active:
         raise ValidationError(_("This account is already deactivated."))
     ended = _switch_off(membership)
+    withdraw_requests(by=by, membership=membership, reason=_("Withdrawn: an account it involves was deactivated."))
     record(
         event=events.MEMBERSHIP_DEACTIVATE,
         actor=by,
         target=membership.user,
         organisation=membership.organisation_id,
         reason=reason,
-        details={"sessions_ended": ended},
+        # Her role then: a supervisor's switching off and on is in every supervisor's trail.
+        details={"sessions_ended": ended, "role": membership.role},
     )
 
 
@@ -338,6 +348,7 @@ def membership_reactivate(*, by, membership, reason=""):
         target=user,
         organisation=membership.organisation_id,
         reason=reason,
+        details={"role": membership.role},
     )
 
 
@@ -362,30 +373,35 @@ def person_offboard(*, by, membership, reason):
         raise PermissionDenied(_("You cannot off-board yourself; ask another administrator."))
     if not (reason or "").strip():
         raise ValidationError(_("Give a reason."))
+    # Locked first: a confirmation under way finishes before her grants are listed.
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=membership.pk)
     grants = list(Grant.objects.current().filter(user=membership.user).select_related("case", "user"))
     for grant in grants:
         _revoke(by=by, grant=grant, reason=reason, event=events.GRANT_REMOVE)
     ended = _switch_off(membership) if membership.is_active or membership.user.is_active else 0
+    withdrawn = withdraw_requests(by=by, membership=membership, reason=_("Withdrawn: an account it involves left."))
     cases = list(offboarding_cases(membership))
+    details = {"grants_revoked": len(grants), "requests_withdrawn": withdrawn, "sessions_ended": ended}
     record(
         event=events.MEMBERSHIP_OFFBOARD,
         actor=by,
         target=membership.user,
         organisation=membership.organisation_id,
         reason=reason,
-        details={"grants_revoked": len(grants), "sessions_ended": ended, "cases": [case.code for case in cases]},
+        details={**details, "role": membership.role, "cases": [case.code for case in cases]},
     )
     return cases
 
 
 @transaction.atomic
-def supervisor_bootstrap(*, organisation, username):
+def supervisor_bootstrap(*, organisation: Organisation, username: str, code: str = "") -> tuple[User, str | None]:
     """For an operator at the server only: make ``username`` (created if new) a supervisor
-    of every team of ``organisation``, vouched for by the operator. Refused while the
-    organisation has an active supervisor someone vouched for: from then on supervisors
-    vouch on the pages. Returns ``(user, temporary password or None)``."""
-    vouched = Membership.objects.active().filter(organisation=organisation, role=Role.SUPERVISOR)
-    if vouched.filter(vouched_at__isnull=False).exists():
+    of every team of ``organisation``, vouched for by the operator. Refused once the
+    organisation has had a vouched supervisor: from then on supervisors vouch on the pages.
+    An existing account must be her own already (her own password, her own authenticator,
+    and ``code`` from it, typed in front of the operator). Returns ``(user, temporary
+    password or None)``."""
+    if had_a_vouched_supervisor(organisation):
         raise ValidationError(_("This organisation already has a supervisor: she vouches for new people on the pages."))
     user = User.objects.filter(username=username).first()
     password = None
@@ -393,10 +409,12 @@ def supervisor_bootstrap(*, organisation, username):
         user, password = user_create(
             by=None, organisation=organisation, username=username, role=Role.SUPERVISOR, supervises_all_teams=True
         )
-    membership = Membership.objects.filter(user=user, organisation=organisation).first()
+    membership = Membership.objects.filter(user=user, organisation=organisation).select_related("user").first()
     if membership is None:
         raise ValidationError(_("This person does not belong to this organisation."))
     _require_active(membership)
+    if password is None:
+        _require_her_own(membership, code)
     withdraw_supervision_requests(by=None, membership=membership, reason=_("Made a supervisor at the server."))
     membership_set_role(by=None, membership=membership, role=Role.SUPERVISOR)
     membership_set_teams(by=None, membership=membership, teams=list(membership.teams.all()), supervises_all_teams=True)
@@ -405,3 +423,35 @@ def supervisor_bootstrap(*, organisation, username):
         membership_vouch(by=None, membership=membership)
     record(event=events.ACCESS_BOOTSTRAP_SUPERVISOR, actor=None, target=user, organisation=organisation)
     return user, password
+
+
+def had_a_vouched_supervisor(organisation: Organisation) -> bool:
+    """Has the organisation ever had a supervisor someone vouched for? Asked of memberships
+    in any state and of the audit trail: an administrator can deactivate, demote or reset a
+    supervisor, and must not reopen the bootstrap that way."""
+    supervisors = Membership.objects.filter(organisation=organisation, role=Role.SUPERVISOR)
+    if supervisors.filter(vouched_at__isnull=False).exists():
+        return True
+    trail = AuditEntry.objects.filter(organisation=organisation, outcome=Outcome.OK)
+    # Only a vouched supervisor vouches or confirms on the pages; an operator's vouch names the role.
+    acted = (Q(event=events.ACCESS_VOUCH.name) | Q(event=events.ACCESS_CONFIRM.name)) & Q(actor__isnull=False)
+    vouched = Q(event=events.ACCESS_VOUCH.name, additional_data__role=Role.SUPERVISOR)
+    return trail.filter(Q(event=events.ACCESS_BOOTSTRAP_SUPERVISOR.name) | acted | vouched).exists()
+
+
+def _require_her_own(membership: Membership, code: str) -> None:
+    """An existing account may be an administrator's: she could have created it (and kept its
+    temporary password) or taken it over. Only the person in front of the operator, with
+    her own password and a code from her own authenticator, is made a supervisor."""
+    if membership.must_change_password:
+        raise ValidationError(
+            _("She still has a temporary password from an administrator. She must sign in and choose her own first.")
+        )
+    device = TOTPDevice.objects.filter(user_id=membership.user_id, confirmed=True).first()
+    if device is None:
+        raise ValidationError(_("She has not set up her authenticator yet. Watch her do it, then run this again."))
+    token = "".join((code or "").split())
+    if not (token.isdigit() and device.verify_token(token)):
+        raise ValidationError(
+            _("Give a current code from her authenticator (--code), read from her phone in front of you.")
+        )

@@ -11,9 +11,10 @@ supervisor confirms it.
 
 Who may vouch or confirm: an active supervisor of the organisation, herself vouched for,
 never for herself, whose supervision covers what is at stake:
-- vouching: every team the person works in, supervises or is asked to supervise (someone
-  in no team, or who supervises or is asked to supervise every team, needs a supervisor
-  of every team);
+- vouching: every team the person works in, supervises or is asked to supervise, and the
+  team of every case she is assigned to, holds a current grant on or has a reveal grant
+  waiting for (someone in no team and on no case, or who supervises or is asked to
+  supervise every team, needs a supervisor of every team);
 - becoming a supervisor or supervising more teams: every team she would supervise and
   every team she works in (again, none or all: a supervisor of every team);
 - a reveal grant: the case, which she must manage (a supervisor of its team).
@@ -28,11 +29,12 @@ from collections.abc import Iterable
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework.access.models import AccessRequest, Membership, RequestKind, Role, Team
+from casework.access.models import AccessRequest, Grant, Membership, RequestKind, Role, Team
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases.models import Case
@@ -61,14 +63,29 @@ def covers(confirmer: Membership, teams: Iterable[Team], all_teams: bool = False
     return wanted <= set(confirmer.supervised_teams.values_list("pk", flat=True))
 
 
+def vouching_cases(membership: Membership):
+    """The cases a vouch would open to her: those she is assigned to, holds a current grant
+    on, or has a reveal grant waiting for. An administrator may have put her on any of them
+    before anyone vouched, so whoever vouches must already reach every one."""
+    user_id = membership.user_id
+    assigned = Q(assignments__user_id=user_id)
+    granted = Q(pk__in=Grant.objects.current().filter(user_id=user_id).values("case_id"))
+    waiting = AccessRequest.objects.pending().filter(membership=membership, kind=RequestKind.REVEAL)
+    asked = Q(pk__in=waiting.values("case_id"))
+    cases = Case.objects.filter(organisation_id=membership.organisation_id).filter(assigned | granted | asked)
+    return cases.select_related("team").distinct().order_by("code")
+
+
 def placement_teams(membership: Membership) -> tuple[list[Team], bool]:
-    """The teams a person works in, supervises or is asked to supervise, and whether that is every team."""
+    """The teams a person works in, supervises or is asked to supervise, and those of the
+    cases a vouch would open to her (see ``vouching_cases``); and whether that is every team."""
     asked = AccessRequest.objects.pending().filter(
         membership=membership, kind__in=[RequestKind.ROLE, RequestKind.SUPERVISION]
     )
     every = membership.supervises_all_teams or asked.filter(all_teams=True).exists()
     teams = list(membership.teams.all()) + list(membership.supervised_teams.all())
     teams += list(Team.objects.filter(pk__in=asked.values("teams")))
+    teams += list(Team.objects.filter(pk__in=vouching_cases(membership).values("team_id")))
     return teams, every
 
 
@@ -110,6 +127,8 @@ def membership_vouch(*, by: User | None, membership: Membership, reason: str = "
         target=membership.user,
         organisation=membership.organisation_id,
         reason=(reason or "").strip(),
+        # The role she was vouched for in: whether an organisation ever had a vouched supervisor.
+        details={"role": membership.role},
     )
     return membership
 
@@ -164,6 +183,17 @@ def withdraw_supervision_requests(*, by: User | None, membership: Membership, re
     )
     for earlier in pending:
         _decide(earlier, by=by, state="refused", reason=reason)
+
+
+def withdraw_requests(*, by: User | None, membership: Membership, reason: str) -> int:
+    """Refuse every pending request about her or asked by her: switched off, she is no
+    longer anyone's current wish, and a reactivation (an administrator's act alone) must
+    not bring a months-old request back to be confirmed. Returns how many were pending."""
+    pending = AccessRequest.objects.pending().filter(Q(membership=membership) | Q(requested_by_id=membership.user_id))
+    pending = list(pending.select_related("membership__user", "case").select_for_update(of=("self",)))
+    for request in pending:
+        _decide(request, by=by, state="refused", reason=reason)
+    return len(pending)
 
 
 def request_reveal_grant(*, by: User, case: Case, membership: Membership, reason: str, expires=None) -> AccessRequest:

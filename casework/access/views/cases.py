@@ -80,7 +80,7 @@ def _page(request, case, **forms):
         "rows": rows,
         "assigned": any(row.assignment for row in rows),
         "history": explain.grant_history(case),
-        "assign_form": AssignForm(case=case, prefix="assign"),
+        "assign_form": AssignForm(case=case, by=request.user, prefix="assign"),
         "unassign_form": UnassignForm(case=case, prefix="unassign"),
         "grant_form": GrantForm(case=case, by=request.user, prefix="grant"),
     }
@@ -101,7 +101,7 @@ def case_access(request, case):
 @require_POST
 @directory_case
 def case_assign(request, case):
-    form = AssignForm(request.POST, case=case, prefix="assign")
+    form = AssignForm(request.POST, case=case, by=request.user, prefix="assign")
 
     def assign(form):
         data = form.cleaned_data

@@ -72,7 +72,9 @@ def person_vouch(request, username):
         messages.success(request, _("You vouched for %(name)s.") % {"name": membership.user.username})
         return redirect("access:confirmations")
 
-    context = {"membership": membership, "person": membership.user}
+    # She vouches for these cases too: an administrator may have put the person on them first.
+    cases = access.vouching_cases(membership)
+    context = {"membership": membership, "person": membership.user, "cases": cases}
     return form_page(request, form, "access/confirmations/vouch.html", context, vouch)
 
 
