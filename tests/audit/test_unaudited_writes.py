@@ -16,7 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2] / "casework"
 RAW_SQL = re.compile(r"\.raw\(|RawSQL|\.extra\(|cursor\(\)|_raw_delete\(")
 RAW_SQL_ALLOWED = {
     "audit/chain.py": "reads the chain's head through casework_audit_head() on PostgreSQL",
-    "cases/demo/__init__.py": "seed_demo --reset, refused unless CASEWORK_DEBUG=1: bulk deletes of demo data",
+    "demo/seeding.py": "seed_demo --reset, refused unless CASEWORK_DEBUG=1: bulk deletes of demo data",
 }
 
 

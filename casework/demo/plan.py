@@ -30,7 +30,7 @@ from casework.cases.choices import (
     ServiceType,
     Urgency,
 )
-from casework.cases.demo.vocabulary import (
+from casework.demo.vocabulary import (
     AGE_RANGES,
     CHINESE_GIVEN,
     CHINESE_SURNAMES,

@@ -18,8 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access.models import Grant, Organisation
 from casework.audit.models import AuditEntry
-from casework.cases import codes, demo
-from casework.cases.demo import plan as planning
+from casework.cases import codes
 from casework.cases.models import (
     Case,
     CaseAssignment,
@@ -30,6 +29,8 @@ from casework.cases.models import (
     ReferralStep,
     SupportNeed,
 )
+from casework.demo import plan as planning
+from casework.demo import seeding as demo
 from casework.identity import blind
 from casework.identity.models import FIELD_NAMES, FIELDS, DuplicateAlert, Identity, IdentityIndex
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from casework.access.models import Organisation
-from casework.cases import demo
+from casework.demo import seeding as demo
 
 
 class Command(BaseCommand):

@@ -24,9 +24,6 @@ from casework.access.models import Grant, Membership, Organisation, Team
 from casework.audit import events
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
-from casework.cases.demo.plan import demo_usernames, identity_values, plan_cases, plan_people, synthetic_identity
-from casework.cases.demo.vocabulary import BATCH_SIZE, DEFAULT_CASES, SERVICES_LIMIT
-from casework.cases.demo.write import BulkWriter, chunks, create_people, write_with_services
 from casework.cases.models import (
     Case,
     CaseAssignment,
@@ -38,6 +35,9 @@ from casework.cases.models import (
     ServiceProvider,
     SupportNeed,
 )
+from casework.demo.plan import demo_usernames, identity_values, plan_cases, plan_people, synthetic_identity
+from casework.demo.vocabulary import BATCH_SIZE, DEFAULT_CASES, SERVICES_LIMIT
+from casework.demo.write import BulkWriter, chunks, create_people, write_with_services
 from casework.identity.models import DuplicateAlert, Identity, IdentityIndex
 
 __all__ = [

@@ -10,8 +10,6 @@ from casework.access import services as access
 from casework.access.models import Grant, Organisation, Role
 from casework.audit.guard import unaudited_writes
 from casework.cases.choices import AssignmentRole, ReferralStatus
-from casework.cases.demo.plan import identity_values
-from casework.cases.demo.vocabulary import BATCH_SIZE
 from casework.cases.models import (
     Case,
     CaseAssignment,
@@ -23,6 +21,8 @@ from casework.cases.models import (
     ServiceProvider,
     SupportNeed,
 )
+from casework.demo.plan import identity_values
+from casework.demo.vocabulary import BATCH_SIZE
 from casework.identity import blind
 from casework.identity.models import Identity, IdentityIndex
 from casework.identity.services import identity_save

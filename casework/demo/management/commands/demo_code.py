@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework.cases.demo.plan import demo_usernames
+from casework.demo.plan import demo_usernames
 
 
 class Command(BaseCommand):

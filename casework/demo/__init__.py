@@ -1,0 +1,1 @@
+"""Synthetic demo data (development only): see seeding.py and the seed_demo command."""
