@@ -26,7 +26,7 @@ import json
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 GENESIS = "0" * 64
 # An arbitrary constant: the advisory lock that serialises appends to the chain.
@@ -111,7 +111,7 @@ def head():
     """``(seq, entry_hash)`` of the last entry, or None, read while holding the chain: on
     PostgreSQL through casework_audit_head() (advisory transaction lock, then a fresh read,
     in one round trip); SQLite lets one writer at a time in anyway."""
-    from casework.audit.models import AuditEntry
+    from casework.audit.models import AuditEntry  # lazy: casework.audit.models imports this module
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -162,8 +162,6 @@ def defer(entry):
     if queue is None or not connection.in_atomic_block:
         return False
     queued = _Queued(entry)
-    from django.db import transaction
-
     transaction.on_commit(queued)
     queue.append(queued)
     return True

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import keys
-from casework.access.models import Role, Team
+from casework.access.models import Membership, Role, Team
 from casework.audit import events, review
 from casework.audit.models import AuditEntry, Outcome, WeekReview, request_context
 
@@ -35,8 +35,6 @@ def organisation_of(user):
     if user is None or not user.is_authenticated:
         return None
     if not hasattr(user, "_casework_organisation_id"):
-        from casework.access.models import Membership
-
         membership = Membership.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True).first()
         user._casework_organisation_id = membership
     return user._casework_organisation_id

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from casework.access.models import Membership, Role
 from casework.audit.guard import AuditedQuerySet
 from casework.cases import codes
 from casework.cases.choices import (
@@ -71,8 +72,6 @@ class CaseQuerySet(AuditedQuerySet):
         groups = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
         via_groups = CaseGroupObjectPermission.objects.filter(group_id__in=groups, **permission)
         allowed_ids = own.values("content_object_id").union(via_groups.values("content_object_id"))
-        from casework.access.models import Membership
-
         # Only once a supervisor has vouched for her: an account an administrator created
         # or reset gets nothing, whatever its role, assignments or grants.
         organisations = Membership.objects.filter(user_id=user.pk, is_active=True, vouched_at__isnull=False).values(
@@ -88,8 +87,6 @@ class CaseQuerySet(AuditedQuerySet):
         The second door, and only for casework.access.views: ``restrict`` stays the only
         one to case content, and gives an administrator nothing.
         """
-        from casework.access.models import Membership, Role
-
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
         administers = Membership.objects.active().filter(user_id=user.pk, role=Role.ADMIN).values("organisation_id")

@@ -7,6 +7,7 @@ from casework.accounts.services import second_factor_is_fresh, step_up
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
+from casework.cases.models import Case
 from casework.cases.services.common import EditConflict
 from casework.cases.views.common import case_view, record_in_text
 from casework.identity import crypto, services
@@ -115,8 +116,6 @@ def tell_about_duplicates(request, matches):
     """Name the matching cases she may open. Of the others she is told nothing at all: a
     different answer would tell her that another team knows this person. Their supervisors
     see the alert on their home page."""
-    from casework.cases.models import Case
-
     codes = [case.code for case in matches]
     visible = Case.objects.restrict(request.user, "view").filter(code__in=codes).order_by("code")
     for other in visible:
