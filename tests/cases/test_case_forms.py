@@ -83,16 +83,18 @@ class TestCaseReopen(TestCaseClose):
 class TestCaseAssign(FormContract):
     forbidden = "lead"
     allowed = "supervisor"
-    max_queries = 46  # two assignments and both people's permission rows are rewritten and audited (and chained)
+    max_queries = (
+        47  # two assignments and both people's permission rows rewritten and audited, and whether she may name a lead
+    )
 
     def url(self, w):
         return reverse("cases:assign", args=[w.case.display_code])
 
     def valid_data(self, w):
-        return {"user": w.teammate.pk, "role": "lead", "reason": "Lead on leave"}
+        return {"user": w.teammate.username, "role": "lead", "reason": "Lead on leave"}
 
     def invalid_data(self, w):
-        return {"user": w.outsider.pk, "role": "lead"}
+        return {"user": w.outsider.username, "role": "lead", "reason": "Lead on leave"}
 
     def assert_saved(self, w, response):
         roles = dict(CaseAssignment.objects.filter(case=w.case).values_list("user__username", "role"))
@@ -104,7 +106,8 @@ def test_a_lead_must_work_in_the_cases_team(client, world):
     client.force_login(world.supervisor)
     before = snapshot()
     response = client.post(
-        reverse("cases:assign", args=[world.case.display_code]), {"user": world.other_team_worker.pk, "role": "lead"}
+        reverse("cases:assign", args=[world.case.display_code]),
+        {"user": world.other_team_worker.username, "role": "lead", "reason": "Lead on leave"},
     )
     assert response.status_code == 400
     assert "must work in the case" in response.content.decode()
@@ -114,10 +117,12 @@ def test_a_lead_must_work_in_the_cases_team(client, world):
 def test_unassigning_needs_a_post_and_the_manage_permission(client, world):
     url = reverse("cases:unassign", args=[world.case.display_code])
     client.force_login(world.lead)
-    assert client.post(url, {"user": world.coworker.pk}).status_code == 403
+    assert client.post(url, {"user": world.coworker.username, "reason": "Moved on"}).status_code == 403
     client.force_login(world.supervisor)
     assert client.get(url).status_code == 405
-    assert client.post(url, {"user": world.coworker.pk, "reason": "Moved on"}).status_code == 302
+    refused = client.post(url, {"user": world.coworker.username})  # the same rule as /access/: a reason is needed
+    assert refused.status_code == 400 and CaseAssignment.objects.filter(case=world.case, user=world.coworker).exists()
+    assert client.post(url, {"user": world.coworker.username, "reason": "Moved on"}).status_code == 302
     assert not CaseAssignment.objects.filter(case=world.case, user=world.coworker).exists()
 
 
@@ -209,7 +214,7 @@ def test_the_assign_page_lists_who_works_on_the_case_with_a_way_to_remove_them(c
     page = client.get(reverse("cases:assign", args=[world.case.display_code])).content.decode()
     assert page.count(f'action="{reverse("cases:unassign", args=[world.case.display_code])}"') == 3
     response = client.post(
-        reverse("cases:unassign", args=[world.case.display_code]), {"user": world.teammate.pk, "reason": "x"}
+        reverse("cases:unassign", args=[world.case.display_code]), {"user": world.teammate.username, "reason": "x"}
     )
     assert response.status_code == 400  # she is not assigned: a message, not a crash
     assert "error-summary" in response.content.decode()

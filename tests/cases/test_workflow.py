@@ -119,7 +119,7 @@ def test_a_case_from_intake_to_closure(world):
     post(
         supervisor,
         reverse("cases:assign", args=[code]),
-        {"user": world.teammate.pk, "role": "lead", "reason": "Lead on leave"},
+        {"user": world.teammate.username, "role": "lead", "reason": "Lead on leave"},
     )
     assert case.assignments.get(role="lead").user == world.teammate
     case.refresh_from_db()

@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from casework.access.models import Role, Team
 from casework.cases import codes
 from casework.cases.choices import (
-    AssignmentRole,
     CaseStatus,
     ExploitationType,
     ReferralStatus,
@@ -190,43 +189,3 @@ def intake_teams(user):
     if membership.supervises_all_teams:
         return Team.objects.filter(organisation_id=membership.organisation_id).order_by("name")
     return membership.supervised_teams.order_by("name")
-
-
-class AssignForm(forms.Form):
-    identity_guarded = identity_forbidden = ("reason",)
-
-    user = forms.ModelChoiceField(label=_("Caseworker"), queryset=User.objects.none())
-    role = forms.ChoiceField(label=_("Role"), choices=AssignmentRole.choices, initial=AssignmentRole.COWORKER)
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
-
-    def __init__(self, *args, case, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.case = case
-        self.fields["user"].queryset = (
-            User.objects.filter(
-                is_active=True,
-                memberships__is_active=True,
-                memberships__organisation_id=case.organisation_id,
-                memberships__role__in=[Role.CASEWORKER, Role.SUPERVISOR],
-            )
-            .distinct()
-            .order_by("username")
-        )
-
-    def clean(self):
-        data = super().clean()
-        user, role = data.get("user"), data.get("role")
-        if user and role == AssignmentRole.LEAD and not user.memberships.filter(teams=self.case.team_id).exists():
-            self.add_error("user", _("The lead caseworker must work in the case's team."))
-        return data
-
-
-class UnassignForm(forms.Form):
-    identity_guarded = identity_forbidden = ("reason",)
-
-    user = forms.ModelChoiceField(label=_("Caseworker"), queryset=User.objects.none())
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
-
-    def __init__(self, *args, case, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(case_assignments__case=case)

@@ -6,17 +6,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework.access import services as access
+from casework.access.forms.cases import AssignForm, UnassignForm
 from casework.accounts.services import second_factor_is_fresh
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases import codes
 from casework.cases.forms.cases import (
-    AssignForm,
     CaseFilterForm,
     CaseFindForm,
     CaseForm,
     CaseIntakeForm,
-    UnassignForm,
     intake_teams,
 )
 from casework.cases.forms.common import ReasonForm
@@ -151,7 +150,8 @@ def case_reopen(request, case):
 
 @case_view("manage")
 def case_assign(request, case):
-    form = AssignForm(request.POST or None, case=case)
+    # The same form, and the same rules, as the case's access page at /access/.
+    form = AssignForm(request.POST or None, case=case, by=request.user)
 
     def assign(form):
         data = form.cleaned_data
