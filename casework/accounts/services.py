@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -154,6 +155,10 @@ def second_factor_is_fresh(request):
     """Has this session proved its second factor within STEP_UP_SECONDS (the reveal's rule)?"""
     at = request.session.get(SECOND_FACTOR_AT)
     return isinstance(at, int) and 0 <= time.time() - at < settings.STEP_UP_SECONDS
+
+
+# The answer to a wrong or spent code at a step-up (a reveal, an identity write, a vouch).
+WRONG_CODE = gettext_lazy("That code is not right, or it was already used. Wait for the next one.")
 
 
 def step_up(*, request, token):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from casework import keys
 from casework.access.models import Membership, Role, Team
 from casework.audit import events, review
-from casework.audit.models import AuditEntry, Outcome, WeekReview, request_context
+from casework.audit.models import AuditEntry, Outcome, WeekReview
 
 
 def client_ip_hash(request):
@@ -22,11 +22,6 @@ def client_ip_hash(request):
     if not address:
         return ""
     return keys.keyed_hash(keys.ADDRESS_HASH, address.encode())
-
-
-def _context_ip_hash():
-    context = request_context.get()
-    return context.get("ip_hash", "") if context else ""
 
 
 def organisation_of(user):
@@ -74,7 +69,6 @@ def record(
         case_code=case_code,
         action=AuditEntry.Action.ACCESS,
         additional_data=details or None,
-        ip_hash=_context_ip_hash(),
     )
     if subject is not None:
         entry.content_type = ContentType.objects.get_for_model(subject)

@@ -47,14 +47,13 @@ def resume_point() -> Start:
     newest = list(_newest_runs()[:1])
     if not newest or not newest[0].ok or not newest[0].is_genuine() or failed() is not None:
         return GENESIS
-    for run in ChainVerification.objects.filter(ok=True).order_by("-up_to_seq", "-pk")[:RUNS_READ]:
-        if not run.is_genuine() or run.up_to_seq == 0:
-            continue
-        stored = AuditEntry.objects.filter(seq=run.up_to_seq).values_list("entry_hash", flat=True).first()
-        if stored != run.up_to_hash:
-            return Start(run.up_to_seq, run.up_to_hash, "changed after it was last verified, or removed")
-        return Start(run.up_to_seq, run.up_to_hash)
-    return GENESIS
+    run = _highest_intact_run()
+    if run is None:
+        return GENESIS
+    stored = AuditEntry.objects.filter(seq=run.up_to_seq).values_list("entry_hash", flat=True).first()
+    if stored != run.up_to_hash:
+        return Start(run.up_to_seq, run.up_to_hash, "changed after it was last verified, or removed")
+    return Start(run.up_to_seq, run.up_to_hash)
 
 
 def verify_chain(*, incremental: bool = False, start: Start | None = None) -> ChainVerification:
@@ -120,11 +119,17 @@ def _below_the_chain():
 def _behind_an_earlier_run(last):
     """The newest entries can be cut off the chain's end, leaving it consistent; but not
     those an earlier run verified: the highest genuine position must still be there."""
-    for run in ChainVerification.objects.filter(ok=True).order_by("-up_to_seq", "-pk")[:RUNS_READ]:
+    run = _highest_intact_run()
+    if run is not None and run.up_to_seq > last[0]:
+        return run.up_to_seq, "removed after a verification found it (entries cut off the end)"
+    return None
+
+
+def _highest_intact_run():
+    """The sealed run that found the chain intact furthest along, or None."""
+    for run in ChainVerification.objects.filter(ok=True, up_to_seq__gt=0).order_by("-up_to_seq", "-pk")[:RUNS_READ]:
         if run.is_genuine():
-            if run.up_to_seq > last[0]:
-                return run.up_to_seq, "removed after a verification found it (entries cut off the end)"
-            return None
+            return run
     return None
 
 

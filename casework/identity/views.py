@@ -3,14 +3,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.accounts.services import second_factor_is_fresh, step_up
+from casework.accounts.services import WRONG_CODE, second_factor_is_fresh, step_up
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
-from casework.cases.models import Case
 from casework.cases.services.common import EditConflict
 from casework.cases.views.common import case_view, record_in_text
 from casework.identity import crypto, services
+from casework.identity.flow import second_factor_given, tell_about_duplicates
 from casework.identity.forms import IdentityForm, RevealForm
 from casework.identity.guard import fields_quoting_case
 from casework.identity.models import FIELDS, Identity
@@ -93,34 +93,3 @@ def identity_edit(request, case):
     messages.success(request, _("Identity details saved."))
     tell_about_duplicates(request, matches)
     return redirect("cases:detail", case.display_code)
-
-
-def second_factor_given(request, form, values, case=None):
-    """Writing an identity needs what revealing one needs: a code proved within the last
-    minutes. A stolen session cannot then plant a phone number to learn, through the
-    duplicate alerts, whether another team knows it. A refusal is recorded, by field name."""
-    token = form.cleaned_data.get("code")
-    # A blank code is not tried: a failed try makes the next one wait, and she may just have missed the field.
-    if "code" not in form.fields or (token and step_up(request=request, token=token)):
-        return True
-    services.identity_change_refused(by=request.user, case=case, fields=values)
-    form.add_error("code", WRONG_CODE if token else CODE_NEEDED)
-    return False
-
-
-WRONG_CODE = gettext_lazy("That code is not right, or it was already used. Wait for the next one.")
-CODE_NEEDED = gettext_lazy("Type the code from your authenticator app: saving identity details needs a recent one.")
-
-
-def tell_about_duplicates(request, matches):
-    """Name the matching cases she may open. Of the others she is told nothing at all: a
-    different answer would tell her that another team knows this person. Their supervisors
-    see the alert on their home page."""
-    codes = [case.code for case in matches]
-    visible = Case.objects.restrict(request.user, "view").filter(code__in=codes).order_by("code")
-    for other in visible:
-        messages.warning(
-            request,
-            _("Possible duplicate: case %(code)s has a matching name and date of birth, or phone number.")
-            % {"code": other.display_code},
-        )

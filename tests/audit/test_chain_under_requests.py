@@ -107,6 +107,9 @@ def test_every_form_of_the_workspace_leaves_a_chain_that_verifies(world):
     # The entries carry what the request context gave them, and the chain covers it.
     need = written.get(event="supportneed.create")
     assert need.actor == world.lead and need.ip_hash
+    view = written.filter(event="case.view").first()  # written by record(), not by auditlog
+    assert view.actor == world.lead and view.ip_hash and view.cid
+    assert view.ip_hash != need.ip_hash  # the page was opened from another address than the need was posted
     assert "intact" in verify()
 
 

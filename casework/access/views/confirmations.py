@@ -9,19 +9,16 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from casework.access import services as access
 from casework.access.forms.confirmations import CONFIRM, DecisionForm, VouchForm
 from casework.access.views.common import not_found, refusal_as_message
-from casework.accounts.services import second_factor_is_fresh, step_up
+from casework.accounts.services import WRONG_CODE, second_factor_is_fresh, step_up
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases.views.common import form_page
-
-WRONG_CODE = gettext_lazy("That code is not right, or it was already used. Wait for the next one.")
 
 
 def confirmer_view(view):

@@ -34,8 +34,8 @@ from casework.cases.views.common import (
 from casework.cases.views.needs import need_board
 from casework.identity import guard
 from casework.identity import services as identity_services
+from casework.identity.flow import second_factor_given, tell_about_duplicates
 from casework.identity.forms import IdentityForm
-from casework.identity.views import second_factor_given, tell_about_duplicates
 
 CASES_PER_PAGE = 50
 
