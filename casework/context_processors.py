@@ -12,8 +12,7 @@ def audit_review(request):
     """Whether to offer the audit review and access management in the navigation
     (supervisors and administrators), and whether to offer the cases (not to administrators).
 
-    Asked only when a page shows the navigation, and answered once per request: the
-    review pages remember the same membership on the user.
+    Asked only when a page shows the navigation, of the membership that came with the user.
     """
 
     def may_review():

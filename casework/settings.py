@@ -179,6 +179,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "casework.accounts.middleware.SecondFactorMiddleware",
+    "casework.web.middleware.MembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casework.audit.middleware.AuditContextMiddleware",
@@ -219,7 +220,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt, right password or not, while a username or address is locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the user of each request with her membership.
+    "casework.accounts.backends.MembershipModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Object permissions are read only through Case.objects.restrict(); guardian is the

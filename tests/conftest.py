@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import transaction
 from django.test import Client, override_settings
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -35,6 +36,10 @@ def _test_settings(settings):
     }
     settings.WHITENOISE_AUTOREFRESH = True
     settings.WHITENOISE_USE_FINDERS = True
+    yield
+    # A request in Korean leaves Korean active in this thread (LocaleMiddleware does not put
+    # it back): the next test, in the same process, would read its messages in Korean.
+    translation.deactivate()
 
 
 _password_only_login = Client.force_login
@@ -115,7 +120,7 @@ def build_world():
     access.grant_add(by=w.supervisor, case=w.case, user=w.viewer, level="view", reason="Covering a shift")
     access.grant_add(by=w.supervisor, case=w.case, user=w.editor, level="edit", reason="Covering a shift")
     access.grant_add(by=w.supervisor, case=w.case, user=w.revealer, level="reveal", reason="Family tracing")
-    access.membership_deactivate(by=w.admin, membership=w.deactivated.memberships.get())
+    access.membership_deactivate(by=w.admin, membership=w.deactivated.membership)
     # Reload so that no persona carries a cached permission state into the tests.
     for name, value in list(vars(w).items()):
         if isinstance(value, User):

@@ -64,7 +64,7 @@ def make_admin(org, **extra):
 
 def make_case(lead, team=None, **profile):
     """A case opened by its lead caseworker (in her first team unless ``team`` is given)."""
-    team = team or lead.memberships.get().teams.order_by("pk").first()
+    team = team or lead.membership.teams.order_by("pk").first()
     return access.case_open(by=lead, team=team, **profile)
 
 

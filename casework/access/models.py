@@ -73,14 +73,47 @@ class Role(models.TextChoices):
 
 class MembershipQuerySet(AuditedQuerySet):
     def active(self):
+        """The one meaning of "active": the membership and the account both."""
         return self.filter(is_active=True, user__is_active=True)
 
 
-class Membership(models.Model):
-    """A user's place in one organisation: one role, the teams she works in or supervises."""
+def active_member(prefix=""):
+    """The same meaning of "active", for a query over users (``prefix`` leads to the user)."""
+    return Q(**{f"{prefix}is_active": True, f"{prefix}membership__is_active": True})
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+
+# Set on a user the authentication backend loaded for a request, together with her membership.
+LOADED_WITH_MEMBERSHIP = "_casework_loaded_with_membership"
+
+
+def active_membership(user):
+    """``user``'s membership if she and it are active, else None.
+
+    No query for the user of a request: the authentication backend loaded her membership
+    with her (``casework.accounts.backends``), and ``request.membership`` is this, taken
+    once per request (``casework.web.middleware``). Any other user object (a command's, a
+    test's, one kept from earlier) may hold an old copy, so it is asked of the database.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if not getattr(user, LOADED_WITH_MEMBERSHIP, False):
+        return Membership.objects.active().select_related("organisation").filter(user_id=user.pk).first()
+    try:
+        membership = user.membership
+    except Membership.DoesNotExist:
+        return None
+    return membership if membership.is_active else None
+
+
+class Membership(models.Model):
+    """A user's place in her one organisation: one role, the teams she works in or supervises.
+
+    One-to-one with the user: one organisation per person keeps "which organisation is this
+    request about" unambiguous.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("user")
     )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("organisation")
@@ -115,8 +148,6 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            # One organisation per person keeps "which org is this request about" unambiguous.
-            models.UniqueConstraint(fields=["user"], name="membership_one_org_per_user"),
             models.CheckConstraint(
                 condition=Q(supervises_all_teams=False) | Q(role="supervisor"),
                 name="membership_only_supervisors_supervise_all",

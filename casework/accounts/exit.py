@@ -6,7 +6,6 @@ pages are never stored) and no cookie that still opens anything."""
 from datetime import timedelta
 
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from casework.accounts.sessions import CLEAR_SITE_DATA
 from casework.audit import events
 from casework.audit.services import record
+from casework.web import doors
 
 # "Clear" is also a button elsewhere: the context keeps the two translations apart.
 SKIES = [
@@ -30,7 +30,7 @@ SKIES = [
 HIGHS = [2, 5, 11, 18, 23, 27, 29, 29, 25, 19, 11, 4]
 
 
-@login_not_required
+@doors.public
 @require_POST
 def quick_exit(request):
     if request.user.is_authenticated:
@@ -43,7 +43,7 @@ def quick_exit(request):
     return response
 
 
-@login_not_required
+@doors.public
 @require_safe
 def neutral_page(request):
     return _render_neutral_page(request)

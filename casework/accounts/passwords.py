@@ -14,10 +14,12 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework.access.models import Membership
 from casework.accounts.sessions import REPLACE_CREDENTIAL, end_sessions
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
+from casework.web import doors
 
 UNCHANGED = gettext_lazy("Choose a new password, not the one you have now: nobody else may know your password.")
 
@@ -54,7 +56,7 @@ def password_change(*, request, form):
     ended = end_sessions(user=user, keep=request.session)
     update_session_auth_hash(request, user)  # a new session key, still signed in
     temporary = request.session.pop(REPLACE_CREDENTIAL, False)
-    for membership in user.memberships.filter(must_change_password=True):
+    for membership in Membership.objects.filter(user=user, must_change_password=True):
         membership.must_change_password = False
         membership.save(update_fields=["must_change_password"])
         temporary = True
@@ -63,6 +65,7 @@ def password_change(*, request, form):
     return user
 
 
+@doors.signed_in
 def change_password(request):
     form = CurrentPasswordChangeForm(request.user, request.POST or None, request=request)
     if request.method == "POST":

@@ -10,8 +10,6 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.storage import default_storage
@@ -22,9 +20,8 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
+from casework.access.models import Membership
 from casework.accounts.models import LoginSession
 from casework.audit import events
 from casework.audit.services import record
@@ -62,7 +59,7 @@ def session_started(sender, request, user, **kwargs):
     )
     session[LOGIN_SESSION] = row.pk
     session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now.timestamp()
-    if user.memberships.filter(must_change_password=True).exists():
+    if Membership.objects.filter(user=user, must_change_password=True).exists():
         session[REPLACE_CREDENTIAL] = True
     _forget_dead_sessions(user)
 
@@ -191,28 +188,3 @@ def _open_to_anyone(request):
     except Resolver404:
         return False
     return getattr(view, "login_required", True) is False
-
-
-# Views -----------------------------------------------------------------------------
-
-
-@login_not_required
-@require_POST
-def sign_out(request):
-    """End the session on the server and ask the browser to drop everything of this site."""
-    if request.user.is_authenticated:
-        record(event=events.LOGOUT, actor=request.user)
-    logout(request)
-    response = redirect(settings.LOGOUT_REDIRECT_URL)
-    response["Clear-Site-Data"] = CLEAR_SITE_DATA
-    return response
-
-
-@require_POST
-def sign_out_others(request):
-    ended = other_sessions_end(request=request)
-    text = ngettext(
-        "You were signed out in %(count)d other place.", "You were signed out in %(count)d other places.", ended
-    ) % {"count": ended}
-    messages.success(request, text if ended else _("You were not signed in anywhere else."))
-    return redirect("accounts:security")

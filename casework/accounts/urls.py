@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.accounts import passwords, sessions, views
+from casework.accounts import passwords, views
 from casework.accounts.exit import neutral_page, quick_exit
 
 app_name = "accounts"
@@ -13,7 +13,7 @@ urlpatterns = [
     path("enrol/qr.svg", views.enrol_qr, name="enrol_qr"),
     path("security/", views.security, name="security"),
     path("security/recovery-codes/", views.recovery_codes_regenerate, name="recovery_codes"),
-    path("security/sign-out-others/", sessions.sign_out_others, name="sign_out_others"),
+    path("security/sign-out-others/", views.sign_out_others, name="sign_out_others"),
     path("password/", passwords.change_password, name="password"),
     path("unlock/", views.unlock, name="unlock"),
 ]

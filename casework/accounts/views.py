@@ -5,23 +5,25 @@ from urllib.parse import urlsplit
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 
-from casework.access.models import Role
-from casework.accounts import services
+from casework.accounts import services, sessions
 from casework.accounts.forms import EnrolForm, SecondFactorForm, StepUpForm, UnlockForm
 from casework.accounts.lockout import account_unlock
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases import codes
+from casework.web import doors
+from casework.web.pages import not_found
 
 
 class SignInView(auth_views.LoginView):
@@ -77,6 +79,7 @@ def _next_page(request):
     return request.session.pop("after_sign_in", None) or "home"
 
 
+@doors.second_step
 def verify(request):
     """The second step of signing in."""
     user = request.user
@@ -92,6 +95,7 @@ def verify(request):
     return render(request, "accounts/verify.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@doors.second_step
 def enrol(request):
     """Set up an authenticator: the first time at first sign-in, later to replace it (with a
     code from the current one). Ten recovery codes are shown once, on success.
@@ -132,25 +136,27 @@ def _enrol_page(request, form, device, replacing):
     return render(request, "accounts/enrol.html", context, status=400 if form.errors else 200)
 
 
+@doors.second_step
 def enrol_qr(request):
     """This session's enrolment secret as a QR code, drawn here as SVG (the secret never leaves
     for a QR service). Nothing is created here: without an enrolment under way, or to a
     password-only session of someone who already has an authenticator, it is a 404."""
     device = services.enrolment(request)
     if device is None or (services.authenticator(request.user) is not None and not request.user.is_verified()):
-        return render(request, "404.html", status=404)
+        return not_found(request)
     svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response
 
 
-@login_required
+@doors.signed_in
 def security(request):
     recovery_left = StaticToken.objects.filter(device__user=request.user, device__name=services.RECOVERY).count()
     return render(request, "accounts/security.html", {"recovery_left": recovery_left, "form": StepUpForm()})
 
 
+@doors.signed_in
 @require_POST
 def recovery_codes_regenerate(request):
     form = StepUpForm(request.POST)
@@ -162,12 +168,11 @@ def recovery_codes_regenerate(request):
     return render(request, "accounts/security.html", {"recovery_left": recovery_left, "form": form}, status=400)
 
 
+@doors.administrator
 def unlock(request):
     """For administrators: let a locked-out member of the organisation try again at once."""
-    membership = request.user.memberships.filter(is_active=True, role=Role.ADMIN).first()
-    if membership is None:
-        return render(request, "404.html", status=404)
-    members = User.objects.filter(memberships__organisation_id=membership.organisation_id).order_by("username")
+    organisation_id = request.membership.organisation_id
+    members = User.objects.filter(membership__organisation_id=organisation_id).order_by("username")
     form = UnlockForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         account_unlock(by=request.user, user=form.cleaned_data["person"])
@@ -175,3 +180,26 @@ def unlock(request):
         return redirect("accounts:unlock")
     limits = {"failures": settings.CASEWORK_LOCKOUT_FAILURES, "minutes": settings.CASEWORK_LOCKOUT_MINUTES}
     return render(request, "accounts/unlock.html", {"form": form, **limits}, status=400 if form.errors else 200)
+
+
+@doors.public
+@require_POST
+def sign_out(request):
+    """End the session on the server and ask the browser to drop everything of this site."""
+    if request.user.is_authenticated:
+        record(event=events.LOGOUT, actor=request.user)
+    logout(request)
+    response = redirect(settings.LOGOUT_REDIRECT_URL)
+    response["Clear-Site-Data"] = sessions.CLEAR_SITE_DATA
+    return response
+
+
+@doors.signed_in
+@require_POST
+def sign_out_others(request):
+    ended = sessions.other_sessions_end(request=request)
+    text = ngettext(
+        "You were signed out in %(count)d other place.", "You were signed out in %(count)d other places.", ended
+    ) % {"count": ended}
+    messages.success(request, text if ended else _("You were not signed in anywhere else."))
+    return redirect("accounts:security")

@@ -86,7 +86,7 @@ class TrailFilterForm(PageForm):
     def clean_user(self):
         # Only a username of her organisation is searched for, shown again or kept in the trail.
         username = self.cleaned_data["user"].strip()
-        people = get_user_model().objects.filter(username=username, memberships__organisation_id=self.organisation_id)
+        people = get_user_model().objects.filter(username=username, membership__organisation_id=self.organisation_id)
         if username and not people.exists():
             raise forms.ValidationError(_("No one in your organisation has this username."))
         return username

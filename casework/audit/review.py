@@ -15,7 +15,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from casework import keys
-from casework.access.models import Membership, Role, Team
+from casework.access.models import Membership, Role, Team, active_membership
 from casework.audit import describe, events
 from casework.audit.describe import MODEL_CHANGES
 from casework.audit.models import AuditEntry, Outcome, WeekReview
@@ -80,31 +80,20 @@ class Reviewer:
 def reviewer(user):
     """The review role of ``user`` (an active supervisor or administrator), or None.
 
-    One query, remembered on the user object for the rest of the request.
+    Read from her membership, which came with the user of a request (no query then).
     """
-    if user is None or not user.is_authenticated or not user.is_active:
+    membership = active_membership(user)
+    if membership is None or membership.role not in (Role.SUPERVISOR, Role.ADMIN):
         return None
-    if not hasattr(user, "_casework_reviewer"):
-        membership = (
-            Membership.objects.active()
-            .filter(user_id=user.pk, role__in=[Role.SUPERVISOR, Role.ADMIN])
-            .values("pk", "organisation_id", "role", "supervises_all_teams", "vouched_at")
-            .first()
-        )
-        if membership and membership["role"] == Role.SUPERVISOR and membership["vouched_at"] is None:
-            membership = None  # a supervisor nobody has vouched for yet reviews nothing
-        user._casework_reviewer = (
-            Reviewer(
-                user_id=user.pk,
-                organisation_id=membership["organisation_id"],
-                role=membership["role"],
-                supervises_all_teams=membership["supervises_all_teams"],
-                membership_id=membership["pk"],
-            )
-            if membership
-            else None
-        )
-    return user._casework_reviewer
+    if membership.role == Role.SUPERVISOR and not membership.is_vouched:
+        return None  # a supervisor nobody has vouched for yet reviews nothing
+    return Reviewer(
+        user_id=user.pk,
+        organisation_id=membership.organisation_id,
+        role=membership.role,
+        supervises_all_teams=membership.supervises_all_teams,
+        membership_id=membership.pk,
+    )
 
 
 def entries_for(user):
@@ -185,7 +174,7 @@ def person_in_scope(user, username):
     role = reviewer(user)
     if role is None:
         return None
-    people = get_user_model().objects.filter(username=username, memberships__organisation_id=role.organisation_id)
+    people = get_user_model().objects.filter(username=username, membership__organisation_id=role.organisation_id)
     if not role.is_admin:
         people = people.filter(pk__in=role.team_members())
     return people.first()

@@ -1,8 +1,9 @@
 """The review screens at /audit/: the trail, a case's timeline, a person's activity, flags, CSV.
 
-Every page reads entries only through review.entries_for() (or, for a case timeline,
-after review.may_review_case()); whoever reviews nothing gets the standard 404. Every
-successful look is itself audited as ``audit.view``; a refused one as a denied ``audit.view``.
+Every page's door (casework.web.doors.reviewer and its kin) turns away whoever reviews
+nothing with the standard 404, audited as a denied ``audit.view``. Every page reads entries
+only through review.entries_for() (or, for a case timeline, after review.may_review_case()),
+and every successful look is itself audited as ``audit.view``.
 """
 
 import json
@@ -25,25 +26,13 @@ from casework.audit.models import AuditEntry, Outcome
 from casework.audit.services import record
 from casework.cases import codes
 from casework.cases.services.export import defuse
-from casework.cases.views.common import forbidden, not_found
-from casework.cases.views.export import csv_response
+from casework.web import doors
+from casework.web.pages import csv_response, forbidden, not_found
 
 EXPORT_CAP = 10_000
 # No seq: a reviewer who saw the numbering could count the entries hidden from her.
 EXPORT_COLUMNS = ("timestamp", "actor", "event", "case_code", "outcome", "reason", "details")
 ACTIVITY_DAYS = 30
-
-
-def _refused(request, page, case_code=""):
-    """The same 404 as a page that does not exist; the attempt is kept in the trail."""
-    record(
-        event=events.AUDIT_VIEW,
-        actor=request.user,
-        outcome=Outcome.DENIED,
-        case_code=case_code,
-        details={"page": page},
-    )
-    return not_found(request)
 
 
 def _record_view(request, page, filters, case_code=""):
@@ -79,21 +68,19 @@ def _bad_filters(request, form):
     return render(request, "audit/trail.html", {"form": form.forget_invalid(), "entries": []}, status=400)
 
 
-def _trail_or_refusal(request, page):
+def _filtered_trail(request):
     """``(filtered entries, form)`` for the trail and its export, or ``(response, None)``
-    when she reviews nothing (404) or the filters are invalid (400)."""
-    entries = review.entries_for(request.user)
-    if entries is None:
-        return _refused(request, page), None
+    when the filters are invalid (400)."""
     form = _trail_form(request)
     if not form.is_valid():
         return _bad_filters(request, form), None
-    return review.filtered(entries, **form.filters()), form
+    return review.filtered(review.entries_for(request.user), **form.filters()), form
 
 
 @require_GET
+@doors.reviewer("trail")
 def trail(request):
-    chosen, form = _trail_or_refusal(request, "trail")
+    chosen, form = _filtered_trail(request)
     if form is None:
         return chosen
     if not form.filters() and not form.cleaned_data["before"] and "list" not in request.GET:
@@ -156,10 +143,9 @@ def _open_flags(user, monday):
 
 
 @require_POST
+@doors.reviewer("week_review")
 def week_review(request):
     role = review.reviewer(request.user)
-    if role is None:
-        return _refused(request, "week_review")
     marking = WeekReviewForm(request.POST)
     if role.role != Role.SUPERVISOR:
         record(event=events.AUDIT_WEEK_REVIEWED, actor=request.user, outcome=Outcome.DENIED)
@@ -178,10 +164,8 @@ def week_review(request):
 
 
 @require_GET
-def case_timeline(request, code):
-    normalised = codes.normalise(code)
-    if not review.may_review_case(request.user, normalised):
-        return _refused(request, "case", case_code=normalised or "")
+@doors.case_reviewer("case")
+def case_timeline(request, normalised):
     form = PageForm(request.GET)
     context = {"display_code": codes.display(normalised), "form": form}
     if not form.is_valid():
@@ -197,11 +181,9 @@ def case_timeline(request, code):
 
 
 @require_GET
-def user_activity(request, username):
+@doors.reviewer_finds("user", "username", review.person_in_scope)
+def user_activity(request, person):
     entries = review.entries_for(request.user)
-    person = review.person_in_scope(request.user, username) if entries is not None else None
-    if person is None:
-        return _refused(request, "user")
     form, chosen = PageForm(request.GET), WeekForm(request.GET)
     context = {"person": person, "is_admin": review.reviewer(request.user).is_admin, "week_form": chosen}
     if not form.is_valid() or not chosen.is_valid():
@@ -225,9 +207,8 @@ def _activity_period(chosen):
 
 
 @require_GET
+@doors.reviewer("flags")
 def flags(request):
-    if review.reviewer(request.user) is None:
-        return _refused(request, "flags")
     window = FlagWindowForm(request.GET or None)
     if window.is_bound and not window.is_valid():
         return render(request, "audit/flags.html", {"window": window.forget_invalid(), "flags": []}, status=400)
@@ -238,9 +219,8 @@ def flags(request):
 
 
 @require_POST
+@doors.reviewer("flag_review")
 def flag_review(request):
-    if review.reviewer(request.user) is None:
-        return _refused(request, "flag_review")
     form = FlagReviewForm(request.POST)
     if not form.is_valid() and (form.has_error("key") or form.has_error("days")):
         return not_found(request)
@@ -262,8 +242,9 @@ def flag_review(request):
 
 
 @require_GET
+@doors.reviewer("export")
 def trail_export(request):
-    chosen, form = _trail_or_refusal(request, "export")
+    chosen, form = _filtered_trail(request)
     if form is None:
         return chosen
     chosen = chosen.select_related("actor").order_by("-seq")

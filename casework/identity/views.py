@@ -8,12 +8,13 @@ from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases.services.common import EditConflict
-from casework.cases.views.common import case_view, record_in_text
 from casework.identity import crypto, services
 from casework.identity.flow import second_factor_given, tell_about_duplicates
 from casework.identity.forms import IdentityForm, RevealForm
 from casework.identity.guard import fields_quoting_case
 from casework.identity.models import FIELDS, Identity
+from casework.web import doors
+from casework.web.forms import record_in_text
 
 CHANGED_MEANWHILE = gettext_lazy(
     "Someone else changed these details while you were typing. Check what you typed and save again to apply it."
@@ -24,7 +25,7 @@ def _identity(case):
     return Identity.objects.filter(case=case).first()
 
 
-@case_view("reveal", event=events.IDENTITY_REVEAL)
+@doors.case_page("reveal", event=events.IDENTITY_REVEAL)
 def identity_reveal(request, case):
     identity = _identity(case)
     filled = identity.filled() if identity else []
@@ -57,7 +58,7 @@ def _reason_is_clean(request, case, form):
     return True
 
 
-@case_view("reveal", event=events.IDENTITY_CHANGE)
+@doors.case_page("reveal", event=events.IDENTITY_CHANGE)
 def identity_edit(request, case):
     identity = _identity(case)
     filled = identity.filled() if identity else []

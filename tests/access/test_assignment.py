@@ -79,7 +79,7 @@ def test_a_supervisor_cannot_move_a_case_to_a_team_she_does_not_supervise(world)
 def test_a_new_team_is_supervised_by_the_supervisors_of_every_team(world):
     team_c = access.team_create(by=world.admin, organisation=world.org, name="Team C", slug="team-c")
     cw = world.teammate
-    access.membership_set_teams(by=world.admin, membership=cw.memberships.get(), teams=[team_c])
+    access.membership_set_teams(by=world.admin, membership=cw.membership, teams=[team_c])
     case = make_case(cw, team=team_c)
     assert can(world.head, "manage", case)
     assert not can(world.supervisor, "view", case)

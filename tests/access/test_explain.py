@@ -98,7 +98,7 @@ def test_a_deactivated_person_is_shown_with_her_assignment_but_gets_nothing(worl
 
 def test_a_deactivated_supervisor_and_grantee_get_nothing(world):
     for person in (world.supervisor, world.revealer):
-        access.membership_deactivate(by=world.admin, membership=person.memberships.get())
+        access.membership_deactivate(by=world.admin, membership=person.membership)
     assert row_of(world.case, world.revealer).active is False
     assert_agrees(world, world.case)
 
@@ -152,7 +152,7 @@ def test_it_follows_assignments_and_supervision_as_they_change(world):
     access.case_assign(by=world.supervisor, case=world.case, user=world.teammate, role=AssignmentRole.LEAD)
     access.case_unassign(by=world.admin, case=world.case, user=world.coworker, reason="Moved on")
     access.case_assign(by=world.admin, case=world.case, user=world.other_supervisor, role=AssignmentRole.COWORKER)
-    access.membership_set_teams(by=world.admin, membership=world.supervisor.memberships.get(), supervised_teams=[])
+    access.membership_set_teams(by=world.admin, membership=world.supervisor.membership, supervised_teams=[])
     assert listed(world.case, world.lead) == {"view", "change"}
     assert listed(world.case, world.teammate) == {"view", "change", "reveal"}
     assert listed(world.case, world.other_supervisor) == {"view", "change"}
@@ -171,5 +171,5 @@ def test_someone_nobody_vouched_for_is_listed_with_nothing_and_why(client, world
     client.force_login(world.supervisor)
     page = client.get(reverse("access:case", args=[world.case.display_code])).content.decode()
     assert "not vouched yet" in page
-    access.membership_vouch(by=None, membership=newcomer.memberships.get())
+    access.membership_vouch(by=None, membership=newcomer.membership)
     assert listed(world.case, newcomer) == restricted(newcomer, world.case) == {"view", "change", "reveal"}

@@ -126,12 +126,12 @@ def matrix_world(world, foreign_case):
         person = make_caseworker(world.org, world.team_a, username=name)
         access.case_assign(by=world.supervisor, case=world.case, user=person, role=AssignmentRole.COWORKER)
         setattr(world, name, person)
-    access.membership_deactivate(by=admin, membership=world.reactivated.memberships.get(), reason="On leave")
-    access.membership_reactivate(by=admin, membership=world.reactivated.memberships.get(), reason="Back")
+    access.membership_deactivate(by=admin, membership=world.reactivated.membership, reason="On leave")
+    access.membership_reactivate(by=admin, membership=world.reactivated.membership, reason="Back")
     access.grant_add(by=admin, case=world.case, user=world.offboarded, level="reveal", reason="Family tracing")
-    access.person_offboard(by=admin, membership=world.offboarded.memberships.get(), reason="Left the organisation")
+    access.person_offboard(by=admin, membership=world.offboarded.membership, reason="Left the organisation")
     for name, unassign in (("moved", False), ("moved_and_unassigned", True)):
-        membership = getattr(world, name).memberships.get()
+        membership = getattr(world, name).membership
         access.team_member_move(
             by=admin, membership=membership, from_team=world.team_a, to_team=world.team_b, unassign=unassign
         )
@@ -145,7 +145,7 @@ def matrix_world(world, foreign_case):
         expires=timezone.now() + GRANT_EXPIRES_IN,
     )
     world.demoted = make_supervisor(world.org, world.team_a, username="demoted")
-    access.membership_set_role(by=admin, membership=world.demoted.memberships.get(), role="caseworker")
+    access.membership_set_role(by=admin, membership=world.demoted.membership, role="caseworker")
     for name, value in list(vars(world).items()):
         if isinstance(value, User):
             setattr(world, name, fresh(value))
@@ -294,7 +294,7 @@ def test_revoking_one_grant_leaves_the_others_and_the_assignment(world):
 
 def test_a_caseworker_moved_to_another_team_keeps_her_cases_and_gains_none_of_the_new_team(world):
     new_teams_case = make_case(world.other_team_worker)
-    access.membership_set_teams(by=world.admin, membership=world.lead.memberships.get(), teams=[world.team_b])
+    access.membership_set_teams(by=world.admin, membership=world.lead.membership, teams=[world.team_b])
     lead = fresh(world.lead)
     # Assignment, not team membership, is what gives a caseworker access.
     assert actions_on(lead, world.case) == {"view", "change", "reveal"}
@@ -314,9 +314,7 @@ def test_moving_a_case_to_another_team_moves_its_supervision(world):
 
 
 def test_a_supervisor_who_stops_supervising_a_team_loses_its_cases(world):
-    access.membership_set_teams(
-        by=world.admin, membership=world.supervisor.memberships.get(), supervised_teams=[world.team_b]
-    )
+    access.membership_set_teams(by=world.admin, membership=world.supervisor.membership, supervised_teams=[world.team_b])
     supervisor = fresh(world.supervisor)
     # Letting team A go takes effect at once; taking team B on waits for a supervisor of team B.
     assert actions_on(supervisor, world.case) == set()
@@ -344,7 +342,7 @@ def test_a_switched_off_login_gives_nothing_even_while_the_membership_is_active(
 
 
 def test_deactivating_a_supervisor_takes_away_her_teams_cases(world):
-    access.membership_deactivate(by=world.admin, membership=world.head.memberships.get(), reason="Left")
+    access.membership_deactivate(by=world.admin, membership=world.head.membership, reason="Left")
     head = fresh(world.head)
     assert actions_on(head, world.case) == set()
     assert actions_on(head, world.other_case) == set()

@@ -28,39 +28,39 @@ def test_team_names_are_unique_in_an_organisation_whatever_their_case(world):
 
 
 def test_a_supervisor_added_to_a_team_supervises_its_cases_once_a_supervisor_confirms(world):
-    access.team_supervisor_add(by=world.admin, team=world.team_b, membership=world.supervisor.memberships.get())
+    access.team_supervisor_add(by=world.admin, team=world.team_b, membership=world.supervisor.membership)
     assert not can(world.supervisor, "view", world.other_case)
     (request,) = AccessRequest.objects.pending()
     access.request_confirm(by=world.other_supervisor, request=request)
     assert can(world.supervisor, "manage", world.other_case)
-    access.team_supervisor_remove(by=world.admin, team=world.team_b, membership=world.supervisor.memberships.get())
+    access.team_supervisor_remove(by=world.admin, team=world.team_b, membership=world.supervisor.membership)
     assert not can(world.supervisor, "view", world.other_case)
     assert can(world.supervisor, "manage", world.case)
 
 
 def test_only_supervisors_supervise(world):
     with pytest.raises(ValidationError):
-        access.team_supervisor_add(by=world.admin, team=world.team_b, membership=world.lead.memberships.get())
+        access.team_supervisor_add(by=world.admin, team=world.team_b, membership=world.lead.membership)
 
 
 def test_the_move_preview_says_which_cases_stay_behind(world):
     second = make_case(world.lead)
-    preview = access.move_preview(world.coworker.memberships.get(), world.team_a, world.team_b)
+    preview = access.move_preview(world.coworker.membership, world.team_a, world.team_b)
     assert [(row["case"], row["role"], row["left_without_lead"]) for row in preview["cases"]] == [
         (world.case, "coworker", False)
     ]
-    preview = access.move_preview(world.lead.memberships.get(), world.team_a, world.team_b)
+    preview = access.move_preview(world.lead.membership, world.team_a, world.team_b)
     assert {row["case"] for row in preview["cases"]} == {world.case, second}
     assert all(row["left_without_lead"] for row in preview["cases"])
 
 
 def test_a_move_keeps_her_cases_unless_the_admin_chooses_otherwise(world):
-    lead = world.lead.memberships.get()
+    lead = world.lead.membership
     assert access.team_member_move(by=world.admin, membership=lead, from_team=world.team_a, to_team=world.team_b) == []
     assert list(Membership.objects.get(pk=lead.pk).teams.all()) == [world.team_b]
     assert can(world.lead, "reveal", world.case)
     assert not can(world.lead, "view", world.other_case)
-    coworker = world.coworker.memberships.get()
+    coworker = world.coworker.membership
     left = access.team_member_move(
         by=world.admin, membership=coworker, from_team=world.team_a, to_team=world.team_b, unassign=True, reason="New"
     )
@@ -77,5 +77,5 @@ def test_a_move_keeps_her_cases_unless_the_admin_chooses_otherwise(world):
 def test_a_move_needs_her_to_be_in_the_team_she_leaves(world):
     with pytest.raises(ValidationError):
         access.team_member_move(
-            by=world.admin, membership=world.lead.memberships.get(), from_team=world.team_b, to_team=world.team_a
+            by=world.admin, membership=world.lead.membership, from_team=world.team_b, to_team=world.team_a
         )

@@ -67,7 +67,7 @@ def records(world):
         "referral": make_referral(world.case, world.lead, provider=provider),
         "provider": provider,
         "access_request": access.request_supervision(
-            by=world.admin, membership=world.teammate.memberships.get(), teams=[world.team_a]
+            by=world.admin, membership=world.teammate.membership, teams=[world.team_a]
         ),
     }
 

@@ -228,7 +228,7 @@ def test_deactivation_ends_a_live_session_at_once(client, world):
     client.force_login(world.lead)
     old = cookie(client)
     assert client.get(PAGE).status_code == 200
-    access.membership_deactivate(by=world.admin, membership=world.lead.memberships.get())
+    access.membership_deactivate(by=world.admin, membership=world.lead.membership)
     assert not Session.objects.filter(session_key=old).exists()
     assert sent_to_login(client.get(PAGE))
     # Ended on the server, not just refused while the account is inactive: reactivating

@@ -114,7 +114,7 @@ def test_assignment_grant_and_revocation_carry_reason_and_expiry(world):
 
 
 def test_team_changes_deactivation_and_second_factor_reset(world):
-    membership = world.teammate.memberships.get()
+    membership = world.teammate.membership
     access.membership_set_teams(by=world.admin, membership=membership, teams=[world.team_b])
     entry = only("membership.teams")
     assert (entry.actor, entry.organisation_id) == (world.admin, world.org.pk)

@@ -24,7 +24,7 @@ def entry_at(when, *, event, actor, case_code="", outcome=Outcome.OK):
         actor=actor,
         outcome=outcome,
         case_code=case_code,
-        organisation_id=actor.memberships.get().organisation_id,
+        organisation_id=actor.membership.organisation_id,
         action=AuditEntry.Action.ACCESS,
         content_type=ContentType.objects.get_for_model(AuditEntry),
         object_pk="",

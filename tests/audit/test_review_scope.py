@@ -103,7 +103,7 @@ def test_everyone_else_gets_404_at_every_review_url(client, world, persona):
 
 
 def test_a_supervisor_whose_membership_ended_reviews_nothing(client, world):
-    access.membership_deactivate(by=world.admin, membership=world.supervisor.memberships.get())
+    access.membership_deactivate(by=world.admin, membership=world.supervisor.membership)
     assert review.entries_for(world.supervisor) is None
     client.force_login(world.supervisor)  # deactivation also ends her sign-in
     assert client.get(reverse("audit:trail"))["Location"].startswith(reverse("login"))
@@ -175,8 +175,8 @@ def test_the_navigation_offers_the_review_to_supervisors_and_admins_only(client,
 
 
 def test_a_supervisor_sees_what_administrators_did_to_her_people_and_only_to_them(world):
-    access.membership_deactivate(by=world.admin, membership=world.teammate.memberships.get(), reason="Left")
-    access.membership_deactivate(by=world.admin, membership=world.other_team_worker.memberships.get(), reason="Left")
+    access.membership_deactivate(by=world.admin, membership=world.teammate.membership, reason="Left")
+    access.membership_deactivate(by=world.admin, membership=world.other_team_worker.membership, reason="Left")
     about = dict(
         AuditEntry.objects.filter(event="membership.deactivate").values_list("object_pk", "seq").order_by("seq")
     )
@@ -187,7 +187,7 @@ def test_a_supervisor_sees_what_administrators_did_to_her_people_and_only_to_the
 
 def test_a_supervisor_off_boarded_shows_in_every_supervisors_trail_with_only_the_cases_each_manages(world):
     access.case_assign(by=world.supervisor, case=world.case, user=world.other_supervisor, reason="Cover")
-    access.person_offboard(by=world.admin, membership=world.other_supervisor.memberships.get(), reason="Left")
+    access.person_offboard(by=world.admin, membership=world.other_supervisor.membership, reason="Left")
     entry = AuditEntry.objects.get(event="membership.offboard")
     assert entry.additional_data["cases"] == [world.case.code]
     only_team_b = make_supervisor(world.org, world.team_b, username="only-b")

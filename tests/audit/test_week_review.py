@@ -36,7 +36,7 @@ def entry_at(when, *, event, actor, case=None, outcome=Outcome.OK, details=None)
         actor=actor,
         outcome=outcome,
         case_code=case.code if case else "",
-        organisation_id=actor.memberships.get().organisation_id,
+        organisation_id=actor.membership.organisation_id,
         action=AuditEntry.Action.ACCESS,
         content_type=ContentType.objects.get_for_model(AuditEntry),
         object_pk="",

@@ -5,10 +5,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from casework.audit.models import AuditEntry
-from casework.cases.views.common import case_view
+from casework.web.doors import case_page
 
 
-@case_view("change")
+@case_page("change")
 def edit_something(request, case):
     return HttpResponse(f"editing {case.code}")
 

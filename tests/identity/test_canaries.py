@@ -158,7 +158,7 @@ def seed_case(case, by, values, provider):
     )
     referral.needs.add(need)
     # A request waiting for confirmation, so that its page is walked too.
-    access_request = request_reveal_grant(by=by, case=case, membership=by.memberships.get(), reason="Court date")
+    access_request = request_reveal_grant(by=by, case=case, membership=by.membership, reason="Court date")
     return SimpleNamespace(
         case=case,
         by=by,

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from casework.access.models import Grant, GrantLevel, Role, Team
+from casework.access.models import Grant, GrantLevel, Membership, Role, Team, active_member
 from casework.audit.forms import ForgetfulForm
 from casework.cases import codes
 from casework.cases.choices import AssignmentRole, CaseStatus
@@ -21,10 +21,9 @@ REASON_HELP = _("Why, in a few words. Leave names and phone numbers out: the rea
 def case_workers(organisation_id):
     """The people who may work on cases of the organisation: its active caseworkers and supervisors."""
     return User.objects.filter(
-        is_active=True,
-        memberships__is_active=True,
-        memberships__organisation_id=organisation_id,
-        memberships__role__in=[Role.CASEWORKER, Role.SUPERVISOR],
+        active_member(),
+        membership__organisation_id=organisation_id,
+        membership__role__in=[Role.CASEWORKER, Role.SUPERVISOR],
     )
 
 
@@ -73,8 +72,8 @@ class DirectoryFilterForm(ForgetfulForm):
         self.fields["code"].widget.attrs.update(autocomplete="off", spellcheck="false", placeholder="7X3-QM9P-DK4")
         self.fields["team"].queryset = Team.objects.filter(organisation_id=organisation_id).order_by("name")
         self.fields["person"].queryset = (
-            User.objects.filter(memberships__organisation_id=organisation_id)
-            .exclude(memberships__role=Role.ADMIN)
+            User.objects.filter(membership__organisation_id=organisation_id)
+            .exclude(membership__role=Role.ADMIN)
             .order_by("username")
         )
 
@@ -136,7 +135,8 @@ class AssignForm(forms.Form):
     def clean(self):
         data = super().clean()
         user, role = data.get("user"), data.get("role")
-        if user and role == AssignmentRole.LEAD and not user.memberships.filter(teams=self.case.team_id).exists():
+        in_team = Membership.objects.active().filter(user=user, teams=self.case.team_id)
+        if user and role == AssignmentRole.LEAD and not in_team.exists():
             self.add_error("user", _("The lead caseworker must work in the case's team."))
         return data
 

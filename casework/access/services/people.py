@@ -334,6 +334,8 @@ def reactivation_restores(membership):
 def membership_reactivate(*, by, membership, reason=""):
     """Switch an account back on: her assignments, current grants and supervision count again."""
     require_admin(by, membership.organisation_id)
+    # As it is now, not as the caller last saw it: two administrators at once make one change.
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=membership.pk)
     if membership.is_active and membership.user.is_active:
         raise ValidationError(_("This account is already active."))
     membership.is_active = True

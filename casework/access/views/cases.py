@@ -5,8 +5,6 @@ teams they supervise). Codes, teams, statuses, usernames, assignments and grants
 these pages never show case content. A case is found only in ``request.directory``.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -19,42 +17,21 @@ from casework.access import explain
 from casework.access import services as access
 from casework.access.forms.cases import AssignForm, DirectoryFilterForm, GrantForm, RevokeForm, UnassignForm
 from casework.access.models import AccessRequest, Grant
-from casework.access.views.common import directory_view, not_found, refusal_as_message
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
-from casework.cases import codes
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import CaseAssignment
-from casework.cases.views.common import form_page
+from casework.web import doors
+from casework.web.forms import form_page, refusal_as_message
+from casework.web.pages import not_found
 
 CASES_PER_PAGE = 50
 PAGE = "access/cases/case.html"
 
 
-def _refused(request, case_code="", case=None):
-    record(event=events.ACCESS_CASE, actor=request.user, outcome=Outcome.DENIED, case=case, case_code=case_code)
-    return not_found(request)
-
-
-def directory_case(view):
-    """``directory_view``, then the case named in the URL, found only among those she manages."""
-
-    @directory_view
-    @wraps(view)
-    def wrapper(request, code, *args, **kwargs):
-        normalised = codes.normalise(code)
-        case = request.directory.filter(code=normalised).select_related("team").first() if normalised else None
-        if case is None:
-            # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
-            return _refused(request, case_code=normalised or "")
-        return view(request, case, *args, **kwargs)
-
-    return wrapper
-
-
 @require_GET
-@directory_view
+@doors.access_directory
 def case_directory(request):
     form = DirectoryFilterForm(request.GET, organisation_id=request.membership.organisation_id)
     if not form.is_valid():
@@ -93,13 +70,13 @@ def _back(request, case, message):
 
 
 @require_GET
-@directory_case
+@doors.directory_case
 def case_access(request, case):
     return render(request, PAGE, _page(request, case))
 
 
 @require_POST
-@directory_case
+@doors.directory_case
 def case_assign(request, case):
     form = AssignForm(request.POST, case=case, by=request.user, prefix="assign")
 
@@ -117,7 +94,7 @@ def case_assign(request, case):
 
 
 @require_POST
-@directory_case
+@doors.directory_case
 def case_unassign(request, case):
     form = UnassignForm(request.POST, case=case, prefix="unassign")
 
@@ -131,7 +108,7 @@ def case_unassign(request, case):
 
 
 @require_POST
-@directory_case
+@doors.directory_case
 def case_grant(request, case):
     form = GrantForm(request.POST, case=case, by=request.user, prefix="grant")
 
@@ -156,11 +133,12 @@ def case_grant(request, case):
 
 
 @require_http_methods(["GET", "POST"])
-@directory_case
+@doors.directory_case
 def case_revoke(request, case, grant_uid):
     grant = case.grants.filter(uid=grant_uid, revoked_at__isnull=True).select_related("user", "granted_by").first()
-    if grant is None:
-        return _refused(request, case=case)
+    if grant is None:  # revoked already, or another case's: the same as no such grant
+        record(event=events.ACCESS_CASE, actor=request.user, outcome=Outcome.DENIED, case=case)
+        return not_found(request)
     form = RevokeForm(request.POST or None)
 
     def revoke(form):

@@ -2,8 +2,6 @@
 asked for. Only for supervisors who may confirm something (see access.services.vouching);
 anyone else, and anything she may not decide, is a 404."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -13,34 +11,17 @@ from django.views.decorators.http import require_GET
 
 from casework.access import services as access
 from casework.access.forms.confirmations import CONFIRM, DecisionForm, VouchForm
-from casework.access.views.common import not_found, refusal_as_message
 from casework.accounts.services import WRONG_CODE, second_factor_is_fresh, step_up
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
-from casework.cases.views.common import form_page
-
-
-def confirmer_view(view):
-    """For a vouched, active supervisor; ``request.pending`` is what she may decide."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not access.confirming_membership(request.user, _organisation_id(request.user)):
-            return not_found(request)
-        request.pending = access.pending_for(request.user)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _organisation_id(user):
-    membership = user.memberships.first() if user.is_authenticated else None
-    return membership.organisation_id if membership else None
+from casework.web import doors
+from casework.web.forms import form_page, refusal_as_message
+from casework.web.pages import not_found
 
 
 @require_GET
-@confirmer_view
+@doors.confirmer
 def confirmation_list(request):
     return render(request, "access/confirmations/list.html", {"pending": request.pending})
 
@@ -54,7 +35,7 @@ def _code_is_fresh(request, form, event, target):
     return False
 
 
-@confirmer_view
+@doors.confirmer
 def person_vouch(request, username):
     membership = next((m for m in request.pending.accounts if m.user.username == username), None)
     if membership is None:
@@ -75,7 +56,7 @@ def person_vouch(request, username):
     return form_page(request, form, "access/confirmations/vouch.html", context, vouch)
 
 
-@confirmer_view
+@doors.confirmer
 def request_decide(request, uid):
     wanted = next((r for r in request.pending.requests if str(r.uid) == str(uid)), None)
     if wanted is None:

@@ -4,8 +4,6 @@ Every change goes through a service, which checks who may act and writes the aud
 a refusal (acting on oneself, a role that does not fit) comes back as a message on the form.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q
@@ -27,11 +25,11 @@ from casework.access.forms.people import (
     TeamsForm,
 )
 from casework.access.models import AccessRequest, Grant, Membership, Role
-from casework.access.views.common import admin_view, not_found, refusal_as_message
 from casework.accounts.lockout import account_unlock
 from casework.accounts.models import LoginSession
 from casework.accounts.services import second_factor_reset
-from casework.cases.views.common import form_page
+from casework.web import doors
+from casework.web.forms import form_page, refusal_as_message
 
 
 def people_of(organisation):
@@ -46,18 +44,12 @@ def people_of(organisation):
     )
 
 
-def person_view(view):
-    """An administrator's view of one person of her own organisation; anyone else is a 404."""
+def _person(membership, username):
+    return people_of(membership.organisation).filter(user__username=username).first()
 
-    @admin_view
-    @wraps(view)
-    def wrapper(request, username, *args, **kwargs):
-        membership = people_of(request.membership.organisation).filter(user__username=username).first()
-        if membership is None:
-            return not_found(request)
-        return view(request, membership, *args, **kwargs)
 
-    return wrapper
+# An administrator's page about one person of her own organisation; anyone else is a 404.
+person_view = doors.administrator_finds("username", _person)
 
 
 def back_to(membership, message, request):
@@ -65,7 +57,7 @@ def back_to(membership, message, request):
     return redirect("access:user", membership.user.username)
 
 
-@admin_view
+@doors.administrator
 def people_list(request):
     form = PeopleFilterForm(request.GET or None)
     people = people_of(request.membership.organisation)
@@ -78,7 +70,7 @@ def people_list(request):
     return render(request, "access/people/list.html", context, status=400 if form.errors else 200)
 
 
-@admin_view
+@doors.administrator
 def person_create(request):
     organisation = request.membership.organisation
     form = PersonCreateForm(request.POST or None, organisation=organisation)

@@ -2,8 +2,6 @@
 it, and moving a person between teams. Pages show team names, usernames, case codes and
 counts, never what a case holds."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, Func, IntegerField, Prefetch, Subquery
@@ -22,27 +20,22 @@ from casework.access.forms.teams import (
     TeamNameForm,
 )
 from casework.access.models import Membership, Team
-from casework.access.views.common import admin_view, not_found, refusal_as_message
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case
-from casework.cases.views.common import form_page
+from casework.web import doors
+from casework.web.forms import form_page, refusal_as_message
+from casework.web.pages import not_found
 
 TEAM_PAGE = "access/teams/team_detail.html"
 MOVE_PAGE = "access/teams/team_member_move.html"
 
 
-def team_view(view):
-    """For administrators; loads the team named by ``slug`` in her organisation, or 404."""
+def _team(membership, slug):
+    return Team.objects.filter(organisation=membership.organisation, slug=slug).first()
 
-    @admin_view
-    @wraps(view)
-    def wrapper(request, slug, *args, **kwargs):
-        team = Team.objects.filter(organisation=request.membership.organisation, slug=slug).first()
-        if team is None:
-            return not_found(request)
-        return view(request, team, *args, **kwargs)
 
-    return wrapper
+# For administrators: the team named by ``slug`` in her organisation, or 404.
+team_view = doors.administrator_finds("slug", _team)
 
 
 def _person(request, username):
@@ -83,7 +76,7 @@ def _team_rows(request, organisation):
     )
 
 
-@admin_view
+@doors.administrator
 def team_list(request):
     organisation = request.membership.organisation
     form = TeamNameForm(request.POST if request.method == "POST" else None)

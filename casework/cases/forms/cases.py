@@ -3,7 +3,7 @@ from django.contrib.auth.models import User
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from casework.access.models import Role, Team
+from casework.access.models import Membership, Role, Team, active_member, active_membership
 from casework.cases import codes
 from casework.cases.choices import (
     CaseStatus,
@@ -156,15 +156,10 @@ class CaseIntakeForm(CaseForm):
         self.fields["team"].queryset = teams = intake_teams(user)
         if len(teams) == 1:
             self.fields["team"].initial = teams[0].pk
-        membership = user.memberships.filter(is_active=True).first()
+        membership = active_membership(user)
         if membership and membership.role == Role.SUPERVISOR:
             self.fields["lead"].queryset = (
-                User.objects.filter(
-                    is_active=True,
-                    memberships__is_active=True,
-                    memberships__role=Role.CASEWORKER,
-                    memberships__teams__in=teams,
-                )
+                User.objects.filter(active_member(), membership__role=Role.CASEWORKER, membership__teams__in=teams)
                 .distinct()
                 .order_by("username")
             )
@@ -174,14 +169,14 @@ class CaseIntakeForm(CaseForm):
     def clean(self):
         data = super().clean()
         team, lead = data.get("team"), data.get("lead")
-        if team and lead and not lead.memberships.filter(is_active=True, teams=team).exists():
+        if team and lead and not Membership.objects.active().filter(user=lead, teams=team).exists():
             self.add_error("lead", _("The lead caseworker must work in the case's team."))
         return data
 
 
 def intake_teams(user):
     """The teams ``user`` may open a case in: her own as a caseworker, those she supervises."""
-    membership = user.memberships.filter(is_active=True).select_related("organisation").first()
+    membership = active_membership(user)
     if membership is None or membership.role == Role.ADMIN or not membership.is_vouched:
         return Team.objects.none()  # nobody has vouched for her yet: she opens nothing either
     if membership.role == Role.CASEWORKER:

@@ -40,6 +40,11 @@ ACTIVE_REFERRAL = (ReferralStatus.SENT, ReferralStatus.ACCEPTED)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def may_export(membership):
+    """Does this (active) membership export cases? Supervisors do."""
+    return membership is not None and membership.role == Role.SUPERVISOR
+
+
 def export_membership(user):
     """The active supervisor membership that lets ``user`` export, or None."""
     if not user.is_authenticated:

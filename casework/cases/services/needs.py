@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.access.models import active_member
 from casework.cases.choices import NeedStatus
 from casework.cases.models import SupportNeed
 from casework.cases.services.common import apply, require, save_versioned
@@ -26,16 +27,8 @@ MOVES = {
 
 def assignees(case):
     """Who may own a need of ``case``: the people assigned to it who can still sign in."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            case_assignments__case=case,
-            memberships__organisation_id=case.organisation_id,
-            memberships__is_active=True,
-        )
-        .distinct()
-        .order_by("username")
-    )
+    assigned = User.objects.filter(case_assignments__case=case, membership__organisation_id=case.organisation_id)
+    return assigned.filter(active_member()).distinct().order_by("username")
 
 
 def check_dates(identified_on, due_on):

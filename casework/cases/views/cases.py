@@ -16,31 +16,24 @@ from casework.cases.forms.cases import (
     CaseFindForm,
     CaseForm,
     CaseIntakeForm,
-    intake_teams,
 )
 from casework.cases.forms.common import ReasonForm
 from casework.cases.forms.contacts import QuickContactForm
 from casework.cases.models import Case
 from casework.cases.services import cases as services
-from casework.cases.services.export import export_membership
-from casework.cases.views.common import (
-    KEEP_AS_WRITTEN,
-    case_view,
-    for_case_workers,
-    form_page,
-    not_found,
-    record_kept,
-)
+from casework.cases.services.export import may_export
 from casework.cases.views.needs import need_board
 from casework.identity import guard
 from casework.identity import services as identity_services
 from casework.identity.flow import second_factor_given, tell_about_duplicates
 from casework.identity.forms import IdentityForm
+from casework.web import doors
+from casework.web.forms import KEEP_AS_WRITTEN, form_page, record_kept
 
 CASES_PER_PAGE = 50
 
 
-@for_case_workers
+@doors.workspace
 def case_list(request, find_form=None):
     form = CaseFilterForm(request.GET or None, user=request.user)
     visible = Case.objects.restrict(request.user, "view").select_related("team").prefetch_related("assignments__user")
@@ -48,12 +41,12 @@ def case_list(request, find_form=None):
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     record(event=events.CASE_LIST, actor=request.user, details={"codes": [case.code for case in page]})
     context = {"page": page, "form": form, "find_form": find_form or CaseFindForm()}
-    context["may_export"] = export_membership(request.user) is not None
+    context["may_export"] = may_export(request.membership)
     return render(request, "cases/case_list.html", context, status=400 if find_form else 200)
 
 
 @require_POST
-@for_case_workers
+@doors.workspace
 def case_find(request):
     """Jump to a case by code; the case page itself decides whether the user may see it."""
     form = CaseFindForm(request.POST)
@@ -62,9 +55,8 @@ def case_find(request):
     return redirect("cases:detail", codes.display(form.cleaned_data["code"]))
 
 
+@doors.intake
 def case_create(request):
-    if not intake_teams(request.user).exists():
-        return not_found(request)  # admins and people without a team open no cases
     form = CaseIntakeForm(request.POST or None, user=request.user)
     needs_code = not second_factor_is_fresh(request)
     identity_form = IdentityForm(request.POST or None, prefix="identity", needs_code=needs_code)
@@ -92,13 +84,13 @@ def case_create(request):
     return form_page(request, form, "cases/case_form.html", context, create, quoted=quoted)
 
 
-@case_view("view")
+@doors.case_page("view")
 def case_opened(request, case):
     """Right after intake: the new code, large, to write down before anything else."""
     return render(request, "cases/case_opened.html", {"case": case})
 
 
-@case_view("view")
+@doors.case_page("view")
 def case_detail(request, case):
     context = {
         "case": case,
@@ -115,7 +107,7 @@ def case_detail(request, case):
     return render(request, "cases/case_detail.html", context)
 
 
-@case_view("change")
+@doors.case_page("change")
 def case_edit(request, case):
     form = CaseForm(request.POST or None, instance=case)
 
@@ -138,17 +130,17 @@ def _state_change(request, case, service, done_message):
     return form_page(request, form, "cases/case_state.html", {"case": case, "service": service.__name__}, change)
 
 
-@case_view("manage")
+@doors.case_page("manage")
 def case_close(request, case):
     return _state_change(request, case, services.case_close, _("Case closed."))
 
 
-@case_view("manage")
+@doors.case_page("manage")
 def case_reopen(request, case):
     return _state_change(request, case, services.case_reopen, _("Case reopened."))
 
 
-@case_view("manage")
+@doors.case_page("manage")
 def case_assign(request, case):
     # The same form, and the same rules, as the case's access page at /access/.
     form = AssignForm(request.POST or None, case=case, by=request.user)
@@ -164,7 +156,7 @@ def case_assign(request, case):
 
 
 @require_POST
-@case_view("manage")
+@doors.case_page("manage")
 def case_unassign(request, case):
     form = UnassignForm(request.POST, case=case)
 

@@ -11,7 +11,8 @@ from casework.cases.forms.contacts import ContactForm
 from casework.cases.models import Contact
 from casework.cases.services import contacts as services
 from casework.cases.services.contacts import CONTACT_FIELDS
-from casework.cases.views.common import case_child_view, case_view, form_page
+from casework.web import doors
+from casework.web.forms import form_page
 
 
 def contact_history(contact):
@@ -44,7 +45,7 @@ def _label(name):
     return capfirst(Contact._meta.get_field(name).verbose_name)
 
 
-@case_child_view("contacts")
+@doors.case_record("contacts")
 def contact_detail(request, case, contact):
     context = {
         "case": case,
@@ -56,7 +57,7 @@ def contact_detail(request, case, contact):
     return render(request, "cases/contact_detail.html", context)
 
 
-@case_view("change")
+@doors.case_page("change")
 def contact_create(request, case):
     """The full form; the case page's quick-add posts here too, and lands here if anything is wrong."""
     form = ContactForm(request.POST or None)
@@ -69,7 +70,7 @@ def contact_create(request, case):
     return form_page(request, form, "cases/contact_form.html", {"case": case}, add)
 
 
-@case_child_view("contacts", "change")
+@doors.case_record("contacts", "change")
 def contact_edit(request, case, contact):
     form = ContactForm(request.POST or None, instance=contact)
 

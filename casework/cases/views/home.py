@@ -17,6 +17,7 @@ from casework.cases import codes
 from casework.cases.choices import AssignmentRole, ReferralStatus, Urgency
 from casework.cases.models import Case, Referral, SupportNeed
 from casework.identity.services import duplicates_seen_by
+from casework.web import doors
 
 SHOWN = 10  # per section; the case list holds the rest
 FOLLOW_UP_HORIZON = timedelta(days=7)
@@ -24,8 +25,9 @@ RECENT = timedelta(days=30)
 REVEALS_SHOWN_FOR = timedelta(days=7)
 
 
+@doors.signed_in
 def home(request):
-    membership = request.user.memberships.filter(is_active=True).first()
+    membership = request.membership
     if membership is None or membership.role == Role.ADMIN:
         context = {"scope": None, "is_admin": membership is not None}
         context["chain_broken"] = verification.failed() if membership is not None else None

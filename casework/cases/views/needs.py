@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from casework.cases.choices import NeedStatus
 from casework.cases.forms.needs import NeedForm, NeedStatusForm
 from casework.cases.services import needs as services
-from casework.cases.views.common import case_child_view, case_view, form_page
+from casework.web import doors
+from casework.web.forms import form_page
 
 
 def need_board(needs):
@@ -51,14 +52,14 @@ def _detail(case, need, **extra):
     return {"case": case, "record": need, "referrals": referrals, **extra}
 
 
-@case_child_view("needs", select=("owner",))
+@doors.case_record("needs", select=("owner",))
 def need_detail(request, case, need):
     allowed = case.allows(request.user, "change")
     form = NeedStatusForm(need=need) if allowed else None
     return render(request, "cases/need_detail.html", _detail(case, need, may_change=allowed, form=form))
 
 
-@case_view("change")
+@doors.case_page("change")
 def need_create(request, case):
     form = NeedForm(request.POST or None, case=case, user=request.user)
 
@@ -70,7 +71,7 @@ def need_create(request, case):
     return form_page(request, form, "cases/need_form.html", {"case": case}, add)
 
 
-@case_child_view("needs", "change")
+@doors.case_record("needs", "change")
 def need_edit(request, case, need):
     form = NeedForm(request.POST or None, instance=need, case=case)
 
@@ -82,7 +83,7 @@ def need_edit(request, case, need):
     return form_page(request, form, "cases/need_form.html", {"case": case, "record": need}, save)
 
 
-@case_child_view("needs", "change")
+@doors.case_record("needs", "change")
 def need_set_status(request, case, need):
     form = NeedStatusForm(request.POST or None, need=need)
 

@@ -5,57 +5,18 @@ pick from it); supervisors and admins keep it. A provider of another organisatio
 no membership at all, is the same 404 as a provider that does not exist.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework.access.models import Membership
 from casework.cases.choices import ServiceType
 from casework.cases.forms.providers import ProviderActiveForm, ProviderForm
 from casework.cases.services import providers as services
 from casework.cases.services.common import EditConflict
-from casework.cases.views.common import find_child, forbidden, form_page, not_found
-
-
-def directory_view(keep=False):
-    """Pass the user's active membership to the view; ``keep`` views are for supervisors and admins."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            memberships = Membership.objects.active().select_related("organisation")
-            membership = memberships.filter(user_id=request.user.pk).first()
-            if membership is None:
-                return not_found(request)
-            if keep and not services.may_keep_directory(membership):
-                return forbidden(request)
-            return view(request, membership, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def provider_view(keep=False):
-    """Like ``directory_view``, then load provider ``uid`` from the user's own organisation only."""
-
-    def decorator(view):
-        @directory_view(keep)
-        @wraps(view)
-        def wrapper(request, membership, uid, *args, **kwargs):
-            mine = membership.organisation.providers.all()
-            provider = find_child(mine, uid)
-            if provider is None:
-                return not_found(request)
-            return view(request, membership, provider, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
+from casework.web import doors
+from casework.web.forms import form_page
 
 
 def _with_service_labels(providers):
@@ -65,14 +26,14 @@ def _with_service_labels(providers):
     return providers
 
 
-@directory_view()
+@doors.provider_directory()
 def provider_list(request, membership):
     providers = membership.organisation.providers.order_by("-is_active", "name")
     context = {"providers": _with_service_labels(list(providers)), "may_keep": services.may_keep_directory(membership)}
     return render(request, "providers/provider_list.html", context)
 
 
-@provider_view()
+@doors.provider_page()
 def provider_detail(request, membership, provider):
     context = {
         "provider": _with_service_labels([provider])[0],
@@ -82,7 +43,7 @@ def provider_detail(request, membership, provider):
     return render(request, "providers/provider_detail.html", context)
 
 
-@directory_view(keep=True)
+@doors.provider_directory(keep=True)
 def provider_create(request, membership):
     form = ProviderForm(request.POST or None, organisation=membership.organisation)
 
@@ -94,7 +55,7 @@ def provider_create(request, membership):
     return form_page(request, form, "providers/provider_form.html", {}, create)
 
 
-@provider_view(keep=True)
+@doors.provider_page(keep=True)
 def provider_edit(request, membership, provider):
     form = ProviderForm(request.POST or None, instance=provider, organisation=membership.organisation)
 
@@ -109,7 +70,7 @@ def provider_edit(request, membership, provider):
 
 
 @require_POST
-@provider_view(keep=True)
+@doors.provider_page(keep=True)
 def provider_set_active(request, membership, provider):
     form = ProviderActiveForm(request.POST)
     if not form.is_valid():

@@ -6,14 +6,15 @@ from django.utils.translation import gettext as _
 
 from casework.cases.forms.referrals import ConsentForm, ConsentWithdrawForm, ReferralForm, TransitionForm
 from casework.cases.services import referrals as services
-from casework.cases.views.common import case_child_view, case_view, form_page
+from casework.web import doors
+from casework.web.forms import form_page
 
 
 def _to_referral(case, referral):
     return redirect("cases:referral", case.display_code, referral.uid)
 
 
-@case_child_view("referrals", select=("provider", "created_by", "consent_recorded_by"))
+@doors.case_record("referrals", select=("provider", "created_by", "consent_recorded_by"))
 def referral_detail(request, case, referral):
     context = {
         "case": case,
@@ -25,7 +26,7 @@ def referral_detail(request, case, referral):
     return render(request, "cases/referral_detail.html", context)
 
 
-@case_view("change")
+@doors.case_page("change")
 def referral_create(request, case):
     form = ReferralForm(request.POST or None, case=case)
 
@@ -38,7 +39,7 @@ def referral_create(request, case):
     return form_page(request, form, "cases/referral_form.html", {"case": case}, create)
 
 
-@case_child_view("referrals", "change")
+@doors.case_record("referrals", "change")
 def referral_edit(request, case, referral):
     form = ReferralForm(request.POST or None, instance=referral, case=case)
 
@@ -52,7 +53,7 @@ def referral_edit(request, case, referral):
     return form_page(request, form, "cases/referral_form.html", {"case": case, "record": referral}, save)
 
 
-@case_child_view("referrals", "change")
+@doors.case_record("referrals", "change")
 def referral_consent(request, case, referral):
     form = ConsentForm(request.POST or None, instance=referral)
 
@@ -65,7 +66,7 @@ def referral_consent(request, case, referral):
     return form_page(request, form, "cases/referral_consent.html", {"case": case, "record": referral}, save)
 
 
-@case_child_view("referrals", "change")
+@doors.case_record("referrals", "change")
 def referral_consent_withdraw(request, case, referral):
     form = ConsentWithdrawForm(request.POST or None, referral=referral)
 
@@ -81,7 +82,7 @@ def referral_consent_withdraw(request, case, referral):
     return form_page(request, form, "cases/referral_consent_withdraw.html", context, withdraw)
 
 
-@case_child_view("referrals", "change")
+@doors.case_record("referrals", "change")
 def referral_move(request, case, referral):
     form = TransitionForm(request.POST or None, referral=referral)
 

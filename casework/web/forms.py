@@ -1,115 +1,35 @@
-"""The door every case view goes through, and the way every workspace form behaves."""
+"""How every form page behaves: invalid input shown again with a 400 and nothing saved, a
+race shown as a conflict page, a service's refusal as a message, and free text that quotes
+the case's identity caught before it is kept."""
 
-import uuid
-from functools import wraps
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from casework.access.models import Membership, Role
 from casework.audit import events
-from casework.audit.models import Outcome
 from casework.audit.services import record
-from casework.cases import codes
 from casework.cases.forms.common import differences
 from casework.cases.models import Case
 from casework.cases.services.common import EditConflict
 from casework.identity import guard
 
 
-def not_found(request):
-    """The one answer for "no such case" and "not yours": same page, same status."""
-    return render(request, "404.html", status=404)
-
-
-def for_case_workers(view):
-    """Pages about cases in general (the list, finding by code) are for caseworkers and
-    supervisors. Anyone else, administrators included, gets the page that does not exist:
-    an administrator manages access at /access/ and has no business in /cases/."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        works_on_cases = Membership.objects.active().filter(
-            user_id=request.user.pk, role__in=[Role.CASEWORKER, Role.SUPERVISOR]
-        )
-        if not works_on_cases.exists():
-            return not_found(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def forbidden(request):
-    return render(request, "403.html", status=403)
-
-
-def case_view(action="view", event=None):
-    """Load the case named in the URL through the permission layer, or answer 404/403.
-
-    Whoever may not see the case gets 404, whoever sees it but may not ``action`` it
-    gets 403; both are audited, and the response is returned (not raised) so that the
-    request's transaction commits the audit entry. A page that shows case content
-    (a successful GET) is audited as ``case.view``. Denials are recorded as ``event``
-    (``case.<action>`` from the catalogue unless named).
-    """
-    event = event or events.for_case_action(action)
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, code, *args, **kwargs):
-            normalised = codes.normalise(code)
-            visible = Case.objects.restrict(request.user, "view").select_related("team", "organisation")
-            case = visible.filter(code=normalised).first() if normalised else None
-            if case is None:
-                # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
-                record(event=event, actor=request.user, outcome=Outcome.DENIED, case_code=normalised or "")
-                return not_found(request)
-            if action != "view" and not case.allows(request.user, action):
-                record(event=event, actor=request.user, outcome=Outcome.DENIED, case=case)
-                return forbidden(request)
-            request.case_page = {"page": view.__name__}
-            response = view(request, case, *args, **kwargs)
-            if request.method == "GET" and response.status_code == 200:
-                record(event=events.CASE_VIEW, actor=request.user, case=case, details=request.case_page)
-            return response
-
-        return wrapper
-
-    return decorator
-
-
-def case_child_view(related, action="view", select=()):
-    """Like ``case_view``, then load the record ``uid`` from ``case.<related>`` (with the
-    ``select`` relations): a record of another case, a malformed or an unknown id are all
-    the same 404."""
-
-    def decorator(view):
-        @case_view(action)
-        @wraps(view)
-        def wrapper(request, case, uid, *args, **kwargs):
-            child = find_child(getattr(case, related).select_related(*select), uid)
-            if child is None:
-                record(event=events.for_case_action(action), actor=request.user, outcome=Outcome.DENIED, case=case)
-                return not_found(request)
-            request.case_page.update(record=child._meta.model_name, uid=str(child.uid))
-            return view(request, case, child, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def find_child(records, uid):
-    try:
-        uid = uuid.UUID(str(uid))
-    except ValueError:
-        return None
-    return records.filter(uid=uid).first()
-
-
-def form_page(request, form, template, context, on_valid, quoted=None):
+def form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    template: str,
+    context: dict[str, Any],
+    on_valid: Callable[[Any], HttpResponse],
+    quoted: Callable[[Any], list[str]] | None = None,
+) -> HttpResponse:
     """Show ``form``; on a valid POST call ``on_valid(form)`` (which saves and returns a redirect).
 
     Invalid input is shown again with its messages and a 400, nothing saved. A save over
@@ -136,7 +56,9 @@ def form_page(request, form, template, context, on_valid, quoted=None):
 KEEP_AS_WRITTEN = "keep_as_written"
 
 
-def identity_check(request, form, case, quoted=None):
+def identity_check(
+    request: HttpRequest, form: forms.Form, case: Case | None, quoted: Callable[[Any], list[str]] | None = None
+) -> list[str] | None:
     """The free-text guard. ``form.identity_guarded`` names its free-text fields and
     ``form.identity_forbidden`` those that end up in the audit trail (reasons), which may
     never quote an identity. ``quoted(form)`` overrides how quoting fields are found.
@@ -174,14 +96,14 @@ def identity_check(request, form, case, quoted=None):
     return None
 
 
-def _fields_quoting(form, case):
+def _fields_quoting(form: forms.Form, case: Case | None) -> list[str]:
     guarded = getattr(form, "identity_guarded", ())
     if case is None or not guarded:
         return []
     return guard.fields_quoting_case(case, {name: form.cleaned_data.get(name) for name in guarded})
 
 
-def record_in_text(user, case, form_name, fields, *, told):
+def record_in_text(user: User, case: Case, form_name: str, fields: list[str], *, told: bool) -> None:
     """A guard hit, for the case's supervisors: which form and fields, whether the writer
     was warned (she may reveal) or answered as if nothing matched; never what matched."""
     record(
@@ -198,7 +120,7 @@ QUOTES_IDENTITY = _(
 )
 
 
-def record_kept(request, case, form, fields):
+def record_kept(request: HttpRequest, case: Case, form: forms.Form, fields: list[str]) -> None:
     """A deliberate choice to keep identifying text in a note: which fields, never what."""
     record(
         event=events.IDENTITY_KEPT_IN_TEXT,
@@ -208,10 +130,21 @@ def record_kept(request, case, form, fields):
     )
 
 
-def conflict_page(request, form, current, context):
+def conflict_page(request: HttpRequest, form: Any, current: Any, context: dict[str, Any]) -> HttpResponse:
     """Both versions side by side; the user's form again, now based on the saved version,
     so that saving it is a deliberate choice to overwrite."""
     rows = differences(form, current)
     form.data = form.data.copy()
     form.data["version"] = str(current.version)
     return render(request, "cases/conflict.html", {**context, "form": form, "rows": rows}, status=409)
+
+
+@contextmanager
+def refusal_as_message() -> Iterator[None]:
+    """A service's refusal (PermissionDenied: acting on oneself, granting to oneself) becomes
+    a message on the form like any broken rule, which ``form_page`` shows with a 400; the
+    service's transaction has already rolled its writes back. Also a decorator."""
+    try:
+        yield
+    except PermissionDenied as refusal:
+        raise ValidationError(str(refusal) or gettext("You may not do this.")) from refusal

@@ -1,0 +1,365 @@
+"""Every page's door: who may open it, and the one answer for everyone else.
+
+Each page of casework goes through exactly one door from this module, named on the view
+(``view.door``) so that a test can walk every URL and find it. The rule behind them all:
+what you may not see answers 404, the same as what does not exist; what you may see but
+not do answers 403. A refusal that reveals interest in a case or the trail is audited.
+The door reads the request's membership (``request.membership``, loaded once per request
+by ``casework.web.middleware``); the permission layer (``Case.objects.restrict``) stays
+the only way to case content.
+
+- ``public``: anyone, signed in or not (signing in, quick exit, the language).
+- ``second_step``: a password given, the second factor not yet (verify, enrol).
+- ``signed_in``: anyone fully signed in (home, her own security settings).
+- ``workspace``: caseworkers and supervisors (the case list, finding by code).
+- ``intake``: whoever may open a case in some team.
+- ``case_page`` / ``case_record``: a case she may see (and act on), and a record of it.
+- ``exporter``: supervisors (the de-identified case export).
+- ``provider_directory`` / ``provider_page``: any member; keeping it, supervisors and admins.
+- ``administrator`` / ``administrator_finds``: the organisation's administrators.
+- ``access_directory`` / ``directory_case``: administrators and supervisors at /access/.
+- ``confirmer``: supervisors who may vouch and confirm.
+- ``reviewer`` / ``case_reviewer``: whoever reviews the audit trail.
+"""
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from casework.access import services as access
+from casework.access.models import Membership, Role
+from casework.audit import events, review
+from casework.audit.models import Outcome
+from casework.audit.services import record
+from casework.cases import codes
+from casework.cases.forms.cases import intake_teams
+from casework.cases.models import Case
+from casework.cases.services import export
+from casework.cases.services import providers as provider_services
+from casework.web.pages import forbidden, not_found
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+M = TypeVar("M", bound=Model)
+
+
+def _named(door: str, wrapper: View) -> View:
+    wrapper.door = door  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _membership(request: HttpRequest) -> Membership | None:
+    return request.membership  # type: ignore[attr-defined,no-any-return]
+
+
+# Signing in ---------------------------------------------------------------------------
+
+
+def public(view: View) -> View:
+    """Open to anyone, signed in or not."""
+    return _named("public", login_not_required(view))
+
+
+def second_step(view: View) -> View:
+    """For someone who has given her password and not yet her second factor (or is enrolling
+    one); ``casework.accounts.middleware`` lets these through, and only these."""
+    return _named("second_step", view)
+
+
+def signed_in(view: View) -> View:
+    """For anyone fully signed in (the middleware turns everyone else away)."""
+    return _named("signed_in", view)
+
+
+# The workspace ------------------------------------------------------------------------
+
+
+def workspace(view: View) -> View:
+    """Pages about cases in general (the list, finding by code) are for caseworkers and
+    supervisors. Anyone else, administrators included, gets the page that does not exist:
+    an administrator manages access at /access/ and has no business in /cases/."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = _membership(request)
+        if membership is None or membership.role not in (Role.CASEWORKER, Role.SUPERVISOR):
+            return not_found(request)
+        return view(request, *args, **kwargs)
+
+    return _named("workspace", wrapper)  # type: ignore[arg-type]
+
+
+def intake(view: View) -> View:
+    """For whoever may open a case: a vouched caseworker or supervisor with a team."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not intake_teams(request.user).exists():
+            return not_found(request)  # admins and people without a team open no cases
+        return view(request, *args, **kwargs)
+
+    return _named("intake", wrapper)  # type: ignore[arg-type]
+
+
+def case_page(action: str = "view", event: str | None = None) -> Callable[[View], View]:
+    """Load the case named in the URL through the permission layer, or answer 404/403.
+
+    Whoever may not see the case gets 404, whoever sees it but may not ``action`` it
+    gets 403; both are audited, and the response is returned (not raised) so that the
+    request's transaction commits the audit entry. A page that shows case content
+    (a successful GET) is audited as ``case.view``. Denials are recorded as ``event``
+    (``case.<action>`` from the catalogue unless named).
+    """
+    denied_as = event or events.for_case_action(action)
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            normalised = codes.normalise(code)
+            visible = Case.objects.restrict(request.user, "view").select_related("team", "organisation")
+            case = visible.filter(code=normalised).first() if normalised else None
+            if case is None:
+                # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
+                record(event=denied_as, actor=request.user, outcome=Outcome.DENIED, case_code=normalised or "")
+                return not_found(request)
+            if action != "view" and not case.allows(request.user, action):
+                record(event=denied_as, actor=request.user, outcome=Outcome.DENIED, case=case)
+                return forbidden(request)
+            request.case_page = {"page": view.__name__}  # type: ignore[attr-defined]
+            response = view(request, case, *args, **kwargs)
+            if request.method == "GET" and response.status_code == 200:
+                record(event=events.CASE_VIEW, actor=request.user, case=case, details=request.case_page)  # type: ignore[attr-defined]
+            return response
+
+        return _named("case_page", wrapper)  # type: ignore[arg-type]
+
+    return decorator
+
+
+def case_record(related: str, action: str = "view", select: tuple[str, ...] = ()) -> Callable[[View], View]:
+    """Like ``case_page``, then load the record ``uid`` from ``case.<related>`` (with the
+    ``select`` relations): a record of another case, a malformed or an unknown id are all
+    the same 404."""
+
+    def decorator(view: View) -> View:
+        @case_page(action)
+        @wraps(view)
+        def wrapper(request: HttpRequest, case: Case, uid: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            child = find_by_uid(getattr(case, related).select_related(*select), uid)
+            if child is None:
+                record(event=events.for_case_action(action), actor=request.user, outcome=Outcome.DENIED, case=case)
+                return not_found(request)
+            request.case_page.update(record=child._meta.model_name, uid=str(child.uid))  # type: ignore[attr-defined]
+            return view(request, case, child, *args, **kwargs)
+
+        return _named("case_record", wrapper)  # type: ignore[arg-type]
+
+    return decorator
+
+
+def find_by_uid(records: "QuerySet[M]", uid: str) -> M | None:
+    """The record of ``records`` with this uid; None for an unknown or malformed one."""
+    try:
+        key = uuid.UUID(str(uid))
+    except ValueError:
+        return None
+    return records.filter(uid=key).first()
+
+
+def exporter(view: View) -> View:
+    """For supervisors: the de-identified export of the cases they may see."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not export.may_export(_membership(request)):
+            return not_found(request)  # the same answer as a page that does not exist
+        return view(request, *args, **kwargs)
+
+    return _named("exporter", wrapper)  # type: ignore[arg-type]
+
+
+# The provider directory (not case content) ----------------------------------------------
+
+
+def provider_directory(keep: bool = False) -> Callable[[View], View]:
+    """For any member of the organisation, who gets her membership as the view's first
+    argument; ``keep`` pages (adding, editing) are for supervisors and admins: 403."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = _membership(request)
+            if membership is None:
+                return not_found(request)
+            if keep and not provider_services.may_keep_directory(membership):
+                return forbidden(request)
+            return view(request, membership, *args, **kwargs)
+
+        return _named("provider_directory", wrapper)  # type: ignore[arg-type]
+
+    return decorator
+
+
+def provider_page(keep: bool = False) -> Callable[[View], View]:
+    """Like ``provider_directory``, then the provider ``uid`` of her own organisation only."""
+
+    def decorator(view: View) -> View:
+        @provider_directory(keep)
+        @wraps(view)
+        def wrapper(request: HttpRequest, membership: Membership, uid: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            provider = find_by_uid(membership.organisation.providers.all(), uid)
+            if provider is None:
+                return not_found(request)
+            return view(request, membership, provider, *args, **kwargs)
+
+        return _named("provider_page", wrapper)  # type: ignore[arg-type]
+
+    return decorator
+
+
+# Access management (/access/) -------------------------------------------------------
+
+
+def administrator(view: View) -> View:
+    """For administrators of an organisation only; ``request.membership`` is hers."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = _membership(request)
+        if membership is None or membership.role != Role.ADMIN:
+            return not_found(request)
+        return view(request, *args, **kwargs)
+
+    return _named("administrator", wrapper)  # type: ignore[arg-type]
+
+
+def administrator_finds(name: str, find: Callable[[Membership, str], Model | None]) -> Callable[[View], View]:
+    """``administrator``, then ``find(her membership, the URL's <name>)`` loads what the page
+    is about from her own organisation; nothing found (or another organisation's) is a 404.
+    The view gets the found object in place of the name."""
+
+    def decorator(view: View) -> View:
+        @administrator
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            found = find(_membership(request), kwargs.pop(name))  # type: ignore[arg-type]
+            if found is None:
+                return not_found(request)
+            return view(request, found, *args, **kwargs)
+
+        return _named("administrator", wrapper)  # type: ignore[arg-type]
+
+    return decorator
+
+
+def access_directory(view: View) -> View:
+    """For administrators and supervisors; ``request.directory`` is the cases she manages
+    access to (every case of an administrator's organisation, a supervisor's teams' cases)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = _membership(request)
+        if membership is None or membership.role not in (Role.ADMIN, Role.SUPERVISOR):
+            return not_found(request)
+        request.directory = Case.objects.access_directory(request.user)  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return _named("access_directory", wrapper)  # type: ignore[arg-type]
+
+
+def directory_case(view: View) -> View:
+    """``access_directory``, then the case named in the URL, found only among those she
+    manages; any other code is a 404, audited as a denied ``access.case``."""
+
+    @access_directory
+    @wraps(view)
+    def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        normalised = codes.normalise(code)
+        directory = request.directory  # type: ignore[attr-defined]
+        case = directory.filter(code=normalised).select_related("team").first() if normalised else None
+        if case is None:
+            # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
+            record(event=events.ACCESS_CASE, actor=request.user, outcome=Outcome.DENIED, case_code=normalised or "")
+            return not_found(request)
+        return view(request, case, *args, **kwargs)
+
+    return _named("directory_case", wrapper)  # type: ignore[arg-type]
+
+
+def confirmer(view: View) -> View:
+    """For a vouched, active supervisor; ``request.pending`` is what she may decide."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = _membership(request)
+        if membership is None or not access.confirming_membership(request.user, membership.organisation_id):
+            return not_found(request)
+        request.pending = access.pending_for(request.user)  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return _named("confirmer", wrapper)  # type: ignore[arg-type]
+
+
+# The audit trail (/audit/) ------------------------------------------------------------
+
+
+def _refused_review(request: HttpRequest, page: str, case_code: str = "") -> HttpResponse:
+    """The same 404 as a page that does not exist; the attempt is kept in the trail."""
+    details = {"page": page}
+    record(event=events.AUDIT_VIEW, actor=request.user, outcome=Outcome.DENIED, case_code=case_code, details=details)
+    return not_found(request)
+
+
+def reviewer(page: str) -> Callable[[View], View]:
+    """For whoever reviews the trail (an active administrator, a vouched supervisor);
+    anyone else gets the 404, kept as a denied ``audit.view`` of ``page``."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if review.reviewer(request.user) is None:
+                return _refused_review(request, page)
+            return view(request, *args, **kwargs)
+
+        return _named("reviewer", wrapper)  # type: ignore[arg-type]
+
+    return decorator
+
+
+def reviewer_finds(page: str, name: str, find: Callable[[Any, str], Any]) -> Callable[[View], View]:
+    """``reviewer``, then ``find(user, the URL's <name>)`` loads what she may review (a
+    person); the view gets it in place of the name; nothing found is the same refusal."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            value = kwargs.pop(name)
+            found = find(request.user, value) if review.reviewer(request.user) is not None else None
+            if found is None:
+                return _refused_review(request, page)
+            return view(request, found, *args, **kwargs)
+
+        return _named("reviewer", wrapper)  # type: ignore[arg-type]
+
+    return decorator
+
+
+def case_reviewer(page: str) -> Callable[[View], View]:
+    """For a supervisor of the case named in the URL (administrators review no case's
+    timeline); the view gets the normalised code. Any other code is the same refusal."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            normalised = codes.normalise(code)
+            if not review.may_review_case(request.user, normalised):
+                return _refused_review(request, page, case_code=normalised or "")
+            return view(request, normalised, *args, **kwargs)
+
+        return _named("case_reviewer", wrapper)  # type: ignore[arg-type]
+
+    return decorator
