@@ -40,6 +40,7 @@ test: install
 check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(DEV_ENV) $(VENV)/bin/mypy
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEV_ENV) $(PY) manage.py check --fail-level WARNING
 	env $(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING

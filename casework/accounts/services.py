@@ -36,21 +36,30 @@ RECOVERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SECOND_FACTOR_AT = "casework_second_factor_at"
 
 
-def normalise_token(token):
+class SignedInRequest(HttpRequest):
+    """For the checker only: a request behind the sign-in, whose ``user`` is a person (the
+    middleware turns everyone else away before a view that takes one runs)."""
+
+    user: User
+
+
+def normalise_token(token: str | None) -> str:
     return "".join((token or "").split()).replace("-", "").upper()
 
 
-def authenticator(user):
+def authenticator(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def enrolment_start(request: HttpRequest) -> TOTPDevice:
+def enrolment_start(request: SignedInRequest) -> TOTPDevice:
     """A new enrolment for this session: a fresh secret, replacing any earlier one unconfirmed."""
     request.session[ENROLMENT] = {"user": request.user.pk, "key": default_key()}
-    return enrolment(request)
+    device = enrolment(request)
+    assert device is not None  # the enrolment just stored is hers
+    return device
 
 
-def enrolment(request: HttpRequest) -> TOTPDevice | None:
+def enrolment(request: SignedInRequest) -> TOTPDevice | None:
     """The authenticator this session is setting up (unsaved), or None if none is under way."""
     pending = request.session.get(ENROLMENT)
     if not isinstance(pending, dict) or pending.get("user") != request.user.pk:
@@ -63,7 +72,7 @@ def enrolment_end(request: HttpRequest) -> None:
 
 
 @transaction.atomic
-def verify_second_factor(*, request, user, token):
+def verify_second_factor(*, request: HttpRequest, user: User, token: str) -> TOTPDevice | StaticDevice | None:
     """Check a code from the authenticator or a recovery code; on success mark this session
     verified and return the device. A code is accepted once: django-otp refuses a TOTP time
     step it has seen, and a recovery code is deleted as it is used."""
@@ -80,7 +89,7 @@ def verify_second_factor(*, request, user, token):
     return None
 
 
-def _signed_in(request, device, event):
+def _signed_in(request: HttpRequest, device: TOTPDevice | StaticDevice, event: events.Event) -> None:
     otp_login(request, device)
     request.session.cycle_key()  # a new session key now that both factors are in
     note_second_factor(request)
@@ -89,19 +98,20 @@ def _signed_in(request, device, event):
 
 
 @transaction.atomic
-def enrol_confirm(*, request: HttpRequest, user: User, token: str) -> list[str] | None:
+def enrol_confirm(*, request: SignedInRequest, user: User, token: str) -> list[str] | None:
     """Confirm this session's enrolment with a code from the new authenticator; it replaces
     any earlier one and the enrolment ends. Returns the new recovery codes (to be shown
     once), or None if the code is wrong or no enrolment is under way in this session."""
     device = enrolment(request)
     matched = _totp_step(device, normalise_token(token)) if device is not None else None
-    if matched is None:
+    if device is None or matched is None:
         record(event=events.OTP_ENROL, actor=user, outcome=Outcome.DENIED)
         return None
     # Looked at again under a lock on her row: the owner may have confirmed her own
     # authenticator since this request began, and a password alone never replaces one.
     User.objects.select_for_update().get(pk=user.pk)
-    if authenticator(user) is not None and not request.user.is_verified():
+    # is_verified() is put on the user by django-otp's middleware.
+    if authenticator(user) is not None and not request.user.is_verified():  # type: ignore[attr-defined]
         record(event=events.OTP_ENROL, actor=user, outcome=Outcome.DENIED, details={"cause": "enrolled_meanwhile"})
         enrolment_end(request)
         return None
@@ -123,17 +133,18 @@ def _totp_step(device: TOTPDevice, token: str) -> int | None:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     if not totp.verify(int(token), device.tolerance):
         return None
-    return totp.t()
+    step: int = totp.t()
+    return step
 
 
 @transaction.atomic
-def recovery_codes_regenerate(*, user):
+def recovery_codes_regenerate(*, user: User) -> list[str]:
     codes = _new_recovery_codes(user)
     record(event=events.OTP_RECOVERY_CODES, actor=user)
     return codes
 
 
-def _new_recovery_codes(user):
+def _new_recovery_codes(user: User) -> list[str]:
     device, _created = StaticDevice.objects.get_or_create(user=user, name=RECOVERY, defaults={"confirmed": True})
     device.token_set.all().delete()
     codes = ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10)) for _ in range(RECOVERY_CODES)]
@@ -141,17 +152,17 @@ def _new_recovery_codes(user):
     return [f"{code[:5]}-{code[5:]}" for code in codes]
 
 
-def current_code_is_valid(user, token):
+def current_code_is_valid(user: User, token: str) -> bool:
     """Step-up check before changing the second factor: a fresh code from the current authenticator."""
     device = authenticator(user)
     return device is not None and device.verify_token(normalise_token(token))
 
 
-def note_second_factor(request):
+def note_second_factor(request: HttpRequest) -> None:
     request.session[SECOND_FACTOR_AT] = int(time.time())
 
 
-def second_factor_is_fresh(request):
+def second_factor_is_fresh(request: HttpRequest) -> bool:
     """Has this session proved its second factor within STEP_UP_SECONDS (the reveal's rule)?"""
     at = request.session.get(SECOND_FACTOR_AT)
     return isinstance(at, int) and 0 <= time.time() - at < settings.STEP_UP_SECONDS
@@ -161,7 +172,7 @@ def second_factor_is_fresh(request):
 WRONG_CODE = gettext_lazy("That code is not right, or it was already used. Wait for the next one.")
 
 
-def step_up(*, request, token):
+def step_up(*, request: SignedInRequest, token: str) -> bool:
     """A fresh code from the authenticator, for an act that needs one (revealing an identity)."""
     if current_code_is_valid(request.user, token):
         note_second_factor(request)
@@ -170,7 +181,7 @@ def step_up(*, request, token):
 
 
 @transaction.atomic
-def second_factor_reset(*, by, user, reason=""):
+def second_factor_reset(*, by: User, user: User, reason: str = "") -> None:
     """An administrator of her organisation removes a person's authenticator and recovery
     codes (a lost phone): every session of hers ends at once, and her next sign-in walks
     her through enrolment again. Nobody resets her own second factor this way."""

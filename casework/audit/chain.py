@@ -23,12 +23,19 @@ import datetime
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
 
+if TYPE_CHECKING:
+    from casework.audit.models import AuditEntry  # lazy: for the checker; audit.models imports this module
+
 GENESIS = "0" * 64
+# A place in the chain: (seq, entry_hash) of an entry.
+Position = tuple[int, str]
 # An arbitrary constant: the advisory lock that serialises appends to the chain.
 LOCK_KEY = 0x63617365776F726B  # "casework"
 
@@ -63,51 +70,52 @@ class ChainError(Exception):
     """The chain cannot be written as it must be (a field changed after linking)."""
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, datetime.datetime):
         return value.astimezone(datetime.UTC).isoformat(timespec="microseconds")
     return value
 
 
-def canonical(entry):
+def canonical(entry: "AuditEntry") -> str:
     """The entry as canonical JSON: sorted keys, no spaces, UTF-8, timestamps in UTC."""
     fields = HASHED_FIELDS if getattr(entry, "chain_key", "") else UNKEYED_FIELDS
     data = {name: _plain(getattr(entry, name)) for name in fields}
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def key_id(key):
+def key_id(key: str) -> str:
     """A short public name for a chain key: which key hashed an entry, never the key."""
     return hmac.new(key.encode(), b"casework audit chain key id", hashlib.sha256).hexdigest()[:12]
 
 
-def current_key():
-    return settings.AUDIT_CHAIN_KEY
+def current_key() -> str:
+    key: str = settings.AUDIT_CHAIN_KEY
+    return key
 
 
-def known_keys():
+def known_keys() -> dict[str, str]:
     """Every key this server can verify with, by its name: the current and the retired."""
     return {key_id(key): key for key in (current_key(), *settings.AUDIT_CHAIN_RETIRED_KEYS)}
 
 
-def mac(purpose, text, key=None):
+def mac(purpose: str, text: str, key: str | None = None) -> str:
     """HMAC of ``text`` under the chain key (by default the current one), for records kept
     beside the chain."""
     message = f"casework {purpose}\n{text}".encode()
     return hmac.new((current_key() if key is None else key).encode(), message, hashlib.sha256).hexdigest()
 
 
-def unkeyed_hash(prev_hash, entry):
+def unkeyed_hash(prev_hash: str, entry: "AuditEntry") -> str:
     """The hash of the trail before it was keyed (and of migration 0002's linking)."""
     return hashlib.sha256((prev_hash + canonical(entry)).encode()).hexdigest()
 
 
-def entry_hash(prev_hash, entry, key=None):
+def entry_hash(prev_hash: str, entry: "AuditEntry", key: str | None = None) -> str:
     key = current_key() if key is None else key
     return hmac.new(key.encode(), (prev_hash + canonical(entry)).encode(), hashlib.sha256).hexdigest()
 
 
-def head():
+def head() -> Position | None:
     """``(seq, entry_hash)`` of the last entry, or None, read while holding the chain: on
     PostgreSQL through casework_audit_head() (advisory transaction lock, then a fresh read,
     in one round trip); SQLite lets one writer at a time in anyway."""
@@ -116,11 +124,13 @@ def head():
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT seq, entry_hash FROM casework_audit_head(%s)", [LOCK_KEY])
-            return cursor.fetchone()
-    return AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
+            row: Position | None = cursor.fetchone()
+            return row
+    last: Position | None = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
+    return last
 
 
-def link(entry, after=None):
+def link(entry: "AuditEntry", after: Position | None = None) -> Position:
     """Give ``entry`` its place after ``after`` (``(seq, entry_hash)``, by default the head
     of the chain, taking its lock). Call inside the writing transaction, once every field of
     the entry has its final value: the hash covers the entry exactly as it will be stored."""
@@ -131,7 +141,7 @@ def link(entry, after=None):
     return entry.seq, entry.entry_hash
 
 
-def check_linked(entry):
+def check_linked(entry: "AuditEntry") -> None:
     """Raise if a field of ``entry`` changed between linking and writing (a receiver that
     fills a field during save): better a failed write than a false tamper alarm later."""
     if entry_hash(entry.prev_hash, entry) != entry.entry_hash:
@@ -140,7 +150,7 @@ def check_linked(entry):
 
 # --- Deferred linking: entries of a request are linked at the end of its transaction. ---
 
-_queue = ContextVar("casework_audit_queue", default=None)
+_queue: ContextVar["list[_Queued] | None"] = ContextVar("casework_audit_queue", default=None)
 
 
 class _Queued:
@@ -148,14 +158,14 @@ class _Queued:
     on_commit only so that Django forgets it when its savepoint rolls back (an act undone
     inside the request takes its entry with it); after the commit it has nothing to do."""
 
-    def __init__(self, entry):
+    def __init__(self, entry: "AuditEntry") -> None:
         self.entry = entry
 
-    def __call__(self):
+    def __call__(self) -> None:
         pass
 
 
-def defer(entry):
+def defer(entry: "AuditEntry") -> bool:
     """Queue ``entry`` when a request's transaction is collecting entries; False otherwise
     (then the caller links and writes it at once)."""
     queue = _queue.get()
@@ -168,10 +178,10 @@ def defer(entry):
 
 
 @contextlib.contextmanager
-def deferred():
+def deferred() -> Iterator[None]:
     """Collect the entries written inside the block and link and write them at its end,
     inside the same transaction: call within the transaction that the block's acts use."""
-    queue = []
+    queue: list[_Queued] = []
     token = _queue.set(queue)
     try:
         yield
@@ -180,7 +190,7 @@ def deferred():
     _write_queued(queue)
 
 
-def _write_queued(queue):
+def _write_queued(queue: list[_Queued]) -> None:
     if not queue or connection.needs_rollback:
         return  # nothing to write, or the whole transaction is being rolled back anyway
     alive = {id(item[1]) for item in connection.run_on_commit}
@@ -196,7 +206,12 @@ def _write_queued(queue):
 # --- Verification ---
 
 
-def verify(entries, after=(0, GENESIS), keys=None, unkeyed_until=None):
+def verify(
+    entries: Iterable["AuditEntry"],
+    after: Position = (0, GENESIS),
+    keys: dict[str, str] | None = None,
+    unkeyed_until: int | None = None,
+) -> tuple[int, tuple[int, str] | None]:
     """Walk ``entries`` (in seq order) and return ``(count, problem)``: problem is None, or
     ``(seq, what)`` for the first entry that was edited, removed, inserted, reordered, or
     hashed under a key this server does not hold. ``after`` is the ``(seq, entry_hash)``
@@ -205,11 +220,17 @@ def verify(entries, after=(0, GENESIS), keys=None, unkeyed_until=None):
     return count, problem
 
 
-def walk(entries, after=(0, GENESIS), keys=None, unkeyed_until=None):
+def walk(
+    entries: Iterable["AuditEntry"],
+    after: Position = (0, GENESIS),
+    keys: dict[str, str] | None = None,
+    unkeyed_until: int | None = None,
+) -> tuple[int, tuple[int, str] | None, Position]:
     """``verify``, also returning the last intact ``(seq, entry_hash)``."""
     keys = known_keys() if keys is None else keys
     unkeyed_until = settings.AUDIT_CHAIN_UNKEYED_UNTIL if unkeyed_until is None else unkeyed_until
-    expected_seq, last, count, segments = after[0] + 1, tuple(after), 0, []
+    segments: list[str] = []
+    expected_seq, last, count = after[0] + 1, (after[0], after[1]), 0
     for entry in entries:
         count += 1
         if entry.seq != expected_seq:
@@ -224,7 +245,9 @@ def walk(entries, after=(0, GENESIS), keys=None, unkeyed_until=None):
     return count, None, last
 
 
-def _check_hash(entry, prev_hash, keys, unkeyed_until, segments):
+def _check_hash(
+    entry: "AuditEntry", prev_hash: str, keys: dict[str, str], unkeyed_until: int, segments: list[str]
+) -> str:
     """What is wrong with ``entry``'s own hash, or "" when it matches."""
     name = entry.chain_key
     if not name:

@@ -2,21 +2,26 @@
 exports), and the weekly review mark."""
 
 from datetime import date
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import keys
-from casework.access.models import Membership, Role, Team
+from casework.access.models import Membership, Organisation, Role, Team
 from casework.audit import events, review
 from casework.audit.models import AuditEntry, Outcome, WeekReview
+from casework.cases.models import Case
 
 
-def client_ip_hash(request):
+def client_ip_hash(request: HttpRequest) -> str:
     """Keyed hash of the client address; the address itself is never stored."""
     address = request.META.get("REMOTE_ADDR", "")
     if not address:
@@ -24,30 +29,31 @@ def client_ip_hash(request):
     return keys.keyed_hash(keys.ADDRESS_HASH, address.encode())
 
 
-def organisation_of(user):
+def organisation_of(user: User | AnonymousUser | None) -> int | None:
     """The organisation ``user`` belongs to (her one membership, active or not), cached on
     the user object: every entry is scoped to an organisation, so reviewers see their own."""
     if user is None or not user.is_authenticated:
         return None
     if not hasattr(user, "_casework_organisation_id"):
         membership = Membership.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True).first()
-        user._casework_organisation_id = membership
-    return user._casework_organisation_id
+        user._casework_organisation_id = membership  # type: ignore[attr-defined]  # a cache on the user object
+    organisation_id: int | None = user._casework_organisation_id  # type: ignore[attr-defined]
+    return organisation_id
 
 
 @transaction.atomic
 def record(
     *,
     event: events.Event | str,
-    actor,
-    outcome=Outcome.OK,
-    case=None,
-    case_code="",
-    target=None,
-    organisation=None,
-    reason="",
-    details=None,
-):
+    actor: User | AnonymousUser | None,
+    outcome: str = Outcome.OK,
+    case: Case | None = None,
+    case_code: str = "",
+    target: Model | None = None,
+    organisation: Organisation | int | None = None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
     """Write one audit entry for ``event`` (``events.CASE_VIEW``, ``events.LOGIN_FAILED`` ...).
 
     ``event`` must be in the catalogue (casework.audit.events): ValueError otherwise.
@@ -57,6 +63,8 @@ def record(
     ``details`` must never hold an identity value, a session key or an address.
     """
     event = events.get(event)
+    if isinstance(actor, AnonymousUser):
+        actor = None  # nobody signed in: the entry names no actor and is not about her
     subject = case if case is not None else (target if target is not None else actor)
     if case is not None:
         case_code = case.code
@@ -91,7 +99,7 @@ ALREADY_MARKED = gettext_lazy("You have already marked this week reviewed.")
 
 
 @transaction.atomic
-def week_review(*, by, week: date, note: str) -> WeekReview:
+def week_review(*, by: User, week: date, note: str) -> WeekReview:
     """Mark the week of ``week`` (any day of it) reviewed by the supervisor ``by`` for her
     scope (the teams she supervises now), with ``note``; audited as ``audit.week_reviewed``.
 
@@ -128,7 +136,7 @@ def week_review(*, by, week: date, note: str) -> WeekReview:
     return marked
 
 
-def _check_week(by, week, note):
+def _check_week(by: User, week: date, note: str) -> None:
     if week > timezone.localdate():
         raise ValidationError(_("Choose a week that has begun."))
     if not note.strip():

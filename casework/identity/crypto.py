@@ -38,16 +38,16 @@ class DecryptionError(Exception):
     """A stored value could not be decrypted. The message never holds the value or a key."""
 
 
-def new_key():
+def new_key() -> str:
     """A fresh key in the form ``CASEWORK_FIELD_KEYS`` takes: 32 random bytes, URL-safe base64."""
     return base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode()
 
 
-def key_id(key):
+def key_id(key: bytes) -> str:
     return hashlib.sha256(b"casework field key id\0" + key).hexdigest()[:8]
 
 
-def parse_key(text, position):
+def parse_key(text: str, position: int) -> bytes:
     try:
         key = base64.urlsafe_b64decode(text.strip().encode())
     except (binascii.Error, ValueError):
@@ -61,23 +61,23 @@ def parse_key(text, position):
 
 
 @lru_cache(maxsize=4)
-def _keyring(configured):
+def _keyring(configured: tuple[str, ...]) -> list[tuple[str, AESGCM]]:
     keys = [parse_key(text, position) for position, text in enumerate(configured, start=1)]
     if not keys:
         raise ImproperlyConfigured("CASEWORK_FIELD_KEYS holds no key.")
     return [(key_id(key), AESGCM(key)) for key in keys]
 
 
-def keyring():
+def keyring() -> list[tuple[str, AESGCM]]:
     """The configured keys as ``[(key id, cipher)]``, newest first."""
     return _keyring(tuple(settings.FIELD_KEYS))
 
 
-def newest_key_id():
+def newest_key_id() -> str:
     return keyring()[0][0]
 
 
-def encrypt(plaintext, context):
+def encrypt(plaintext: str, context: str) -> str:
     """Encrypt ``plaintext`` (str) bound to ``context`` (str: where the value belongs)."""
     kid, cipher = keyring()[0]
     nonce = os.urandom(NONCE_BYTES)
@@ -85,16 +85,16 @@ def encrypt(plaintext, context):
     return f"{PREFIX}:{kid}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
-def token_key_id(token):
+def token_key_id(token: str) -> str | None:
     parts = token.split(":")
     return parts[1] if len(parts) == 3 and parts[0] in (PREFIX, LEGACY_PREFIX) else None
 
 
-def is_legacy(token):
+def is_legacy(token: str) -> bool:
     return token.startswith(f"{LEGACY_PREFIX}:")
 
 
-def decrypt(token, context, legacy_context=None):
+def decrypt(token: str, context: str, legacy_context: str | None = None) -> str:
     """The plaintext of ``token``, or DecryptionError saying why (never what). A legacy
     token is read only when ``legacy_context`` is given (by the upgrade and key rotation)."""
     kid = token_key_id(token)

@@ -1,7 +1,8 @@
 """Writing, revealing and matching identities. Every function checks the permission itself
 and records what it did; none ever puts a value into an entry, a message or a log line."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -21,7 +22,7 @@ INDEXED_FIELDS = ["legal_name", "other_names", "date_of_birth", "phones"]
 
 
 @transaction.atomic
-def identity_save(*, by, case, values, version=None):
+def identity_save(*, by: User, case: Case, values: Mapping[str, Any], version: int | None = None) -> list[Case]:
     """Store ``values`` ({field: clear value}) for ``case``; an empty value erases its field,
     a field left out keeps what is on record. Needs the reveal permission (who may write
     an identity may read it back). Returns the cases that now look like duplicates."""
@@ -53,7 +54,7 @@ def identity_save(*, by, case, values, version=None):
 def index_rebuild(identity: Identity) -> set[tuple[str, str]]:
     """Make the blind index rows of ``identity`` those of its values under the current key
     (IdentityIndex is derived data, not audited row by row); returns the digests."""
-    found = blind.digests(identity.read(INDEXED_FIELDS))
+    found: set[tuple[str, str]] = blind.digests(identity.read(INDEXED_FIELDS))
     if set(IdentityIndex.objects.filter(identity=identity).values_list("kind", "digest")) != found:
         IdentityIndex.objects.filter(identity=identity).delete()
         IdentityIndex.objects.bulk_create(
@@ -63,11 +64,11 @@ def index_rebuild(identity: Identity) -> set[tuple[str, str]]:
     return found
 
 
-def _reindex(*, by, identity):
+def _reindex(*, by: User, identity: Identity) -> list[Case]:
     """Rebuild the blind index of ``identity`` and flag the cases it now matches."""
     case = identity.case
     found = index_rebuild(identity)
-    matches = {}
+    matches: dict[int, set[str]] = {}
     rows = IdentityIndex.objects.filter(
         organisation_id=case.organisation_id, digest__in=[digest for _kind, digest in found]
     ).exclude(identity=identity)
@@ -85,7 +86,7 @@ def _reindex(*, by, identity):
     return others
 
 
-def identity_reveal(*, by, case, fields, purpose, reason):
+def identity_reveal(*, by: User, case: Case, fields: Iterable[str], purpose: str, reason: str) -> dict[str, Any]:
     """Decrypt ``fields`` of the identity of ``case`` for ``by``, and record it: who, which
     case, which fields (names), why. A value that will not decrypt is recorded as an error
     and raises crypto.DecryptionError: nothing unreal is ever shown."""
@@ -94,7 +95,7 @@ def identity_reveal(*, by, case, fields, purpose, reason):
     names = [name for name in fields if name in FIELDS_BY_NAME]
     details = {"fields": names, "purpose": purpose}
     try:
-        values = identity.read(names) if identity is not None else {}
+        values: dict[str, Any] = identity.read(names) if identity is not None else {}
     except crypto.DecryptionError:
         record(event=events.IDENTITY_REVEAL, actor=by, case=case, outcome=Outcome.ERROR, reason=reason, details=details)
         raise
@@ -102,7 +103,7 @@ def identity_reveal(*, by, case, fields, purpose, reason):
     return values
 
 
-def identity_reveal_refused(*, by, case, fields, purpose, reason):
+def identity_reveal_refused(*, by: User, case: Case, fields: Iterable[str], purpose: str, reason: str) -> None:
     """A reveal asked for and refused (a wrong or missing second factor)."""
     details = {"fields": [name for name in fields if name in FIELDS_BY_NAME], "purpose": purpose}
     record(event=events.IDENTITY_REVEAL, actor=by, case=case, outcome=Outcome.DENIED, reason=reason, details=details)
@@ -116,7 +117,7 @@ def identity_change_refused(*, by: User, case: Case | None = None, fields: Itera
     record(event=events.IDENTITY_CHANGE, actor=by, case=case, outcome=Outcome.DENIED, details=details)
 
 
-def duplicates_seen_by(user, limit=20):
+def duplicates_seen_by(user: User, limit: int = 20) -> tuple[list[DuplicateAlert], set[str]]:
     """The latest possible duplicates involving a case ``user`` manages (a supervisor of
     either team), with the set of codes among them she may open; not those she found
     herself that involve a case she may not open."""

@@ -29,10 +29,11 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
 from casework.access import services as access
 from casework.access.models import Membership, Role
+from casework.accounts.services import SignedInRequest
 from casework.audit import events, review
 from casework.audit.models import Outcome
 from casework.audit.services import record
@@ -43,8 +44,17 @@ from casework.cases.services import export
 from casework.cases.services import providers as provider_services
 from casework.web.pages import forbidden, not_found
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
+
+
+class DoorRequest(SignedInRequest):
+    """For the checker: what a door puts on the request (``membership`` is there before)."""
+
+    membership: Membership | None
+    case_page: dict[str, str]
+    directory: "QuerySet[Case]"
+    pending: Any
 
 
 def _named(door: str, wrapper: View) -> View:
@@ -52,8 +62,8 @@ def _named(door: str, wrapper: View) -> View:
     return wrapper
 
 
-def _membership(request: HttpRequest) -> Membership | None:
-    return request.membership  # type: ignore[attr-defined,no-any-return]
+def _membership(request: DoorRequest) -> Membership | None:
+    return request.membership
 
 
 # Signing in ---------------------------------------------------------------------------
@@ -84,25 +94,25 @@ def workspace(view: View) -> View:
     an administrator manages access at /access/ and has no business in /cases/."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = _membership(request)
         if membership is None or membership.role not in (Role.CASEWORKER, Role.SUPERVISOR):
             return not_found(request)
         return view(request, *args, **kwargs)
 
-    return _named("workspace", wrapper)  # type: ignore[arg-type]
+    return _named("workspace", wrapper)
 
 
 def intake(view: View) -> View:
     """For whoever may open a case: a vouched caseworker or supervisor with a team."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not intake_teams(request.user).exists():
             return not_found(request)  # admins and people without a team open no cases
         return view(request, *args, **kwargs)
 
-    return _named("intake", wrapper)  # type: ignore[arg-type]
+    return _named("intake", wrapper)
 
 
 def case_page(action: str = "view", event: str | None = None) -> Callable[[View], View]:
@@ -118,7 +128,7 @@ def case_page(action: str = "view", event: str | None = None) -> Callable[[View]
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: DoorRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
             normalised = codes.normalise(code)
             visible = Case.objects.restrict(request.user, "view").select_related("team", "organisation")
             case = visible.filter(code=normalised).first() if normalised else None
@@ -129,13 +139,13 @@ def case_page(action: str = "view", event: str | None = None) -> Callable[[View]
             if action != "view" and not case.allows(request.user, action):
                 record(event=denied_as, actor=request.user, outcome=Outcome.DENIED, case=case)
                 return forbidden(request)
-            request.case_page = {"page": view.__name__}  # type: ignore[attr-defined]
+            request.case_page = {"page": view.__name__}
             response = view(request, case, *args, **kwargs)
             if request.method == "GET" and response.status_code == 200:
-                record(event=events.CASE_VIEW, actor=request.user, case=case, details=request.case_page)  # type: ignore[attr-defined]
+                record(event=events.CASE_VIEW, actor=request.user, case=case, details=request.case_page)
             return response
 
-        return _named("case_page", wrapper)  # type: ignore[arg-type]
+        return _named("case_page", wrapper)
 
     return decorator
 
@@ -148,15 +158,15 @@ def case_record(related: str, action: str = "view", select: tuple[str, ...] = ()
     def decorator(view: View) -> View:
         @case_page(action)
         @wraps(view)
-        def wrapper(request: HttpRequest, case: Case, uid: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: DoorRequest, case: Case, uid: str, *args: Any, **kwargs: Any) -> HttpResponse:
             child = find_by_uid(getattr(case, related).select_related(*select), uid)
             if child is None:
                 record(event=events.for_case_action(action), actor=request.user, outcome=Outcome.DENIED, case=case)
                 return not_found(request)
-            request.case_page.update(record=child._meta.model_name, uid=str(child.uid))  # type: ignore[attr-defined]
+            request.case_page.update(record=child._meta.model_name, uid=str(child.uid))
             return view(request, case, child, *args, **kwargs)
 
-        return _named("case_record", wrapper)  # type: ignore[arg-type]
+        return _named("case_record", wrapper)
 
     return decorator
 
@@ -174,12 +184,12 @@ def exporter(view: View) -> View:
     """For supervisors: the de-identified export of the cases they may see."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not export.may_export(_membership(request)):
             return not_found(request)  # the same answer as a page that does not exist
         return view(request, *args, **kwargs)
 
-    return _named("exporter", wrapper)  # type: ignore[arg-type]
+    return _named("exporter", wrapper)
 
 
 # The provider directory (not case content) ----------------------------------------------
@@ -191,7 +201,7 @@ def provider_directory(keep: bool = False) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             membership = _membership(request)
             if membership is None:
                 return not_found(request)
@@ -199,7 +209,7 @@ def provider_directory(keep: bool = False) -> Callable[[View], View]:
                 return forbidden(request)
             return view(request, membership, *args, **kwargs)
 
-        return _named("provider_directory", wrapper)  # type: ignore[arg-type]
+        return _named("provider_directory", wrapper)
 
     return decorator
 
@@ -210,13 +220,13 @@ def provider_page(keep: bool = False) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @provider_directory(keep)
         @wraps(view)
-        def wrapper(request: HttpRequest, membership: Membership, uid: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: DoorRequest, membership: Membership, uid: str, *args: Any, **kwargs: Any) -> HttpResponse:
             provider = find_by_uid(membership.organisation.providers.all(), uid)
             if provider is None:
                 return not_found(request)
             return view(request, membership, provider, *args, **kwargs)
 
-        return _named("provider_page", wrapper)  # type: ignore[arg-type]
+        return _named("provider_page", wrapper)
 
     return decorator
 
@@ -228,13 +238,13 @@ def administrator(view: View) -> View:
     """For administrators of an organisation only; ``request.membership`` is hers."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = _membership(request)
         if membership is None or membership.role != Role.ADMIN:
             return not_found(request)
         return view(request, *args, **kwargs)
 
-    return _named("administrator", wrapper)  # type: ignore[arg-type]
+    return _named("administrator", wrapper)
 
 
 def administrator_finds(name: str, find: Callable[[Membership, str], Model | None]) -> Callable[[View], View]:
@@ -245,13 +255,15 @@ def administrator_finds(name: str, find: Callable[[Membership, str], Model | Non
     def decorator(view: View) -> View:
         @administrator
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            found = find(_membership(request), kwargs.pop(name))  # type: ignore[arg-type]
+        def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = _membership(request)
+            assert membership is not None  # the administrator door let her in
+            found = find(membership, kwargs.pop(name))
             if found is None:
                 return not_found(request)
             return view(request, found, *args, **kwargs)
 
-        return _named("administrator", wrapper)  # type: ignore[arg-type]
+        return _named("administrator", wrapper)
 
     return decorator
 
@@ -261,14 +273,14 @@ def access_directory(view: View) -> View:
     access to (every case of an administrator's organisation, a supervisor's teams' cases)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = _membership(request)
         if membership is None or membership.role not in (Role.ADMIN, Role.SUPERVISOR):
             return not_found(request)
-        request.directory = Case.objects.access_directory(request.user)  # type: ignore[attr-defined]
+        request.directory = Case.objects.access_directory(request.user)
         return view(request, *args, **kwargs)
 
-    return _named("access_directory", wrapper)  # type: ignore[arg-type]
+    return _named("access_directory", wrapper)
 
 
 def directory_case(view: View) -> View:
@@ -277,9 +289,9 @@ def directory_case(view: View) -> View:
 
     @access_directory
     @wraps(view)
-    def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: DoorRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
         normalised = codes.normalise(code)
-        directory = request.directory  # type: ignore[attr-defined]
+        directory = request.directory
         case = directory.filter(code=normalised).select_related("team").first() if normalised else None
         if case is None:
             # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
@@ -287,27 +299,27 @@ def directory_case(view: View) -> View:
             return not_found(request)
         return view(request, case, *args, **kwargs)
 
-    return _named("directory_case", wrapper)  # type: ignore[arg-type]
+    return _named("directory_case", wrapper)
 
 
 def confirmer(view: View) -> View:
     """For a vouched, active supervisor; ``request.pending`` is what she may decide."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = _membership(request)
         if membership is None or not access.confirming_membership(request.user, membership.organisation_id):
             return not_found(request)
-        request.pending = access.pending_for(request.user)  # type: ignore[attr-defined]
+        request.pending = access.pending_for(request.user)
         return view(request, *args, **kwargs)
 
-    return _named("confirmer", wrapper)  # type: ignore[arg-type]
+    return _named("confirmer", wrapper)
 
 
 # The audit trail (/audit/) ------------------------------------------------------------
 
 
-def _refused_review(request: HttpRequest, page: str, case_code: str = "") -> HttpResponse:
+def _refused_review(request: DoorRequest, page: str, case_code: str = "") -> HttpResponse:
     """The same 404 as a page that does not exist; the attempt is kept in the trail."""
     details = {"page": page}
     record(event=events.AUDIT_VIEW, actor=request.user, outcome=Outcome.DENIED, case_code=case_code, details=details)
@@ -320,12 +332,12 @@ def reviewer(page: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if review.reviewer(request.user) is None:
                 return _refused_review(request, page)
             return view(request, *args, **kwargs)
 
-        return _named("reviewer", wrapper)  # type: ignore[arg-type]
+        return _named("reviewer", wrapper)
 
     return decorator
 
@@ -336,14 +348,14 @@ def reviewer_finds(page: str, name: str, find: Callable[[Any, str], Any]) -> Cal
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             value = kwargs.pop(name)
             found = find(request.user, value) if review.reviewer(request.user) is not None else None
             if found is None:
                 return _refused_review(request, page)
             return view(request, found, *args, **kwargs)
 
-        return _named("reviewer", wrapper)  # type: ignore[arg-type]
+        return _named("reviewer", wrapper)
 
     return decorator
 
@@ -354,12 +366,12 @@ def case_reviewer(page: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: DoorRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
             normalised = codes.normalise(code)
             if not review.may_review_case(request.user, normalised):
                 return _refused_review(request, page, case_code=normalised or "")
             return view(request, normalised, *args, **kwargs)
 
-        return _named("case_reviewer", wrapper)  # type: ignore[arg-type]
+        return _named("case_reviewer", wrapper)
 
     return decorator

@@ -9,11 +9,12 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from casework.accounts.services import SignedInRequest
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases.forms.common import differences
@@ -23,7 +24,7 @@ from casework.identity import guard
 
 
 def form_page(
-    request: HttpRequest,
+    request: SignedInRequest,
     form: forms.Form,
     template: str,
     context: dict[str, Any],
@@ -57,7 +58,7 @@ KEEP_AS_WRITTEN = "keep_as_written"
 
 
 def identity_check(
-    request: HttpRequest, form: forms.Form, case: Case | None, quoted: Callable[[Any], list[str]] | None = None
+    request: SignedInRequest, form: forms.Form, case: Case | None, quoted: Callable[[Any], list[str]] | None = None
 ) -> list[str] | None:
     """The free-text guard. ``form.identity_guarded`` names its free-text fields and
     ``form.identity_forbidden`` those that end up in the audit trail (reasons), which may
@@ -100,7 +101,8 @@ def _fields_quoting(form: forms.Form, case: Case | None) -> list[str]:
     guarded = getattr(form, "identity_guarded", ())
     if case is None or not guarded:
         return []
-    return guard.fields_quoting_case(case, {name: form.cleaned_data.get(name) for name in guarded})
+    found: list[str] = guard.fields_quoting_case(case, {name: form.cleaned_data.get(name) for name in guarded})
+    return found
 
 
 def record_in_text(user: User, case: Case, form_name: str, fields: list[str], *, told: bool) -> None:
@@ -120,7 +122,7 @@ QUOTES_IDENTITY = _(
 )
 
 
-def record_kept(request: HttpRequest, case: Case, form: forms.Form, fields: list[str]) -> None:
+def record_kept(request: SignedInRequest, case: Case, form: forms.Form, fields: list[str]) -> None:
     """A deliberate choice to keep identifying text in a note: which fields, never what."""
     record(
         event=events.IDENTITY_KEPT_IN_TEXT,
@@ -130,7 +132,7 @@ def record_kept(request: HttpRequest, case: Case, form: forms.Form, fields: list
     )
 
 
-def conflict_page(request: HttpRequest, form: Any, current: Any, context: dict[str, Any]) -> HttpResponse:
+def conflict_page(request: SignedInRequest, form: Any, current: Any, context: dict[str, Any]) -> HttpResponse:
     """Both versions side by side; the user's form again, now based on the saved version,
     so that saving it is a deliberate choice to overwrite."""
     rows = differences(form, current)

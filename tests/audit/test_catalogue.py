@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 from django.utils.functional import Promise
 
 from casework.audit import events
-from casework.audit.models import AuditEntry
+from casework.audit.models import AuditEntry, Outcome
 from casework.audit.registry import AUDITED_MODELS
 from casework.audit.services import record
 
@@ -116,6 +117,13 @@ def test_record_refuses_an_unknown_event_and_writes_nothing(world):
     assert AuditEntry.objects.count() == before
     assert record(event="case.view", actor=world.lead, case=world.case).event == "case.view"
     assert record(event=events.IDENTITY_REVEAL, actor=world.lead, case=world.case).event == "identity.reveal"
+
+
+@pytest.mark.django_db
+def test_an_entry_for_someone_not_signed_in_names_no_actor_and_no_subject():
+    entry = record(event=events.LOGIN_FAILED, actor=AnonymousUser(), outcome=Outcome.DENIED)
+    entry.refresh_from_db()
+    assert (entry.actor, entry.object_pk, entry.organisation_id) == (None, "", None)
 
 
 @pytest.mark.parametrize("language", ["en", "ko", "zh-hans"])

@@ -1,10 +1,13 @@
 """Opening cases and deciding who works on them: assignments and the team that supervises."""
 
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from casework.access.models import Membership, Role
+from casework.access.models import Membership, Role, Team
 from casework.access.services.permissions import (
     SUPERVISOR_PERMISSIONS,
     active_membership,
@@ -20,7 +23,7 @@ from casework.cases.models import Case, CaseAssignment, CaseGroupObjectPermissio
 
 
 @transaction.atomic
-def case_open(*, by, team, lead=None, **profile):
+def case_open(*, by: User, team: Team, lead: User | None = None, **profile: Any) -> Case:
     """Open a case in ``team``. A caseworker opens it for herself and becomes its lead;
     a supervisor of the team may name a lead from the team, or none."""
     membership = active_membership(by, team.organisation_id)
@@ -49,13 +52,15 @@ def case_open(*, by, team, lead=None, **profile):
     return case
 
 
-def supervises(membership, team):
-    return membership.role == Role.SUPERVISOR and (
-        membership.supervises_all_teams or membership.supervised_teams.filter(pk=team.pk).exists()
+def supervises(membership: Membership | None, team: Team) -> bool:
+    return (
+        membership is not None
+        and membership.role == Role.SUPERVISOR
+        and (membership.supervises_all_teams or membership.supervised_teams.filter(pk=team.pk).exists())
     )
 
 
-def _assign(*, by, case, user, role):
+def _assign(*, by: User, case: Case, user: User, role: str) -> CaseAssignment:
     require_case_worker(user, case)
     if role == AssignmentRole.LEAD:
         current = CaseAssignment.objects.filter(case=case, role=AssignmentRole.LEAD).exclude(user=user).first()
@@ -74,7 +79,9 @@ def _assign(*, by, case, user, role):
 
 
 @transaction.atomic
-def case_assign(*, by, case, user, role=AssignmentRole.COWORKER, reason=""):
+def case_assign(
+    *, by: User, case: Case, user: User, role: str = AssignmentRole.COWORKER, reason: str = ""
+) -> CaseAssignment:
     """Assign ``user`` to ``case`` as lead (the previous lead becomes a co-worker) or co-worker.
     Co-workers: for a supervisor of the case's team or an administrator of its organisation.
     The lead: for a supervisor of the case's team only, and from the case's team."""
@@ -88,7 +95,7 @@ def case_assign(*, by, case, user, role=AssignmentRole.COWORKER, reason=""):
     return assignment
 
 
-def _require_may_name_lead(by, case, user):
+def _require_may_name_lead(by: User, case: Case, user: User) -> None:
     """The lead may reveal the survivor's identity: only someone who already may (a
     supervisor of the case's team) gives that, never an administrator alone."""
     if not Case.objects.restrict(by, "manage").filter(pk=case.pk).exists():
@@ -98,7 +105,7 @@ def _require_may_name_lead(by, case, user):
 
 
 @transaction.atomic
-def case_unassign(*, by, case, user, reason=""):
+def case_unassign(*, by: User, case: Case, user: User, reason: str = "") -> None:
     require_manage(by, case)
     deleted, _rows = CaseAssignment.objects.filter(case=case, user=user).delete()
     if not deleted:
@@ -108,7 +115,7 @@ def case_unassign(*, by, case, user, reason=""):
 
 
 @transaction.atomic
-def case_move_team(*, by, case, team, reason=""):
+def case_move_team(*, by: User, case: Case, team: Team, reason: str = "") -> Case:
     """Move a case to another team of the same organisation: supervision follows the team."""
     if not Case.objects.restrict(by, "manage").filter(pk=case.pk).exists():
         raise PermissionDenied(_("You may not manage access to this case."))

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.access.models import AccessRequest, Grant, GrantLevel, Membership, RequestKind, Role
+from casework.access.models import AccessRequest, Grant, GrantLevel, Membership, RequestKind, Role, Team
 from casework.access.services.people import _require_active, _set_teams
 from casework.access.services.permissions import require_case_worker, sync_case_user
 from casework.access.services.vouching import _decide, confirming_membership, covers, may_vouch
@@ -22,7 +22,7 @@ from casework.audit.services import record
 from casework.cases.models import Case
 
 
-def _request_teams(request):
+def _request_teams(request: AccessRequest) -> list[Team]:
     """The teams a role or supervision request is about: those she would supervise and those she works in."""
     return list(request.teams.all()) + list(request.membership.teams.all())
 
@@ -33,11 +33,12 @@ def may_confirm(user: User, request: AccessRequest) -> bool:
     if confirmer is None or user.pk == request.membership.user_id:
         return False
     if request.kind == RequestKind.REVEAL:
-        return Case.objects.restrict(user, "manage").filter(pk=request.case_id).exists()
+        manages: bool = Case.objects.restrict(user, "manage").filter(pk=request.case_id).exists()
+        return manages
     return covers(confirmer, _request_teams(request), request.all_teams)
 
 
-def _require_may_confirm(by, request):
+def _require_may_confirm(by: User, request: AccessRequest) -> None:
     if request.state != "pending":
         raise ValidationError(_("This request was already decided."))
     if not may_confirm(by, request):
@@ -72,7 +73,7 @@ def request_refuse(*, by: User, request: AccessRequest, reason: str) -> AccessRe
     return request
 
 
-def _apply_supervision(request, membership):
+def _apply_supervision(request: AccessRequest, membership: Membership) -> None:
     if request.kind == RequestKind.SUPERVISION and membership.role != Role.SUPERVISOR:
         raise ValidationError(_("She is no longer a supervisor: this request no longer applies."))
     if membership.role != Role.SUPERVISOR:
@@ -83,8 +84,9 @@ def _apply_supervision(request, membership):
     _set_teams(membership, list(membership.teams.all()), [] if all_teams else list(supervised), all_teams)
 
 
-def _apply_reveal(by, request, membership):
+def _apply_reveal(by: User, request: AccessRequest, membership: Membership) -> None:
     case = request.case
+    assert case is not None  # a reveal request always names its case (constraint access_request_reveal_has_case)
     if request.expires_at is not None and request.expires_at <= timezone.now():
         raise ValidationError(_("This grant would already have expired. Ask for a new one."))
     require_case_worker(membership.user, case)
@@ -107,10 +109,10 @@ def _apply_reveal(by, request, membership):
 class Pending:
     """What waits for ``user``: accounts she may vouch for and requests she may decide."""
 
-    accounts: list
-    requests: list
+    accounts: list[Membership]
+    requests: list[AccessRequest]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.accounts) + len(self.requests)
 
 

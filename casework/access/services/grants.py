@@ -1,12 +1,14 @@
 """Explicit access for one person to one case: given with a reason, ended by revocation or expiry."""
 
+import datetime
+
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.access.models import Grant, GrantLevel, Membership
+from casework.access.models import AccessRequest, Grant, GrantLevel, Membership
 from casework.access.services.permissions import require_case_worker, require_manage, sync_case_user
 from casework.access.services.vouching import request_reveal_grant
 from casework.audit import events
@@ -14,7 +16,7 @@ from casework.audit.services import record
 from casework.cases.models import Case, CaseUserObjectPermission
 
 
-def _require_may_grant(by, case, user):
+def _require_may_grant(by: User, case: Case, user: User) -> None:
     if by.pk == user.pk:
         raise PermissionDenied(_("You cannot grant access to yourself; ask a supervisor or another administrator."))
     if not Membership.objects.active().filter(user=by, organisation_id=case.organisation_id).exists():
@@ -23,7 +25,9 @@ def _require_may_grant(by, case, user):
 
 
 @transaction.atomic
-def grant_add(*, by, case, user, level, reason, expires=None):
+def grant_add(
+    *, by: User, case: Case, user: User, level: str, reason: str, expires: datetime.datetime | None = None
+) -> Grant | AccessRequest:
     """Give ``user`` view, edit or reveal on ``case``, for a reason, until ``expires`` (or until revoked).
 
     For a supervisor of the case's team or an administrator of its organisation, never for
@@ -57,7 +61,7 @@ def grant_add(*, by, case, user, level, reason, expires=None):
 
 
 @transaction.atomic
-def grant_remove(*, by, grant, reason=""):
+def grant_remove(*, by: User, grant: Grant, reason: str = "") -> None:
     """Revoke ``grant`` at once; it stays as history."""
     if grant.revoked_at is not None:
         raise ValidationError(_("This grant was already revoked."))
@@ -65,7 +69,7 @@ def grant_remove(*, by, grant, reason=""):
     _revoke(by=by, grant=grant, reason=reason, event=events.GRANT_REMOVE)
 
 
-def _revoke(*, by, grant, reason, event):
+def _revoke(*, by: User | None, grant: Grant, reason: str, event: events.Event) -> None:
     grant.revoked_at = timezone.now()
     grant.revoked_by = by
     grant.save(update_fields=["revoked_at", "revoked_by"])
@@ -75,7 +79,7 @@ def _revoke(*, by, grant, reason, event):
 
 
 @transaction.atomic
-def grants_expire(*, now=None):
+def grants_expire(*, now: datetime.datetime | None = None) -> int:
     """Sweep the permission rows of expired grants out of guardian's table.
 
     Access already ends at the moment of expiry (``Case.objects.restrict`` compares the

@@ -6,12 +6,14 @@ its own audit entry, in the same transaction as the change.
 """
 
 import secrets
+from collections.abc import Iterable
+from typing import TypedDict
 
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -36,16 +38,35 @@ from casework.cases.models import Case
 RESERVED_USERNAMES = {"new"}
 # Letters and digits that cannot be mistaken for one another when read out over a phone.
 _TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+# What an administrator asked a supervisor to confirm: (teams to supervise, every team).
+Wish = tuple[list[Team], bool]
 
 
-def temporary_password():
+class Restores(TypedDict):
+    """What a reactivation gives back (see ``reactivation_restores``)."""
+
+    assigned: QuerySet[Case]
+    grants: QuerySet[Grant]
+    supervised: list[Team]
+
+
+def temporary_password() -> str:
     """Four groups of four: easy to pass on, 80 bits, and changed at first sign-in anyway."""
     groups = ("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(4))
     return "-".join(groups)
 
 
 @transaction.atomic
-def user_create(*, by, organisation, username, role, teams=(), supervised_teams=(), supervises_all_teams=False):
+def user_create(
+    *,
+    by: User | None,
+    organisation: Organisation,
+    username: str,
+    role: str,
+    teams: Iterable[Team] = (),
+    supervised_teams: Iterable[Team] = (),
+    supervises_all_teams: bool = False,
+) -> tuple[User, str]:
     """A new account with a temporary password (returned, shown once, never stored in
     clear) that must be changed at first sign-in, where she also sets up her authenticator.
     Returns ``(user, password)``."""
@@ -64,25 +85,36 @@ def user_create(*, by, organisation, username, role, teams=(), supervised_teams=
     membership.must_change_password = True
     membership.save(update_fields=["must_change_password"])
     record(event=events.USER_CREATE, actor=by, target=user, organisation=organisation, details=_placement(membership))
-    if wished:
+    if by is not None and wished:  # an operator's (by=None) took effect at once
         request_supervision(by=by, membership=membership, teams=wished[0], all_teams=wished[1])
     return user, password
 
 
 @transaction.atomic
-def membership_add(*, by, user, organisation, role, teams=(), supervised_teams=(), supervises_all_teams=False):
+def membership_add(
+    *,
+    by: User | None,
+    user: User,
+    organisation: Organisation,
+    role: str,
+    teams: Iterable[Team] = (),
+    supervised_teams: Iterable[Team] = (),
+    supervises_all_teams: bool = False,
+) -> Membership:
     """Put an existing ``user`` in ``organisation`` with ``role``; caseworkers work in
     ``teams``, supervisors supervise ``supervised_teams`` (or every team)."""
     require_admin(by, organisation.pk)
     role, supervised, every, wished = _held_back(by, role, supervised_teams, supervises_all_teams)
     membership = _membership_create(user, organisation, role, teams, supervised, every)
     record(event=events.MEMBERSHIP_ADD, actor=by, target=user, organisation=organisation, details={"role": role})
-    if wished:
+    if by is not None and wished:
         request_supervision(by=by, membership=membership, teams=wished[0], all_teams=wished[1])
     return membership
 
 
-def _held_back(by, role, supervised_teams, supervises_all_teams):
+def _held_back(
+    by: User | None, role: str, supervised_teams: Iterable[Team], supervises_all_teams: bool
+) -> tuple[str, Iterable[Team], bool, Wish | None]:
     """An administrator's new supervisor starts as a caseworker: becoming a supervisor, with
     the teams she is to supervise, waits for a supervisor's confirmation. An operator's
     (``by=None``) takes effect at once. Returns (role, supervised, every team, wished or None)."""
@@ -92,7 +124,7 @@ def _held_back(by, role, supervised_teams, supervises_all_teams):
 
 
 @transaction.atomic
-def password_reset(*, by, membership, reason=""):
+def password_reset(*, by: User | None, membership: Membership, reason: str = "") -> str:
     """A new temporary password for someone who forgot hers; returned, shown once. Every
     session of hers ends, and at her next sign-in (still with her own second factor, which
     the administrator never has) she must choose her own password."""
@@ -127,7 +159,14 @@ def password_reset(*, by, membership, reason=""):
     return password
 
 
-def _membership_create(user, organisation, role, teams, supervised_teams, supervises_all_teams):
+def _membership_create(
+    user: User,
+    organisation: Organisation,
+    role: str,
+    teams: Iterable[Team],
+    supervised_teams: Iterable[Team],
+    supervises_all_teams: bool,
+) -> Membership:
     if role not in Role.values:
         raise ValidationError(_("Choose a role."))
     if Membership.objects.filter(user=user).exists():
@@ -137,7 +176,7 @@ def _membership_create(user, organisation, role, teams, supervised_teams, superv
     return membership
 
 
-def _placement(membership):
+def _placement(membership: Membership) -> dict[str, str | list[str]]:
     return {
         "role": membership.role,
         "teams": sorted(membership.teams.values_list("slug", flat=True)),
@@ -147,13 +186,20 @@ def _placement(membership):
     }
 
 
-def _require_active(membership):
+def _require_active(membership: Membership) -> None:
     if not (membership.is_active and membership.user.is_active):
         raise ValidationError(_("This account is deactivated. Reactivate it first."))
 
 
 @transaction.atomic
-def membership_set_teams(*, by, membership, teams=(), supervised_teams=(), supervises_all_teams=False):
+def membership_set_teams(
+    *,
+    by: User | None,
+    membership: Membership,
+    teams: Iterable[Team] = (),
+    supervised_teams: Iterable[Team] = (),
+    supervises_all_teams: bool = False,
+) -> Membership:
     """Change the teams a person works in or supervises. Her case assignments do not change."""
     require_admin(by, membership.organisation_id)
     _require_active(membership)
@@ -174,12 +220,14 @@ def membership_set_teams(*, by, membership, teams=(), supervised_teams=(), super
         organisation=membership.organisation_id,
         details=placement,
     )
-    if wished:
+    if by is not None and wished:
         request_supervision(by=by, membership=membership, teams=wished[0], all_teams=wished[1])
     return membership
 
 
-def _supervision_now(membership, supervised_teams, supervises_all_teams):
+def _supervision_now(
+    membership: Membership, supervised_teams: Iterable[Team], supervises_all_teams: bool
+) -> tuple[list[Team], bool, Wish | None]:
     """Split an administrator's supervision into what takes effect now (the same or less)
     and what waits for a supervisor (more). Returns (supervised, every team, wished or None)."""
     wanted = set(supervised_teams)
@@ -192,7 +240,9 @@ def _supervision_now(membership, supervised_teams, supervises_all_teams):
     return list(current & wanted), False, (list(more), False) if more else None
 
 
-def _set_teams(membership, teams, supervised_teams, supervises_all_teams):
+def _set_teams(
+    membership: Membership, teams: Iterable[Team], supervised_teams: Iterable[Team], supervises_all_teams: bool
+) -> None:
     organisation_teams = Team.objects.filter(organisation_id=membership.organisation_id)
     chosen = list(teams) + list(supervised_teams)
     if any(team.organisation_id != membership.organisation_id for team in chosen):
@@ -211,20 +261,20 @@ def _set_teams(membership, teams, supervised_teams, supervises_all_teams):
     _sync_supervision(membership, supervised if membership.is_active else [])
 
 
-def _sync_supervision(membership, supervised):
+def _sync_supervision(membership: Membership, supervised: Iterable[Team]) -> None:
     """The guardian groups that give supervision: exactly those of the ``supervised`` teams."""
     user = membership.user
     user.groups.remove(*Group.objects.filter(supervised_team__organisation_id=membership.organisation_id))
     user.groups.add(*[team.supervisor_group_id for team in supervised])
 
 
-def _supervised(membership):
+def _supervised(membership: Membership) -> list[Team]:
     if membership.supervises_all_teams:
         return list(Team.objects.filter(organisation_id=membership.organisation_id))
     return list(membership.supervised_teams.all())
 
 
-def role_change_blockers(membership, role):
+def role_change_blockers(membership: Membership, role: str) -> list[str]:
     """Why ``membership`` cannot become ``role`` now (a list of messages; empty if it can)."""
     if role != Role.ADMIN or membership.role == Role.ADMIN:
         return []
@@ -245,7 +295,7 @@ def role_change_blockers(membership, role):
 
 
 @transaction.atomic
-def membership_set_role(*, by, membership, role, reason=""):
+def membership_set_role(*, by: User | None, membership: Membership, role: str, reason: str = "") -> Membership:
     """Change a person's role. Teams that no longer fit the role are let go (a caseworker
     supervises nothing, an administrator works in no team); an administrator never keeps
     access to a case, so someone with assignments or grants cannot become one."""
@@ -288,7 +338,7 @@ def membership_set_role(*, by, membership, role, reason=""):
 
 
 @transaction.atomic
-def membership_deactivate(*, by, membership, reason=""):
+def membership_deactivate(*, by: User | None, membership: Membership, reason: str = "") -> None:
     """Take away all access at once: signed out everywhere now, every page a 404 or the
     sign-in page from her next request. Her grants stay recorded but give nothing."""
     require_admin(by, membership.organisation_id)
@@ -310,17 +360,18 @@ def membership_deactivate(*, by, membership, reason=""):
     )
 
 
-def _switch_off(membership):
+def _switch_off(membership: Membership) -> int:
     membership.is_active = False
     membership.save(update_fields=["is_active"])
     user = membership.user
     user.is_active = False
     user.save(update_fields=["is_active"])
     _sync_supervision(membership, [])
-    return end_sessions(user=user)  # signed out everywhere at once, not at the next sign-in
+    ended: int = end_sessions(user=user)  # signed out everywhere at once, not at the next sign-in
+    return ended
 
 
-def reactivation_restores(membership):
+def reactivation_restores(membership: Membership) -> Restores:
     """What switching ``membership`` back on would give again: her case assignments, her
     grants that have neither expired nor been revoked, and the teams she supervises."""
     return {
@@ -331,7 +382,7 @@ def reactivation_restores(membership):
 
 
 @transaction.atomic
-def membership_reactivate(*, by, membership, reason=""):
+def membership_reactivate(*, by: User | None, membership: Membership, reason: str = "") -> None:
     """Switch an account back on: her assignments, current grants and supervision count again."""
     require_admin(by, membership.organisation_id)
     # As it is now, not as the caller last saw it: two administrators at once make one change.
@@ -354,7 +405,7 @@ def membership_reactivate(*, by, membership, reason=""):
     )
 
 
-def offboarding_cases(membership):
+def offboarding_cases(membership: Membership) -> QuerySet[Case]:
     """The cases she was assigned to, lead first: each needs someone new."""
     return (
         Case.objects.filter(assignments__user=membership.user)
@@ -366,7 +417,7 @@ def offboarding_cases(membership):
 
 
 @transaction.atomic
-def person_offboard(*, by, membership, reason):
+def person_offboard(*, by: User | None, membership: Membership, reason: str) -> list[Case]:
     """ "This person left", in one step: deactivate, end every session, revoke every
     current grant. Her assignments stay as history (they give nothing while she is
     deactivated) and the cases are returned for reassignment."""
@@ -438,7 +489,8 @@ def had_a_vouched_supervisor(organisation: Organisation) -> bool:
     # Only a vouched supervisor vouches or confirms on the pages; an operator's vouch names the role.
     acted = (Q(event=events.ACCESS_VOUCH.name) | Q(event=events.ACCESS_CONFIRM.name)) & Q(actor__isnull=False)
     vouched = Q(event=events.ACCESS_VOUCH.name, additional_data__role=Role.SUPERVISOR)
-    return trail.filter(Q(event=events.ACCESS_BOOTSTRAP_SUPERVISOR.name) | acted | vouched).exists()
+    bootstrapped: bool = trail.filter(Q(event=events.ACCESS_BOOTSTRAP_SUPERVISOR.name) | acted | vouched).exists()
+    return bootstrapped
 
 
 def _require_her_own(membership: Membership, code: str) -> None:

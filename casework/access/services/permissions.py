@@ -5,7 +5,10 @@ assignment and current grants; team supervision lives in one guardian group per 
 that holds every case of the team.
 """
 
-from django.contrib.auth.models import Permission
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
@@ -14,44 +17,47 @@ from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case, CaseAssignment, CaseUserObjectPermission
 
 SUPERVISOR_PERMISSIONS = ("view_case", "change_case", "reveal_identity", "manage_case")
-ASSIGNMENT_PERMISSIONS = {
+ASSIGNMENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     AssignmentRole.LEAD: ("view_case", "change_case", "reveal_identity"),
     AssignmentRole.COWORKER: ("view_case", "change_case"),
 }
-GRANT_PERMISSIONS = {
+GRANT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     GrantLevel.VIEW: ("view_case",),
     GrantLevel.EDIT: ("view_case", "change_case"),
     GrantLevel.REVEAL: ("view_case", "reveal_identity"),
 }
 
 
-def case_permissions():
+def case_permissions() -> dict[str, Permission]:
     """codename → Permission for the case permissions (a handful of rows, read once per call)."""
     return {
         p.codename: p for p in Permission.objects.filter(content_type__app_label="cases", content_type__model="case")
     }
 
 
-def active_membership(user, organisation_id):
-    return Membership.objects.active().filter(user=user, organisation_id=organisation_id).first()
+def active_membership(user: User, organisation_id: int) -> Membership | None:
+    membership: Membership | None = (
+        Membership.objects.active().filter(user=user, organisation_id=organisation_id).first()
+    )
+    return membership
 
 
-def is_admin_of(user, organisation_id):
+def is_admin_of(user: User | None, organisation_id: int) -> bool:
     membership = active_membership(user, organisation_id) if user is not None else None
     return membership is not None and membership.role == Role.ADMIN
 
 
-def require_admin(by, organisation_id):
+def require_admin(by: User | None, organisation_id: int) -> None:
     """``by`` must be an active administrator of the organisation; ``None`` is an operator at
     the server (a management command, the demo seeder)."""
     if by is not None and not is_admin_of(by, organisation_id):
         raise PermissionDenied(_("Only an administrator of this organisation can do this."))
 
 
-def require_case_worker(user, case):
+def require_case_worker(user: User, case: Case) -> Membership:
     """Only active caseworkers and supervisors of the case's organisation work on it:
     never an administrator, a deactivated person or anyone from elsewhere."""
-    membership = Membership.objects.filter(user=user).first()
+    membership: Membership | None = Membership.objects.filter(user=user).first()
     if membership is None or membership.organisation_id != case.organisation_id:
         raise ValidationError(_("Only people of the case's own organisation can be given access to it."))
     if not (membership.is_active and user.is_active):
@@ -61,21 +67,23 @@ def require_case_worker(user, case):
     return membership
 
 
-def require_manage(by, case):
+def require_manage(by: User, case: Case) -> None:
     """A supervisor of the case's team, or an administrator of its organisation."""
     if Case.objects.restrict(by, "manage").filter(pk=case.pk).exists() or is_admin_of(by, case.organisation_id):
         return
     raise PermissionDenied(_("You may not manage access to this case."))
 
 
-def wanted_permissions(role, grants):
+def wanted_permissions(
+    role: str | None, grants: Iterable[tuple[str, datetime.datetime | None]]
+) -> dict[str, datetime.datetime | None]:
     """codename → expiry (None: permanent) for one user on one case, from her assignment
     ``role`` (or None) and her current ``grants`` as (level, expiry) pairs.
 
     A permission held permanently (assignment, grant without expiry) has no expiry;
     otherwise it expires with the latest grant that gives it.
     """
-    wanted = dict.fromkeys(ASSIGNMENT_PERMISSIONS[role], None) if role else {}
+    wanted: dict[str, datetime.datetime | None] = dict.fromkeys(ASSIGNMENT_PERMISSIONS[role], None) if role else {}
     for level, expires_at in grants:
         for codename in GRANT_PERMISSIONS[level]:
             if codename in wanted and wanted[codename] is None:
@@ -84,7 +92,7 @@ def wanted_permissions(role, grants):
     return wanted
 
 
-def sync_case_user(*, case, user):
+def sync_case_user(*, case: Case, user: User) -> None:
     """Make ``user``'s guardian rows on ``case`` exactly what her assignment and current grants give."""
     assignment = CaseAssignment.objects.filter(case=case, user=user).first()
     grants = Grant.objects.current().filter(case=case, user=user).values_list("level", "expires_at")

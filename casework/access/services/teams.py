@@ -1,23 +1,40 @@
 """Teams: who works in each and who supervises it. Moving a person between teams never
 moves her cases by itself; the administrator sees what will change and decides."""
 
-from django.contrib.auth.models import Group
+from typing import TypedDict
+
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from casework.access.models import Membership, Role, Team
+from casework.access.models import Membership, Organisation, Role, Team
 from casework.access.services.cases import case_unassign
 from casework.access.services.people import _require_active, _set_teams, membership_set_teams
 from casework.access.services.permissions import require_admin
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases.choices import AssignmentRole
-from casework.cases.models import Case
+from casework.cases.models import Case, CaseAssignment
 
 
-def _clean_name(name):
+class MoveRow(TypedDict):
+    """One case of a move preview: her role on it and who else works on it."""
+
+    case: Case
+    role: str
+    left_without_lead: bool
+    others: list[CaseAssignment]
+
+
+class MovePreview(TypedDict):
+    from_team: Team
+    to_team: Team
+    cases: list[MoveRow]
+
+
+def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Give the team a name."))
@@ -25,7 +42,7 @@ def _clean_name(name):
 
 
 @transaction.atomic
-def team_create(*, by, organisation, name, slug=None):
+def team_create(*, by: User | None, organisation: Organisation, name: str, slug: str | None = None) -> Team:
     name = _clean_name(name)
     require_admin(by, organisation.pk)
     slug = slug or slugify(name) or "team"
@@ -43,7 +60,7 @@ def team_create(*, by, organisation, name, slug=None):
 
 
 @transaction.atomic
-def team_rename(*, by, team, name):
+def team_rename(*, by: User | None, team: Team, name: str) -> Team:
     name = _clean_name(name)
     require_admin(by, team.organisation_id)
     if Team.objects.filter(organisation_id=team.organisation_id, name__iexact=name).exclude(pk=team.pk).exists():
@@ -61,7 +78,7 @@ def team_rename(*, by, team, name):
 
 
 @transaction.atomic
-def team_supervisor_add(*, by, team, membership):
+def team_supervisor_add(*, by: User | None, team: Team, membership: Membership) -> Membership:
     if membership.role != Role.SUPERVISOR:
         raise ValidationError(_("Only supervisors supervise teams. Change the person's role first."))
     if membership.supervises_all_teams:
@@ -73,7 +90,7 @@ def team_supervisor_add(*, by, team, membership):
 
 
 @transaction.atomic
-def team_supervisor_remove(*, by, team, membership):
+def team_supervisor_remove(*, by: User | None, team: Team, membership: Membership) -> Membership:
     if membership.supervises_all_teams:
         raise ValidationError(_("This person supervises every team; change that on her page."))
     supervised = set(membership.supervised_teams.all()) - {team}
@@ -83,7 +100,7 @@ def team_supervisor_remove(*, by, team, membership):
 
 
 @transaction.atomic
-def team_member_add(*, by, team, membership):
+def team_member_add(*, by: User | None, team: Team, membership: Membership) -> Membership:
     if membership.role == Role.ADMIN:
         raise ValidationError(_("Administrators do not work in teams."))
     return membership_set_teams(
@@ -95,7 +112,7 @@ def team_member_add(*, by, team, membership):
     )
 
 
-def move_preview(membership, from_team, to_team):
+def move_preview(membership: Membership, from_team: Team, to_team: Team) -> MovePreview:
     """What moving a person from ``from_team`` to ``to_team`` changes, before it happens.
 
     Her assignments do not follow her: the cases of ``from_team`` she works on stay in that
@@ -107,7 +124,7 @@ def move_preview(membership, from_team, to_team):
         .prefetch_related("assignments__user")
         .order_by("code")
     )
-    rows = []
+    rows: list[MoveRow] = []
     for case in cases:
         mine = next(a for a in case.assignments.all() if a.user_id == membership.user_id)
         others = [a for a in case.assignments.all() if a.user_id != membership.user_id]
@@ -118,7 +135,15 @@ def move_preview(membership, from_team, to_team):
 
 
 @transaction.atomic
-def team_member_move(*, by, membership, from_team, to_team, unassign=False, reason=""):
+def team_member_move(
+    *,
+    by: User,
+    membership: Membership,
+    from_team: Team,
+    to_team: Team,
+    unassign: bool = False,
+    reason: str = "",
+) -> list[Case]:
     """Move a person from one team to another. With ``unassign`` she is also taken off the
     cases of ``from_team`` she works on (each recorded as ``case.unassign``), and they are
     returned for reassignment; without it, her assignments stay exactly as they are."""
@@ -153,7 +178,7 @@ def team_member_move(*, by, membership, from_team, to_team, unassign=False, reas
 
 
 @transaction.atomic
-def team_member_remove(*, by, team, membership):
+def team_member_remove(*, by: User | None, team: Team, membership: Membership) -> Membership:
     """Take a person out of a team. Like a move, her case assignments stay."""
     return membership_set_teams(
         by=by,

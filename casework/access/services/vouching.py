@@ -24,12 +24,14 @@ factories) vouches without a supervisor; the first supervisor of an organisation
 that way, from ``manage.py org_bootstrap_supervisor``.
 """
 
+import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -45,11 +47,12 @@ def confirming_membership(user: User | None, organisation_id: int) -> Membership
     active supervisor who has herself been vouched for. Her reach is checked separately."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    return (
+    membership: Membership | None = (
         Membership.objects.active()
         .filter(user=user, organisation_id=organisation_id, role=Role.SUPERVISOR, vouched_at__isnull=False)
         .first()
     )
+    return membership
 
 
 def covers(confirmer: Membership, teams: Iterable[Team], all_teams: bool = False) -> bool:
@@ -63,7 +66,7 @@ def covers(confirmer: Membership, teams: Iterable[Team], all_teams: bool = False
     return wanted <= set(confirmer.supervised_teams.values_list("pk", flat=True))
 
 
-def vouching_cases(membership: Membership):
+def vouching_cases(membership: Membership) -> QuerySet[Case]:
     """The cases a vouch would open to her: those she is assigned to, holds a current grant
     on, or has a reveal grant waiting for. An administrator may have put her on any of them
     before anyone vouched, so whoever vouches must already reach every one."""
@@ -96,7 +99,7 @@ def may_vouch(user: User, membership: Membership) -> bool:
     return covers(confirmer, *placement_teams(membership))
 
 
-def _require_may_vouch(by, membership):
+def _require_may_vouch(by: User | None, membership: Membership) -> None:
     if by is None:
         return
     if not may_vouch(by, membership):
@@ -196,7 +199,9 @@ def withdraw_requests(*, by: User | None, membership: Membership, reason: str) -
     return len(pending)
 
 
-def request_reveal_grant(*, by: User, case: Case, membership: Membership, reason: str, expires=None) -> AccessRequest:
+def request_reveal_grant(
+    *, by: User, case: Case, membership: Membership, reason: str, expires: datetime.datetime | None = None
+) -> AccessRequest:
     """An administrator's reveal grant: kept until a supervisor of the case's team confirms it."""
     request = AccessRequest.objects.create(
         organisation_id=case.organisation_id,
@@ -212,7 +217,9 @@ def request_reveal_grant(*, by: User, case: Case, membership: Membership, reason
     return request
 
 
-def _record_request(request, event, actor, details, reason=None):
+def _record_request(
+    request: AccessRequest, event: events.Event, actor: User | None, details: dict[str, Any], reason: str | None = None
+) -> None:
     record(
         event=event,
         actor=actor,
@@ -224,7 +231,7 @@ def _record_request(request, event, actor, details, reason=None):
     )
 
 
-def _decide(request, *, by, state, reason):
+def _decide(request: AccessRequest, *, by: User | None, state: str, reason: str) -> None:
     request.state, request.decided_by, request.decided_at = state, by, timezone.now()
     request.decision_reason = (reason or "").strip()[:500]
     request.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])

@@ -1,3 +1,6 @@
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -6,6 +9,7 @@ from django.utils.translation import gettext as _
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases.choices import CaseStatus
+from casework.cases.models import Case
 from casework.cases.services.common import apply, require, save_versioned
 from casework.cases.services.contacts import latest_follow_up
 
@@ -24,7 +28,7 @@ PROFILE_FIELDS = (
 
 
 @transaction.atomic
-def case_update(*, by, case, version, **changes):
+def case_update(*, by: User, case: Case, version: int, **changes: Any) -> Case:
     """Change the profile of ``case``. Closing and reopening have their own services."""
     require(by, case, "change")
     if changes.get("status") == CaseStatus.CLOSED or (case.status == CaseStatus.CLOSED and "status" in changes):
@@ -33,7 +37,7 @@ def case_update(*, by, case, version, **changes):
     return save_versioned(case, version=version, fields=fields)
 
 
-def _require_reason(reason):
+def _require_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give a reason.")})
@@ -41,7 +45,7 @@ def _require_reason(reason):
 
 
 @transaction.atomic
-def case_close(*, by, case, reason, version):
+def case_close(*, by: User, case: Case, reason: str, version: int) -> Case:
     require(by, case, "manage")
     reason = _require_reason(reason)
     if case.status == CaseStatus.CLOSED:
@@ -53,7 +57,7 @@ def case_close(*, by, case, reason, version):
 
 
 @transaction.atomic
-def case_reopen(*, by, case, reason, version):
+def case_reopen(*, by: User, case: Case, reason: str, version: int) -> Case:
     require(by, case, "manage")
     reason = _require_reason(reason)
     if case.status != CaseStatus.CLOSED:

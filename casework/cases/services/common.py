@@ -1,22 +1,32 @@
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.utils.translation import gettext as _
+
+from casework.cases.models import Case, CaseChild, ServiceProvider
+
+# A record saved with a version: a case, one of its records, a provider.
+Versioned = TypeVar("Versioned", bound=Case | CaseChild | ServiceProvider)
 
 
 class EditConflict(Exception):
     """Someone saved the record after the editor loaded it; ``current`` is what is saved now."""
 
-    def __init__(self, current):
+    def __init__(self, current: Model) -> None:
         super().__init__("edit conflict")
         self.current = current
 
 
-def require(by, case, action):
+def require(by: User, case: Case, action: str) -> None:
     """Refuse unless ``by`` may ``action`` ``case`` at this moment (grants can expire mid-form)."""
     if not case.allows(by, action):
         raise PermissionDenied(_("You may not do this on this case."))
 
 
-def save_versioned(instance, *, version, fields):
+def save_versioned(instance: Versioned, *, version: int, fields: Iterable[str]) -> Versioned:
     """Save ``fields`` of ``instance`` if nobody saved it since ``version``, and bump the version.
 
     The row is locked for the rest of the transaction, so two editors who started from
@@ -34,7 +44,7 @@ def save_versioned(instance, *, version, fields):
     return instance
 
 
-def apply(instance, changes, allowed):
+def apply(instance: Model, changes: Mapping[str, Any], allowed: Iterable[str]) -> list[str]:
     """Set ``changes`` on ``instance``; refuse any field not in ``allowed`` (a programming error)."""
     unknown = set(changes) - set(allowed)
     if unknown:

@@ -1,5 +1,9 @@
 """Writes to the contacts of a case, and the case's next follow-up that they set."""
 
+import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +27,9 @@ CONTACT_FIELDS = (
 MAX_MINUTES = 24 * 60
 
 
-def check_times(occurred_at, duration_minutes, follow_up_on):
+def check_times(
+    occurred_at: datetime.datetime | None, duration_minutes: int | None, follow_up_on: datetime.date | None
+) -> None:
     """The rules on when a contact happened, for how long, and when to follow it up."""
     errors = {}
     if occurred_at and occurred_at > timezone.now():
@@ -37,7 +43,9 @@ def check_times(occurred_at, duration_minutes, follow_up_on):
 
 
 @transaction.atomic
-def contact_add(*, by, case, occurred_at, channel, purpose, **details):
+def contact_add(
+    *, by: User, case: Case, occurred_at: datetime.datetime, channel: str, purpose: str, **details: Any
+) -> Contact:
     """Log an interaction on ``case`` and bring the case's next follow-up up to date."""
     require(by, case, "change")
     state = _lock(case)
@@ -51,7 +59,7 @@ def contact_add(*, by, case, occurred_at, channel, purpose, **details):
 
 
 @transaction.atomic
-def contact_update(*, by, contact, version, **changes):
+def contact_update(*, by: User, contact: Contact, version: int, **changes: Any) -> Contact:
     """Correct a logged contact. Editing an older one can still move the case's follow-up."""
     case = contact.case
     require(by, case, "change")
@@ -63,18 +71,18 @@ def contact_update(*, by, contact, version, **changes):
     return contact
 
 
-def _lock(case):
+def _lock(case: Case) -> dict[str, Any]:
     """Lock the case row so concurrent contacts agree on which is the latest; its state as saved."""
     return Case.objects.select_for_update().filter(pk=case.pk).values("status", "follow_up_on").get()
 
 
-def latest_follow_up(case):
+def latest_follow_up(case: Case) -> datetime.date | None:
     """The follow-up date set by the case's latest contact (None without contacts)."""
     latest = Contact.objects.filter(case=case).order_by("-occurred_at", "-pk").values("follow_up_on").first()
     return latest["follow_up_on"] if latest else None
 
 
-def _refresh_follow_up(case, state):
+def _refresh_follow_up(case: Case, state: dict[str, Any]) -> None:
     """The case's follow-up is the one the latest contact set; a closed case has none.
 
     Saved without touching the case's version: logging a contact must not turn someone's

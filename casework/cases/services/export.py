@@ -5,9 +5,12 @@ audited with its reason. The rows are read with ``values()`` over named columns,
 summary, a note or a name is never even loaded.
 """
 
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,20 +43,21 @@ ACTIVE_REFERRAL = (ReferralStatus.SENT, ReferralStatus.ACCEPTED)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def may_export(membership):
+def may_export(membership: Membership | None) -> bool:
     """Does this (active) membership export cases? Supervisors do."""
     return membership is not None and membership.role == Role.SUPERVISOR
 
 
-def export_membership(user):
+def export_membership(user: User | AnonymousUser) -> Membership | None:
     """The active supervisor membership that lets ``user`` export, or None."""
     if not user.is_authenticated:
         return None
-    return Membership.objects.active().filter(user_id=user.pk, role=Role.SUPERVISOR).first()
+    membership: Membership | None = Membership.objects.active().filter(user_id=user.pk, role=Role.SUPERVISOR).first()
+    return membership
 
 
 @transaction.atomic
-def cases_export(*, by, reason):
+def cases_export(*, by: User, reason: str) -> list[list[str]]:
     """Header and rows of every case ``by`` may view, audited as ``export.csv`` with ``reason``."""
     membership = export_membership(by)
     if membership is None:
@@ -64,15 +68,15 @@ def cases_export(*, by, reason):
     return [list(COLUMNS), *rows]
 
 
-def _count(queryset):
+def _count(queryset: QuerySet[Any]) -> Coalesce:
     counted = queryset.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def _annotated(cases):
+def _annotated(cases: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
     """One query, however many cases: each count is a correlated subquery, so no join multiplies rows."""
     latest_contact = Contact.objects.filter(case=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
-    return (
+    rows: QuerySet[Case, dict[str, Any]] = (
         cases.order_by("opened_on", "code")
         .values("code", *PROFILE, team_name=F("team__name"))
         .annotate(
@@ -84,9 +88,10 @@ def _annotated(cases):
             last_contact_at=Subquery(latest_contact),
         )
     )
+    return rows
 
 
-def _row(values):
+def _row(values: dict[str, Any]) -> list[str]:
     last_contact_at = values["last_contact_at"]
     cells = {
         **values,
@@ -98,7 +103,7 @@ def _row(values):
     return [defuse(cells[column]) for column in COLUMNS]
 
 
-def defuse(value):
+def defuse(value: object) -> str:
     """``value`` as a CSV cell that no spreadsheet will run as a formula."""
     cell = "" if value is None else str(value)
     return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell

@@ -5,11 +5,15 @@ leaves the choices of new referrals and can be reactivated. Changes are audited 
 auditlog's registry.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from casework.access.models import Membership, Role
+from casework.access.models import Membership, Organisation, Role
 from casework.cases.choices import Region, ServiceType
 from casework.cases.models import ServiceProvider
 from casework.cases.services.common import apply, save_versioned
@@ -18,17 +22,17 @@ KEEPERS = (Role.SUPERVISOR, Role.ADMIN)
 EDITABLE = ("name", "services", "region", "secure_channel")
 
 
-def may_keep_directory(membership):
+def may_keep_directory(membership: Membership | None) -> bool:
     return membership is not None and membership.role in KEEPERS
 
 
-def _require_keeper(by, organisation_id):
+def _require_keeper(by: User, organisation_id: int) -> None:
     membership = Membership.objects.active().filter(user_id=by.pk, organisation_id=organisation_id).first()
     if not may_keep_directory(membership):
         raise PermissionDenied(_("Only supervisors and administrators keep the provider directory."))
 
 
-def _check(provider):
+def _check(provider: ServiceProvider) -> None:
     name = provider.name = (provider.name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the provider's name.")})
@@ -40,7 +44,15 @@ def _check(provider):
 
 
 @transaction.atomic
-def provider_add(*, by, organisation, name, services=(), region=Region.UNKNOWN, secure_channel=""):
+def provider_add(
+    *,
+    by: User,
+    organisation: Organisation,
+    name: str,
+    services: Iterable[str] = (),
+    region: str = Region.UNKNOWN,
+    secure_channel: str = "",
+) -> ServiceProvider:
     _require_keeper(by, organisation.pk)
     provider = ServiceProvider(
         organisation=organisation, name=name, services=list(services), region=region, secure_channel=secure_channel
@@ -52,7 +64,7 @@ def provider_add(*, by, organisation, name, services=(), region=Region.UNKNOWN, 
 
 
 @transaction.atomic
-def provider_update(*, by, provider, version, **changes):
+def provider_update(*, by: User, provider: ServiceProvider, version: int, **changes: Any) -> ServiceProvider:
     _require_keeper(by, provider.organisation_id)
     fields = apply(provider, changes, EDITABLE)
     if "services" in changes:
@@ -62,7 +74,7 @@ def provider_update(*, by, provider, version, **changes):
 
 
 @transaction.atomic
-def provider_set_active(*, by, provider, active, version):
+def provider_set_active(*, by: User, provider: ServiceProvider, active: bool, version: int) -> ServiceProvider:
     """Deactivate (``active=False``) or reactivate a provider; nothing is ever deleted."""
     _require_keeper(by, provider.organisation_id)
     provider.is_active = bool(active)

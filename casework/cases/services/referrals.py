@@ -5,6 +5,11 @@ recorded, not withdrawn and not expired on the day it is sent. Every move throug
 workflow is dated and attributed in a ``ReferralStep``.
 """
 
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,20 +17,20 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from casework.cases.choices import ConsentMethod, NeedStatus, ReferralStatus
-from casework.cases.models import UNRESOLVED_NEED, Referral, ReferralStep
+from casework.cases.models import UNRESOLVED_NEED, Case, Referral, ReferralStep, ServiceProvider, SupportNeed
 from casework.cases.services.common import apply, require, save_versioned
 
 Status = ReferralStatus
 
 # Where a referral may go from each status; a status not listed here is final.
-MOVES = {
+MOVES: dict[str, tuple[str, ...]] = {
     Status.DRAFT: (Status.SENT, Status.WITHDRAWN),
     Status.SENT: (Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN),
     Status.ACCEPTED: (Status.COMPLETED, Status.WITHDRAWN),
 }
 
 # The date field each move sets (as the demo data does: a declined referral is answered, not closed).
-MOVE_DATE = {
+MOVE_DATE: dict[str, str] = {
     Status.SENT: "sent_on",
     Status.ACCEPTED: "responded_on",
     Status.DECLINED: "responded_on",
@@ -46,11 +51,11 @@ CONSENT_FIELDS = (
 )
 
 
-def moves_from(status):
+def moves_from(status: str) -> tuple[str, ...]:
     return MOVES.get(status, ())
 
 
-def move_refusal(status):
+def move_refusal(status: str) -> str:
     """Why a referral in ``status`` cannot make the move asked for, naming the moves it can make."""
     label = Status(status).label
     allowed = moves_from(status)
@@ -60,7 +65,9 @@ def move_refusal(status):
     return _("A referral that is %(status)s can only become: %(moves)s.") % {"status": label, "moves": names}
 
 
-def _check_provider(case, provider, external, current=None):
+def _check_provider(
+    case: Case, provider: ServiceProvider | None, external: str, current: ServiceProvider | None = None
+) -> None:
     """Exactly one provider: an active one from the case organisation's directory, or a named other."""
     if (provider is None) == (not external):
         message = _("Choose a provider from the directory, or name another one in “Other provider”: one, not both.")
@@ -71,13 +78,21 @@ def _check_provider(case, provider, external, current=None):
         raise ValidationError({"provider": _("Choose an active provider from your organisation's directory.")})
 
 
-def _check_needs(case, needs):
+def _check_needs(case: Case, needs: Iterable[SupportNeed]) -> None:
     if any(need.case_id != case.pk for need in needs):
         raise ValidationError({"needs": _("Link only needs of this case.")})
 
 
 @transaction.atomic
-def referral_create(*, by, case, needs=(), provider=None, external_provider="", **details):
+def referral_create(
+    *,
+    by: User,
+    case: Case,
+    needs: Iterable[SupportNeed] = (),
+    provider: ServiceProvider | None = None,
+    external_provider: str = "",
+    **details: Any,
+) -> Referral:
     """A draft referral of ``case``; it is sent later, through ``referral_transition``."""
     require(by, case, "change")
     _check_provider(case, provider, external_provider)
@@ -90,7 +105,7 @@ def referral_create(*, by, case, needs=(), provider=None, external_provider="", 
     return referral
 
 
-def _check_provider_change(referral, changes):
+def _check_provider_change(referral: Referral, changes: Mapping[str, Any]) -> None:
     # Compared with the saved row: a model form has already copied its input onto ``referral``.
     saved = Referral.objects.select_related("provider").get(pk=referral.pk)
     provider = changes.get("provider", saved.provider)
@@ -101,7 +116,9 @@ def _check_provider_change(referral, changes):
 
 
 @transaction.atomic
-def referral_update(*, by, referral, version, needs=None, **changes):
+def referral_update(
+    *, by: User, referral: Referral, version: int, needs: Iterable[SupportNeed] | None = None, **changes: Any
+) -> Referral:
     """Change what the referral is about. Its provider can change only while it is a draft."""
     case = referral.case
     require(by, case, "change")
@@ -116,7 +133,7 @@ def referral_update(*, by, referral, version, needs=None, **changes):
     return referral
 
 
-def _check_consent(referral):
+def _check_consent(referral: Referral) -> None:
     errors = {}
     given_on, expires_on = referral.consent_given_on, referral.consent_expires_on
     if given_on and given_on > timezone.localdate():
@@ -133,7 +150,7 @@ def _check_consent(referral):
 
 
 @transaction.atomic
-def referral_consent_record(*, by, referral, version, **consent):
+def referral_consent_record(*, by: User, referral: Referral, version: int, **consent: Any) -> Referral:
     """Record the consent a draft referral rests on (replacing an earlier or withdrawn one).
 
     Once a referral is sent, the consent it was sent on is history: it can be withdrawn,
@@ -154,7 +171,7 @@ def referral_consent_record(*, by, referral, version, **consent):
 
 
 @transaction.atomic
-def referral_consent_withdraw(*, by, referral, on, version):
+def referral_consent_withdraw(*, by: User, referral: Referral, on: datetime.date, version: int) -> Referral:
     """Record that consent was withdrawn on ``on``: the referral can no longer be sent."""
     require(by, referral.case, "change")
     if referral.consent_given_on is None:
@@ -169,7 +186,7 @@ def referral_consent_withdraw(*, by, referral, on, version):
     return save_versioned(referral, version=version, fields=["consent_withdrawn_on"])
 
 
-def consent_problem(referral, on):
+def consent_problem(referral: Referral, on: datetime.date) -> str | None:
     """Why ``referral`` may not be sent on ``on`` for want of consent, or None if it may."""
     if referral.consent_withdrawn_on is not None:
         return _(
@@ -185,7 +202,7 @@ def consent_problem(referral, on):
     return None
 
 
-def _check_move(referral, to, on):
+def _check_move(referral: Referral, to: str, on: datetime.date) -> None:
     if to not in moves_from(referral.status):
         raise ValidationError(move_refusal(referral.status))
     if on > timezone.localdate():
@@ -201,11 +218,12 @@ def _check_move(referral, to, on):
         problem = consent_problem(referral, on)
         if problem:
             raise ValidationError(problem)
+        assert referral.consent_given_on is not None  # consent_problem() refuses a referral without it
         if on < referral.consent_given_on:
             raise ValidationError({"on": _("A referral cannot be sent before consent was given.")})
 
 
-def _mark_needs_met(referral, on):
+def _mark_needs_met(referral: Referral, on: datetime.date) -> None:
     """Close each linked need still open as met on ``on`` (one audited save per need)."""
     for need in referral.needs.filter(status__in=UNRESOLVED_NEED).select_for_update():
         need.status, need.closed_on, need.version = NeedStatus.MET, on, need.version + 1
@@ -213,7 +231,16 @@ def _mark_needs_met(referral, on):
 
 
 @transaction.atomic
-def referral_transition(*, by, referral, to, on, note="", version, mark_needs_met=False):
+def referral_transition(
+    *,
+    by: User,
+    referral: Referral,
+    to: str,
+    on: datetime.date,
+    note: str = "",
+    version: int,
+    mark_needs_met: bool = False,
+) -> Referral:
     """Move ``referral`` to status ``to`` on day ``on``, and record the step.
 
     Only the moves in ``MOVES`` are allowed, never back in time, and a referral is sent
