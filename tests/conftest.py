@@ -7,11 +7,10 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import transaction
 from django.test import Client, override_settings
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access import services as access
 from casework.cases.choices import AssignmentRole
+from tests import signing
 from tests.factories import (
     make_admin,
     make_case,
@@ -37,18 +36,8 @@ def _test_settings(settings):
     settings.WHITENOISE_USE_FINDERS = True
 
 
-_password_only_login = Client.force_login
-
-
 def _signed_in_with_both_factors(self, user, backend=None):
-    """Tests sign people in fully: the password step and a verified second factor."""
-    _password_only_login(self, user, backend)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
-    session = self.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    signing.sign_in(self, user)
 
 
 @pytest.fixture(autouse=True)
@@ -57,9 +46,11 @@ def _force_login_verifies_the_second_factor(monkeypatch):
 
 
 @pytest.fixture
-def password_only_login():
-    """Sign ``user`` in on ``client`` with the password step only (no second factor yet)."""
-    return lambda client, user: _password_only_login(client, user)
+def sign_in():
+    """``sign_in(client, user)``: signs ``user`` in on ``client`` with both factors and returns
+    the client; ``sign_in(client, user, second_factor=False)`` stops after the password step.
+    (The function of tests/signing.py, for helper modules to import.)"""
+    return signing.sign_in
 
 
 @pytest.fixture(scope="module")

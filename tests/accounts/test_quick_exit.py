@@ -71,14 +71,14 @@ def test_every_signed_in_page_has_a_real_quick_exit_button(client, world):
         assert button["title"]  # says what it does, and that Shift three times does the same
 
 
-def test_the_second_factor_and_enrolment_pages_have_it_too(client, world, password_only_login):
-    password_only_login(client, world.lead)
+def test_the_second_factor_and_enrolment_pages_have_it_too(client, world, sign_in):
+    sign_in(client, world.lead, second_factor=False)
     enrol = client.get(reverse("accounts:enrol"))
     assert enrol.status_code == 200 and quick_exit_in(enrol).form is not None
 
     TOTPDevice.objects.create(user=world.teammate, name="authenticator", confirmed=True)
     client = Client()
-    password_only_login(client, world.teammate)  # enrolled: her second step is the code
+    sign_in(client, world.teammate, second_factor=False)  # enrolled: her second step is the code
     verify = client.get(reverse("accounts:verify"))
     assert verify.status_code == 200 and quick_exit_in(verify).form is not None
 
@@ -134,8 +134,8 @@ def test_it_is_audited_without_the_session_key(client, world):
     assert session_key not in serializers.serialize("json", [entry])
 
 
-def test_a_half_signed_in_person_can_leave_too(client, world, password_only_login):
-    password_only_login(client, world.lead)
+def test_a_half_signed_in_person_can_leave_too(client, world, sign_in):
+    sign_in(client, world.lead, second_factor=False)
     response = client.post(EXIT_URL)
     assert response.status_code == 302 and response["Location"] == NEUTRAL_URL
     assert AuditEntry.objects.filter(event="session.quick_exit", actor=world.lead).exists()

@@ -178,9 +178,9 @@ def test_replacing_the_authenticator_needs_a_code_from_the_current_one(client, w
     assert device.bin_key == new.bin_key and device.pk != old.pk
 
 
-def test_a_password_only_session_cannot_replace_the_authenticator(client, world, password_only_login):
+def test_a_password_only_session_cannot_replace_the_authenticator(client, world, sign_in):
     enrolled(world.lead)
-    password_only_login(client, world.lead)
+    sign_in(client, world.lead, second_factor=False)
     assert client.get(reverse("accounts:enrol")).url == reverse("accounts:verify")
 
 

@@ -184,8 +184,8 @@ def test_an_expired_session_still_signs_out_and_clears_the_browser(client, world
     assert not Session.objects.filter(session_key=old).exists()
 
 
-def test_a_half_signed_in_session_can_sign_out(client, world, password_only_login):
-    password_only_login(client, world.lead)
+def test_a_half_signed_in_session_can_sign_out(client, world, sign_in):
+    sign_in(client, world.lead, second_factor=False)
     old = cookie(client)
     assert client.post(LOGOUT).status_code == 302
     assert not Session.objects.filter(session_key=old).exists()
