@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from casework.access import services as access
 from casework.cases.choices import AssignmentRole
@@ -34,15 +34,6 @@ def _test_settings(settings):
     }
     settings.WHITENOISE_AUTOREFRESH = True
     settings.WHITENOISE_USE_FINDERS = True
-
-
-def _signed_in_with_both_factors(self, user, backend=None):
-    signing.sign_in(self, user)
-
-
-@pytest.fixture(autouse=True)
-def _force_login_verifies_the_second_factor(monkeypatch):
-    monkeypatch.setattr(Client, "force_login", _signed_in_with_both_factors)
 
 
 @pytest.fixture

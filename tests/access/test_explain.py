@@ -161,14 +161,14 @@ def test_it_follows_assignments_and_supervision_as_they_change(world):
     assert_agrees(world, world.other_case)
 
 
-def test_someone_nobody_vouched_for_is_listed_with_nothing_and_why(client, world):
+def test_someone_nobody_vouched_for_is_listed_with_nothing_and_why(client, world, sign_in):
     newcomer = make_caseworker(world.org, world.team_a, username="newcomer", vouched=False)
     access.case_assign(by=world.supervisor, case=world.case, user=newcomer, role=AssignmentRole.COWORKER)
     access.grant_add(by=world.supervisor, case=world.case, user=newcomer, level="reveal", reason="Cover")
     row = row_of(world.case, newcomer)
     assert (row.active, row.vouched, row.actions) == (True, False, ())
     assert listed(world.case, newcomer) == restricted(newcomer, world.case) == set()
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     page = client.get(reverse("access:case", args=[world.case.display_code])).content.decode()
     assert "not vouched yet" in page
     access.membership_vouch(by=None, membership=newcomer.memberships.get())

@@ -19,6 +19,7 @@ from casework.accounts.models import LoginSession
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case
 from tests.factories import make_admin, make_caseworker, make_org, make_team
+from tests.signing import sign_in
 
 LOGIN = "/accounts/login/"
 REASON = "Left the organisation in March"
@@ -49,13 +50,13 @@ def page_url(name, needs_person, username="teammate"):
 
 @pytest.fixture
 def admin_client(client, world):
-    client.force_login(world.admin)
+    sign_in(client, world.admin)
     return client
 
 
 def signed_in(user):
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -90,7 +91,7 @@ def test_anonymous_is_sent_to_sign_in(client, world):
 @pytest.mark.parametrize("persona", ["lead", "supervisor", "head", "outsider_admin"])
 def test_everyone_but_the_organisations_admins_gets_404(client, world, persona):
     world.outsider_admin = make_admin(world.other_org, username="outsider_admin")
-    client.force_login(getattr(world, persona))
+    sign_in(client, getattr(world, persona))
     for name, needs_person, method in PAGES:
         if persona == "outsider_admin" and not needs_person:
             continue  # her own organisation's list and form: see the test below
@@ -100,7 +101,7 @@ def test_everyone_but_the_organisations_admins_gets_404(client, world, persona):
 
 
 def test_another_organisations_admin_sees_only_her_own_people(client, world):
-    client.force_login(make_admin(world.other_org, username="outsider_admin"))
+    sign_in(client, make_admin(world.other_org, username="outsider_admin"))
     page = client.get(url("access:users"), {"status": "all"}).content.decode()
     assert ">outsider</a>" in page and ">lead</a>" not in page
     page = client.get(url("access:user_new")).content.decode()
@@ -164,7 +165,7 @@ def test_the_list_costs_the_same_queries_for_3_and_12_people(client, db):
     org = make_org()
     team = make_team(org)
     admin = make_admin(org)
-    client.force_login(admin)
+    sign_in(client, admin)
 
     def measure():
         with CaptureQueriesContext(connection) as queries:
@@ -433,7 +434,7 @@ def test_nobody_offboards_herself(admin_client, world):
 
 
 def test_a_new_temporary_password_is_shown_once_and_sends_her_to_choose_her_own(admin_client, world):
-    her = signed_in(world.teammate)  # force_login gives her a confirmed authenticator
+    her = signed_in(world.teammate)  # sign_in gives her a confirmed authenticator
     page = admin_client.get(url("access:user_password_reset", "teammate"))
     assert page.status_code == 200 and "Her second factor does not change" in page.content.decode()
     response = admin_client.post(url("access:user_password_reset", "teammate"), {"reason": "Forgot it"})

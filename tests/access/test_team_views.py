@@ -14,6 +14,7 @@ from casework.audit.models import AuditEntry
 from casework.cases.models import CaseAssignment
 from casework.identity import services as identity_services
 from tests.factories import make_admin, make_case, make_caseworker, make_org, make_supervisor, make_team
+from tests.signing import sign_in
 
 LOGIN = "/accounts/login/"
 REASON = "Team reorganised for the spring"
@@ -35,13 +36,13 @@ TEAM_PAGES = [(name, args, method) for name, args, method in PAGES if args]
 
 @pytest.fixture
 def admin_client(client, world):
-    client.force_login(world.admin)
+    sign_in(client, world.admin)
     return client
 
 
 def signed_in(user):
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -206,10 +207,10 @@ def test_the_list_s_queries_do_not_grow_with_the_teams(db, client, django_assert
             make_case(worker)
         return admin
 
-    client.force_login(build(2))
+    sign_in(client, build(2))
     with CaptureQueriesContext(connection) as small:
         assert client.get(reverse("access:teams")).status_code == 200
-    client.force_login(build(8))
+    sign_in(client, build(8))
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(reverse("access:teams"))
     assert len(response.context["teams"]) == 8

@@ -27,6 +27,7 @@ from casework.audit.review import entries_for
 from casework.cases.models import Case
 from tests.factories import make_org, make_team, make_user
 from tests.identity.conftest import VALUES, current_code
+from tests.signing import sign_in
 
 WRONG_CODE = "ZZZ-ZZZZ-ZZZ"
 NEW_PASSWORD = "a long walk by the quiet river"
@@ -41,7 +42,7 @@ def code_from(secret, steps_ahead=0):
 
 def signed_in(user):
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

@@ -51,6 +51,7 @@ from casework.logging import redact_path
 from tests.accounts.test_csrf import PARAMETER, UID_OWNERS, every_route
 from tests.factories import PASSWORD, make_case, make_contact, make_need, make_provider, make_referral
 from tests.identity.conftest import current_code, mark_fresh
+from tests.signing import sign_in
 
 PERSONAS = [
     "lead",
@@ -339,7 +340,7 @@ def walk(world, cases, identities):
     for number, who in enumerate(PERSONAS):
         client, visible = Client(), set()
         if who != "anonymous":
-            client.force_login(getattr(world, who))
+            sign_in(client, getattr(world, who))
             visible = set(Case.objects.restrict(getattr(world, who), "view").values_list("pk", flat=True))
         pages, posts = pages_for(cases, visible), pages_for(cases[:1], visible)
         traffic += send(client, who, "post", reverse("set_language"), {"language": languages[number % 3]})
@@ -368,8 +369,8 @@ def password_step_after_typing_a_name(world, identity):
     client = Client()
     traffic = send(client, "anonymous", "get", f"/cases/{identity['legal_name']}/", to_sign_in=True)
     next_url = unquote_plus(traffic[0].headers.split("next=", 1)[1].split("\n", 1)[0])
-    sign_in = {"username": world.lead.username, "password": PASSWORD, "next": next_url}
-    return traffic + send(client, "anonymous", "post", reverse("login"), sign_in)
+    password_form = {"username": world.lead.username, "password": PASSWORD, "next": next_url}
+    return traffic + send(client, "anonymous", "post", reverse("login"), password_form)
 
 
 # Commands, logs, the database ------------------------------------------------------------------
@@ -581,7 +582,7 @@ def test_the_scanners_find_a_planted_value(world, seeded):
         f"phones {phone!r}",
     }
     client = Client()
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     (page,) = send(client, "lead", "get", reverse("cases:contact", args=[world.case.display_code, contact.uid]))
     assert ("legal_name", name) in find(page.body, markers)
     if connection.vendor == "sqlite":
