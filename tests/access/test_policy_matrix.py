@@ -11,7 +11,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from casework.cases import codes
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case
 from tests.factories import make_admin, make_case, make_caseworker, make_supervisor
+from tests.personas import fresh, person
 
 ACTIONS = ("view", "change", "reveal", "manage")
 CASES = ("case", "other_case", "foreign_case")
@@ -77,16 +78,6 @@ PERSONAS = tuple(EXPECTED)
 assert all(set(actions) <= set(ACTIONS) for row in EXPECTED.values() for actions in row.values()), "typo in POLICY"
 
 
-@pytest.fixture
-def foreign_case(world):
-    """A case of the other organisation, led by its own caseworker."""
-    return make_case(world.outsider)
-
-
-def persona_user(world, persona):
-    return AnonymousUser() if persona == "anonymous" else getattr(world, persona)
-
-
 def the_case(world, foreign_case, case_name):
     return foreign_case if case_name == "foreign_case" else getattr(world, case_name)
 
@@ -97,11 +88,6 @@ def may(user, action, case):
 
 def actions_on(user, case):
     return {action for action in ACTIONS if may(user, action, case)}
-
-
-def fresh(user):
-    """The user as the next request would load her: permission changes act on the next request."""
-    return User.objects.get(pk=user.pk)
 
 
 @contextmanager
@@ -158,7 +144,7 @@ def test_restrict_answers_as_the_policy_table_says(world, foreign_case, matrix_w
     with clock_at(matrix_world):
         actual = {
             persona: {
-                case_name: actions_on(persona_user(world, persona), the_case(world, foreign_case, case_name))
+                case_name: actions_on(person(world, persona), the_case(world, foreign_case, case_name))
                 for case_name in CASES
             }
             for persona in PERSONAS

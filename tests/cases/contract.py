@@ -24,9 +24,9 @@ from casework.cases.models import (
     SupportNeed,
 )
 from tests.factories import make_contact, make_need, make_provider, make_referral
+from tests.personas import STRANGERS
 
 WATCHED = (Case, CaseAssignment, SupportNeed, Referral, ReferralStep, Contact, ServiceProvider)
-STRANGERS = ("outsider", "other_team_worker", "admin")
 
 
 def snapshot():

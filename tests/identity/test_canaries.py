@@ -51,25 +51,10 @@ from casework.logging import redact_path
 from tests.accounts.test_csrf import PARAMETER, UID_OWNERS, every_route
 from tests.factories import PASSWORD, make_case, make_contact, make_need, make_provider, make_referral
 from tests.identity.conftest import current_code, mark_fresh
+from tests.personas import ANONYMOUS, REVEALERS, everyone_except
 from tests.signing import sign_in
 
-PERSONAS = [
-    "lead",
-    "coworker",
-    "teammate",
-    "other_team_worker",
-    "viewer",
-    "editor",
-    "revealer",
-    "supervisor",
-    "other_supervisor",
-    "head",
-    "admin",
-    "outsider",
-    "deactivated",
-    "anonymous",
-]
-REVEALERS = {"lead", "revealer", "supervisor", "head"}  # who may reveal the identity of world.case
+PERSONAS = [*everyone_except("superuser", "global_viewer"), ANONYMOUS]
 CORE = ("canary", "카나리", "金丝雀")  # in every identity below: a partial quote is caught too
 
 
@@ -339,7 +324,7 @@ def walk(world, cases, identities):
     traffic = []
     for number, who in enumerate(PERSONAS):
         client, visible = Client(), set()
-        if who != "anonymous":
+        if who != ANONYMOUS:
             sign_in(client, getattr(world, who))
             visible = set(Case.objects.restrict(getattr(world, who), "view").values_list("pk", flat=True))
         pages, posts = pages_for(cases, visible), pages_for(cases[:1], visible)
