@@ -6,13 +6,12 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.utils import translation
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access import services as access
 from casework.cases.choices import AssignmentRole
+from tests import signing
 from tests.factories import (
     make_admin,
     make_case,
@@ -42,29 +41,12 @@ def _test_settings(settings):
     translation.deactivate()
 
 
-_password_only_login = Client.force_login
-
-
-def _signed_in_with_both_factors(self, user, backend=None):
-    """Tests sign people in fully: the password step and a verified second factor."""
-    _password_only_login(self, user, backend)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
-    session = self.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-
-
-@pytest.fixture(autouse=True)
-def _force_login_verifies_the_second_factor(monkeypatch):
-    monkeypatch.setattr(Client, "force_login", _signed_in_with_both_factors)
-
-
 @pytest.fixture
-def password_only_login():
-    """Sign ``user`` in on ``client`` with the password step only (no second factor yet)."""
-    return lambda client, user: _password_only_login(client, user)
+def sign_in():
+    """``sign_in(client, user)``: signs ``user`` in on ``client`` with both factors and returns
+    the client; ``sign_in(client, user, second_factor=False)`` stops after the password step.
+    (The function of tests/signing.py, for helper modules to import.)"""
+    return signing.sign_in
 
 
 @pytest.fixture(scope="module")

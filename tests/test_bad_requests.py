@@ -14,8 +14,8 @@ def edit_url(world):
     return reverse("cases:edit", args=[world.case.display_code])
 
 
-def test_a_ten_megabyte_post_gets_a_clean_400(client, world, edit_url):
-    client.force_login(world.lead)
+def test_a_ten_megabyte_post_gets_a_clean_400(client, world, edit_url, sign_in):
+    sign_in(client, world.lead)
     before = snapshot()
     response = client.post(edit_url, b"summary=" + b"x" * TEN_MB, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
@@ -23,8 +23,8 @@ def test_a_ten_megabyte_post_gets_a_clean_400(client, world, edit_url):
     assert snapshot() == before
 
 
-def test_a_malformed_multipart_post_gets_a_clean_400(client, world, edit_url):
-    client.force_login(world.lead)
+def test_a_malformed_multipart_post_gets_a_clean_400(client, world, edit_url, sign_in):
+    sign_in(client, world.lead)
     before = snapshot()
     response = client.post(edit_url, b"--nope\r\ngarbage", content_type="multipart/form-data; boundary=")
     assert response.status_code == 400
@@ -32,16 +32,16 @@ def test_a_malformed_multipart_post_gets_a_clean_400(client, world, edit_url):
     assert snapshot() == before
 
 
-def test_too_many_fields_get_a_clean_400(client, world, edit_url):
-    client.force_login(world.lead)
+def test_too_many_fields_get_a_clean_400(client, world, edit_url, sign_in):
+    sign_in(client, world.lead)
     body = "&".join(f"f{i}=1" for i in range(5000)).encode()
     response = client.post(edit_url, body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
 
 
-def test_a_stale_form_without_a_csrf_token_gets_our_403_page(world, edit_url):
+def test_a_stale_form_without_a_csrf_token_gets_our_403_page(world, edit_url, sign_in):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     response = client.post(edit_url, {"summary": "x"})
     assert response.status_code == 403
     page = response.content.decode()
@@ -49,8 +49,8 @@ def test_a_stale_form_without_a_csrf_token_gets_our_403_page(world, edit_url):
     assert "Nothing was saved" in page
 
 
-def test_a_form_without_its_version_is_refused_with_a_message(client, world, edit_url):
-    client.force_login(world.lead)
+def test_a_form_without_its_version_is_refused_with_a_message(client, world, edit_url, sign_in):
+    sign_in(client, world.lead)
     before = snapshot()
     response = client.post(edit_url, {"risk_level": "low"})
     assert response.status_code == 400

@@ -6,8 +6,8 @@ from django.urls import reverse
     ("language", "heading"),
     [("en", "Cases"), ("ko", "사례"), ("zh-hans", "个案")],
 )
-def test_the_case_list_speaks_the_browsers_language(client, world, language, heading):
-    client.force_login(world.lead)
+def test_the_case_list_speaks_the_browsers_language(client, world, language, heading, sign_in):
+    sign_in(client, world.lead)
     response = client.get(reverse("cases:list"), headers={"accept-language": language})
     assert f"<h1>{heading}</h1>" in response.content.decode()
 
@@ -43,11 +43,11 @@ def test_every_interface_string_is_translated(language):
     assert "#, fuzzy" not in po, "a fuzzy translation is ignored at run time: review it and drop the flag"
 
 
-def test_the_language_switcher_works_before_and_after_sign_in(client, world):
+def test_the_language_switcher_works_before_and_after_sign_in(client, world, sign_in):
     response = client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("login")})
     assert response.status_code == 302
     assert 'lang="zh-hans"' in client.get(reverse("login")).content.decode()
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     page = client.get(reverse("cases:list")).content.decode()
     assert "<h1>个案</h1>" in page
     assert 'value="ko" lang="ko"' in page  # each language offered in its own name and script
@@ -59,8 +59,8 @@ def test_the_switcher_does_not_redirect_to_another_host(client, db):
 
 
 @pytest.mark.parametrize(("language", "year_mark"), [("ko", "년"), ("zh-hans", "年")])
-def test_dates_follow_the_language(client, world, language, year_mark):
-    client.force_login(world.lead)
+def test_dates_follow_the_language(client, world, language, year_mark, sign_in):
+    sign_in(client, world.lead)
     response = client.get(
         reverse("cases:detail", args=[world.case.display_code]), headers={"accept-language": language}
     )

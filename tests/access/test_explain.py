@@ -6,7 +6,6 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,28 +14,11 @@ from casework.access import services as access
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import ACTIONS, Case
 from tests.factories import make_caseworker
-
-PERSONAS = (
-    "lead",
-    "coworker",
-    "teammate",
-    "other_team_worker",
-    "viewer",
-    "editor",
-    "revealer",
-    "supervisor",
-    "other_supervisor",
-    "head",
-    "admin",
-    "outsider",
-    "deactivated",
-    "superuser",
-    "global_viewer",
-)
+from tests.personas import EVERYONE, fresh
 
 
 def restricted(user, case):
-    user = User.objects.get(pk=user.pk)  # as her next request would load her
+    user = fresh(user)
     return {action for action in ACTIONS if Case.objects.restrict(user, action).filter(pk=case.pk).exists()}
 
 
@@ -50,7 +32,7 @@ def listed(case, user):
 
 
 def assert_agrees(world, case):
-    for persona in PERSONAS:
+    for persona in EVERYONE:
         user = getattr(world, persona)
         assert listed(case, user) == restricted(user, case), persona
 
@@ -61,7 +43,7 @@ def clock_at(moment):
         yield
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", EVERYONE)
 @pytest.mark.parametrize("case_name", ["case", "other_case"])
 def test_it_lists_what_restrict_gives(world, persona, case_name):
     user, case = getattr(world, persona), getattr(world, case_name)
@@ -161,14 +143,14 @@ def test_it_follows_assignments_and_supervision_as_they_change(world):
     assert_agrees(world, world.other_case)
 
 
-def test_someone_nobody_vouched_for_is_listed_with_nothing_and_why(client, world):
+def test_someone_nobody_vouched_for_is_listed_with_nothing_and_why(client, world, sign_in):
     newcomer = make_caseworker(world.org, world.team_a, username="newcomer", vouched=False)
     access.case_assign(by=world.supervisor, case=world.case, user=newcomer, role=AssignmentRole.COWORKER)
     access.grant_add(by=world.supervisor, case=world.case, user=newcomer, level="reveal", reason="Cover")
     row = row_of(world.case, newcomer)
     assert (row.active, row.vouched, row.actions) == (True, False, ())
     assert listed(world.case, newcomer) == restricted(newcomer, world.case) == set()
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     page = client.get(reverse("access:case", args=[world.case.display_code])).content.decode()
     assert "not vouched yet" in page
     access.membership_vouch(by=None, membership=newcomer.membership)

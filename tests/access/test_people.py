@@ -107,8 +107,8 @@ def test_an_admin_of_another_organisation_changes_nothing_here(world):
     assert can(world.lead, "reveal", world.case)
 
 
-def test_deactivation_keeps_grants_recorded_but_they_give_nothing_until_reactivation(world, client):
-    client.force_login(world.viewer)
+def test_deactivation_keeps_grants_recorded_but_they_give_nothing_until_reactivation(world, client, sign_in):
+    sign_in(client, world.viewer)
     assert LoginSession.objects.filter(user=world.viewer).exists()
     access.membership_deactivate(by=world.admin, membership=membership(world.viewer), reason="On leave")
     assert not LoginSession.objects.filter(user=world.viewer).exists()
@@ -133,9 +133,9 @@ def test_teams_of_a_deactivated_account_cannot_be_changed(world):
         access.membership_set_teams(by=world.admin, membership=membership(world.deactivated), teams=[world.team_b])
 
 
-def test_offboarding_deactivates_ends_sessions_revokes_grants_and_lists_her_cases(world, client):
+def test_offboarding_deactivates_ends_sessions_revokes_grants_and_lists_her_cases(world, client, sign_in):
     access.grant_add(by=world.admin, case=world.other_case, user=world.coworker, level="view", reason="Cover")
-    client.force_login(world.coworker)
+    sign_in(client, world.coworker)
     cases = access.person_offboard(by=world.admin, membership=membership(world.coworker), reason="She left")
     assert cases == [world.case]
     assert not User.objects.get(pk=world.coworker.pk).is_active
@@ -158,8 +158,8 @@ def test_offboarding_needs_a_reason(world):
     assert User.objects.get(pk=world.coworker.pk).is_active
 
 
-def test_a_password_reset_gives_a_temporary_password_and_ends_her_sessions(world, client):
-    client.force_login(world.teammate)  # and so she has an authenticator
+def test_a_password_reset_gives_a_temporary_password_and_ends_her_sessions(world, client, sign_in):
+    sign_in(client, world.teammate)  # and so she has an authenticator
     password = access.password_reset(by=world.admin, membership=membership(world.teammate), reason="Forgot it")
     teammate = User.objects.get(pk=world.teammate.pk)
     assert teammate.check_password(password) and not teammate.check_password("correct horse battery staple")
@@ -170,14 +170,14 @@ def test_a_password_reset_gives_a_temporary_password_and_ends_her_sessions(world
         access.password_reset(by=world.admin, membership=membership(world.admin))
 
 
-def test_an_admin_can_never_hold_both_her_password_and_her_second_factor(world, client):
+def test_an_admin_can_never_hold_both_her_password_and_her_second_factor(world, client, sign_in):
     # A password reset and a second-factor reset together would let an administrator enrol
     # her own authenticator on someone else's account, and read that person's cases.
-    client.force_login(world.teammate)
+    sign_in(client, world.teammate)
     access.password_reset(by=world.admin, membership=membership(world.teammate))
     with pytest.raises(ValidationError, match="temporary password"):
         second_factor_reset(by=world.admin, user=world.teammate)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     second_factor_reset(by=world.admin, user=world.lead)
     with pytest.raises(ValidationError, match="no authenticator"):
         access.password_reset(by=world.admin, membership=membership(world.lead))

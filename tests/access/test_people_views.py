@@ -19,6 +19,7 @@ from casework.accounts.models import LoginSession
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case
 from tests.factories import make_admin, make_caseworker, make_org, make_team
+from tests.personas import case_page, membership, signed_in_client
 
 LOGIN = "/accounts/login/"
 REASON = "Left the organisation in March"
@@ -47,32 +48,12 @@ def page_url(name, needs_person, username="teammate"):
     return url(name, username if needs_person else None)
 
 
-@pytest.fixture
-def admin_client(client, world):
-    client.force_login(world.admin)
-    return client
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def case_page(case):
-    return reverse("cases:detail", args=[case.display_code])
-
-
 def sent_to_login(response):
     return response.status_code == 302 and response.url.startswith(LOGIN)
 
 
 def last_entry(event):
     return AuditEntry.objects.filter(event=event).order_by("-seq").first()
-
-
-def membership(user):
-    return Membership.objects.select_related("user").get(user=user)
 
 
 # Who reaches the pages ---------------------------------------------------------------
@@ -88,9 +69,9 @@ def test_anonymous_is_sent_to_sign_in(client, world):
 
 
 @pytest.mark.parametrize("persona", ["lead", "supervisor", "head", "outsider_admin"])
-def test_everyone_but_the_organisations_admins_gets_404(client, world, persona):
+def test_everyone_but_the_organisations_admins_gets_404(client, world, persona, sign_in):
     world.outsider_admin = make_admin(world.other_org, username="outsider_admin")
-    client.force_login(getattr(world, persona))
+    sign_in(client, getattr(world, persona))
     for name, needs_person, method in PAGES:
         if persona == "outsider_admin" and not needs_person:
             continue  # her own organisation's list and form: see the test below
@@ -99,8 +80,8 @@ def test_everyone_but_the_organisations_admins_gets_404(client, world, persona):
     assert Membership.objects.get(user=world.teammate).is_active
 
 
-def test_another_organisations_admin_sees_only_her_own_people(client, world):
-    client.force_login(make_admin(world.other_org, username="outsider_admin"))
+def test_another_organisations_admin_sees_only_her_own_people(client, world, sign_in):
+    sign_in(client, make_admin(world.other_org, username="outsider_admin"))
     page = client.get(url("access:users"), {"status": "all"}).content.decode()
     assert ">outsider</a>" in page and ">lead</a>" not in page
     page = client.get(url("access:user_new")).content.decode()
@@ -131,7 +112,7 @@ def row(page, username):
 
 
 def test_the_list_shows_the_organisations_people_and_their_facts(admin_client, world):
-    signed_in(world.lead)  # a sign-in, and an authenticator
+    signed_in_client(world.lead)  # a sign-in, and an authenticator
     access.user_create(by=None, organisation=world.org, username="newcomer", role=Role.CASEWORKER)
     page = admin_client.get(url("access:users")).content.decode()
     assert ">outsider</a>" not in page
@@ -160,11 +141,11 @@ def test_an_unknown_filter_is_refused_and_shows_the_active(admin_client, world):
     assert ">lead</a>" in response.content.decode()
 
 
-def test_the_list_costs_the_same_queries_for_3_and_12_people(client, db):
+def test_the_list_costs_the_same_queries_for_3_and_12_people(client, db, sign_in):
     org = make_org()
     team = make_team(org)
     admin = make_admin(org)
-    client.force_login(admin)
+    sign_in(client, admin)
 
     def measure():
         with CaptureQueriesContext(connection) as queries:
@@ -312,7 +293,7 @@ def test_a_caseworker_cannot_be_made_to_supervise(admin_client, world):
 
 
 def test_deactivating_signs_her_out_at_once(admin_client, world):
-    hers = signed_in(world.lead)
+    hers = signed_in_client(world.lead)
     assert hers.get(case_page(world.case)).status_code == 200
     page = admin_client.get(url("access:user_deactivate", "lead")).content.decode()
     assert "signed out everywhere" in page
@@ -340,7 +321,7 @@ def test_reactivating_lists_what_she_regains_and_gives_it_back(admin_client, wor
     assert membership(world.deactivated).is_active
     entry = last_entry("membership.reactivate")
     assert (entry.actor, entry.reason) == (world.admin, REASON)
-    assert signed_in(User.objects.get(pk=world.deactivated.pk)).get(case_page(world.case)).status_code == 200
+    assert signed_in_client(User.objects.get(pk=world.deactivated.pk)).get(case_page(world.case)).status_code == 200
 
 
 def test_reactivating_someone_active_is_refused(admin_client, world):
@@ -353,7 +334,7 @@ def test_reactivating_someone_active_is_refused(admin_client, world):
 
 
 def test_resetting_the_second_factor_ends_her_session(admin_client, world):
-    hers = signed_in(world.teammate)
+    hers = signed_in_client(world.teammate)
     key = hers.cookies[settings.SESSION_COOKIE_NAME].value
     assert TOTPDevice.objects.filter(user=world.teammate).exists()
     response = admin_client.post(url("access:user_second_factor_reset", "teammate"), {"reason": "Lost her phone"})
@@ -388,7 +369,7 @@ def test_unlocking_lets_her_sign_in_again(admin_client, world):
 def leaving(world):
     """The lead, who also holds a grant on the other team's case and is signed in."""
     access.grant_add(by=world.other_supervisor, case=world.other_case, user=world.lead, level="view", reason="Cover")
-    return signed_in(world.lead)
+    return signed_in_client(world.lead)
 
 
 def test_the_offboarding_page_says_exactly_what_will_happen(admin_client, world, leaving):
@@ -433,7 +414,7 @@ def test_nobody_offboards_herself(admin_client, world):
 
 
 def test_a_new_temporary_password_is_shown_once_and_sends_her_to_choose_her_own(admin_client, world):
-    her = signed_in(world.teammate)  # force_login gives her a confirmed authenticator
+    her = signed_in_client(world.teammate)  # sign_in gives her a confirmed authenticator
     page = admin_client.get(url("access:user_password_reset", "teammate"))
     assert page.status_code == 200 and "Her second factor does not change" in page.content.decode()
     response = admin_client.post(url("access:user_password_reset", "teammate"), {"reason": "Forgot it"})

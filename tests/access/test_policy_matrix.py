@@ -11,7 +11,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from casework.cases import codes
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case
 from tests.factories import make_admin, make_case, make_caseworker, make_supervisor
+from tests.personas import fresh, person
 
 ACTIONS = ("view", "change", "reveal", "manage")
 CASES = ("case", "other_case", "foreign_case")
@@ -77,16 +78,6 @@ PERSONAS = tuple(EXPECTED)
 assert all(set(actions) <= set(ACTIONS) for row in EXPECTED.values() for actions in row.values()), "typo in POLICY"
 
 
-@pytest.fixture
-def foreign_case(world):
-    """A case of the other organisation, led by its own caseworker."""
-    return make_case(world.outsider)
-
-
-def persona_user(world, persona):
-    return AnonymousUser() if persona == "anonymous" else getattr(world, persona)
-
-
 def the_case(world, foreign_case, case_name):
     return foreign_case if case_name == "foreign_case" else getattr(world, case_name)
 
@@ -97,11 +88,6 @@ def may(user, action, case):
 
 def actions_on(user, case):
     return {action for action in ACTIONS if may(user, action, case)}
-
-
-def fresh(user):
-    """The user as the next request would load her: permission changes act on the next request."""
-    return User.objects.get(pk=user.pk)
 
 
 @contextmanager
@@ -158,7 +144,7 @@ def test_restrict_answers_as_the_policy_table_says(world, foreign_case, matrix_w
     with clock_at(matrix_world):
         actual = {
             persona: {
-                case_name: actions_on(persona_user(world, persona), the_case(world, foreign_case, case_name))
+                case_name: actions_on(person(world, persona), the_case(world, foreign_case, case_name))
                 for case_name in CASES
             }
             for persona in PERSONAS
@@ -202,18 +188,18 @@ SIGNED_OUT = {"anonymous", "deactivated", "offboarded"}
 SIGNED_IN = [persona for persona in PERSONAS if persona not in SIGNED_OUT]
 
 
-def test_the_case_page_is_shown_only_to_those_who_may_view_it(client, world, matrix_world):
+def test_the_case_page_is_shown_only_to_those_who_may_view_it(client, world, matrix_world, sign_in):
     url = reverse("cases:detail", args=[world.case.display_code])
     with clock_at(matrix_world):
         statuses = {}
         for persona in SIGNED_IN:
-            client.force_login(getattr(world, persona))
+            sign_in(client, getattr(world, persona))
             statuses[persona] = client.get(url).status_code
     assert statuses == {persona: 200 if "view" in EXPECTED[persona]["case"] else 404 for persona in SIGNED_IN}
 
 
-def test_a_deactivated_persons_session_is_sent_to_the_login_page(client, world):
-    client.force_login(world.deactivated)
+def test_a_deactivated_persons_session_is_sent_to_the_login_page(client, world, sign_in):
+    sign_in(client, world.deactivated)
     url = reverse("cases:detail", args=[world.case.display_code])
     response = client.get(url)
     assert response.status_code == 302
@@ -227,14 +213,14 @@ def test_the_case_page_sends_anonymous_visitors_to_the_login_page(client, world)
     assert response.url == f"{reverse('login')}?next={url}"
 
 
-def test_a_case_that_is_not_yours_looks_exactly_like_one_that_does_not_exist(client, world, matrix_world):
+def test_a_case_that_is_not_yours_looks_exactly_like_one_that_does_not_exist(client, world, matrix_world, sign_in):
     # Anything that differs (status, wording, length, a header) would tell a curious insider
     # or a stolen login that a case exists under that code.
     outside = [persona for persona in SIGNED_IN if not EXPECTED[persona]["case"]]
     assert {"admin", "other_admin", "expired_grantee", "moved_and_unassigned", "demoted"} <= set(outside)
     with clock_at(matrix_world):
         for persona in outside:
-            client.force_login(getattr(world, persona))
+            sign_in(client, getattr(world, persona))
             forbidden = client.get(reverse("cases:detail", args=[world.case.display_code]))
             missing = client.get(_unused_case_url())
             assert forbidden.status_code == missing.status_code == 404, persona
@@ -242,10 +228,10 @@ def test_a_case_that_is_not_yours_looks_exactly_like_one_that_does_not_exist(cli
             assert dict(forbidden.headers) == dict(missing.headers), persona
 
 
-def test_signed_out_personas_are_sent_to_the_login_page(client, world, matrix_world):
+def test_signed_out_personas_are_sent_to_the_login_page(client, world, matrix_world, sign_in):
     url = reverse("cases:detail", args=[world.case.display_code])
     for persona in SIGNED_OUT - {"anonymous"}:
-        client.force_login(getattr(world, persona))
+        sign_in(client, getattr(world, persona))
         response = client.get(url)
         assert (response.status_code, response.url) == (302, f"{reverse('login')}?next={url}"), persona
 
@@ -253,7 +239,7 @@ def test_signed_out_personas_are_sent_to_the_login_page(client, world, matrix_wo
 # Personas the table needs a change of circumstances for --------------------------------
 
 
-def test_a_grant_gives_access_until_it_expires(client, world):
+def test_a_grant_gives_access_until_it_expires(client, world, sign_in):
     now = timezone.now()
     access.grant_add(
         by=world.supervisor,
@@ -270,7 +256,7 @@ def test_a_grant_gives_access_until_it_expires(client, world):
         with clock_at(now + later):
             assert actions_on(world.teammate, world.case) == set()
     with clock_at(now + timedelta(hours=9)):
-        client.force_login(world.teammate)
+        sign_in(client, world.teammate)
         assert client.get(reverse("cases:detail", args=[world.case.display_code])).status_code == 404
 
 

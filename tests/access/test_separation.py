@@ -18,8 +18,8 @@ def case_routes(records):  # noqa: F811
     return sorted({fill(route, records) for route in every_route() if route.startswith("cases/")})
 
 
-def test_an_admin_gets_404_on_every_case_url_whatever_the_method(client, world, records):  # noqa: F811
-    client.force_login(world.admin)
+def test_an_admin_gets_404_on_every_case_url_whatever_the_method(client, world, records, sign_in):  # noqa: F811
+    sign_in(client, world.admin)
     urls = case_routes(records)
     assert reverse("cases:list") in urls and reverse("cases:detail", args=[world.case.display_code]) in urls
     answers = {url: (client.get(url).status_code, client.post(url, {"reason": "x"}).status_code) for url in urls}
@@ -28,15 +28,15 @@ def test_an_admin_gets_404_on_every_case_url_whatever_the_method(client, world, 
     assert sum(answer == (404, 404) for answer in answers.values()) > 20
 
 
-def test_the_same_urls_answer_a_supervisor_of_the_case(client, world, records):  # noqa: F811
+def test_the_same_urls_answer_a_supervisor_of_the_case(client, world, records, sign_in):  # noqa: F811
     # So that the 404s above are the separation of duties, not URLs that exist for nobody.
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     ok = [url for url in case_routes(records) if client.get(url).status_code == 200]
     assert reverse("cases:list") in ok and reverse("cases:detail", args=[world.case.display_code]) in ok
 
 
-def test_an_admin_is_not_offered_the_cases_and_is_offered_access_management(client, world):
-    client.force_login(world.admin)
+def test_an_admin_is_not_offered_the_cases_and_is_offered_access_management(client, world, sign_in):
+    sign_in(client, world.admin)
     page = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("cases:list")}"' not in page
     assert reverse("access:users") in page and reverse("access:cases") in page

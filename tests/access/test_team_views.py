@@ -4,16 +4,16 @@ what will change before it happens."""
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.access import services as access
-from casework.access.models import AccessRequest, Membership, Team
+from casework.access.models import AccessRequest, Team
 from casework.audit.models import AuditEntry
 from casework.cases.models import CaseAssignment
 from casework.identity import services as identity_services
 from tests.factories import make_admin, make_case, make_caseworker, make_org, make_supervisor, make_team
+from tests.personas import case_page, membership, signed_in_client
 
 LOGIN = "/accounts/login/"
 REASON = "Team reorganised for the spring"
@@ -31,26 +31,6 @@ PAGES = [
     ("access:team_supervisor_remove", ["team-a", "supervisor"], "post"),
 ]
 TEAM_PAGES = [(name, args, method) for name, args, method in PAGES if args]
-
-
-@pytest.fixture
-def admin_client(client, world):
-    client.force_login(world.admin)
-    return client
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def case_page(case):
-    return reverse("cases:detail", args=[case.display_code])
-
-
-def membership(user):
-    return Membership.objects.select_related("user").get(user=user)
 
 
 def team_slugs(user):
@@ -93,7 +73,7 @@ def unchanged(world):
 @pytest.mark.parametrize("persona", ["lead", "supervisor", "head"])
 def test_only_administrators_reach_them(world, persona):
     before = unchanged(world)
-    client = signed_in(getattr(world, persona))
+    client = signed_in_client(getattr(world, persona))
     for name, args, method in PAGES:
         response = send(client, method, name, args, {"name": "Renamed", "to": "team-b"})
         assert response.status_code == 404, name
@@ -102,7 +82,7 @@ def test_only_administrators_reach_them(world, persona):
 
 def test_an_administrator_of_another_organisation_finds_nothing(world):
     before = unchanged(world)
-    other_admin = signed_in(make_admin(world.other_org, username="other_admin"))
+    other_admin = signed_in_client(make_admin(world.other_org, username="other_admin"))
     for name, args, method in TEAM_PAGES:
         response = send(other_admin, method, name, args, {"name": "Renamed", "to": "team-b"})
         assert response.status_code == 404, name
@@ -110,7 +90,7 @@ def test_an_administrator_of_another_organisation_finds_nothing(world):
 
 
 def test_an_administrator_of_another_organisation_lists_only_her_own_teams(world):
-    response = signed_in(make_admin(world.other_org)).get(reverse("access:teams"))
+    response = signed_in_client(make_admin(world.other_org)).get(reverse("access:teams"))
     assert response.status_code == 200
     assert [team.slug for team in response.context["teams"]] == ["team-x"]
     assert "Team-A" not in response.content.decode()
@@ -194,7 +174,7 @@ def test_an_empty_name_is_refused(admin_client, world):
     assert Team.objects.count() == count
 
 
-def test_the_list_s_queries_do_not_grow_with_the_teams(db, client, django_assert_max_num_queries):
+def test_the_list_s_queries_do_not_grow_with_the_teams(db, client, django_assert_max_num_queries, sign_in):
     def build(count):
         org = make_org()
         admin = make_admin(org)
@@ -206,10 +186,10 @@ def test_the_list_s_queries_do_not_grow_with_the_teams(db, client, django_assert
             make_case(worker)
         return admin
 
-    client.force_login(build(2))
+    sign_in(client, build(2))
     with CaptureQueriesContext(connection) as small:
         assert client.get(reverse("access:teams")).status_code == 200
-    client.force_login(build(8))
+    sign_in(client, build(8))
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(reverse("access:teams"))
     assert len(response.context["teams"]) == 8
@@ -264,7 +244,7 @@ def test_adding_a_member(admin_client, world):
     entry = last_entry("membership.teams")
     assert entry.actor == world.admin and "team-a" in entry.additional_data["teams"]
     # She gains no case of team A by joining it.
-    assert signed_in(world.other_team_worker).get(case_page(world.case)).status_code == 404
+    assert signed_in_client(world.other_team_worker).get(case_page(world.case)).status_code == 404
 
 
 @pytest.mark.parametrize("username", ["admin", "outsider", "lead"])
@@ -282,11 +262,11 @@ def test_removing_a_member_keeps_her_cases(admin_client, world):
     assert team_slugs(world.lead) == set()
     assert last_entry("membership.teams").actor == world.admin
     assert CaseAssignment.objects.filter(case=world.case, user=world.lead).exists()
-    assert signed_in(world.lead).get(case_page(world.case)).status_code == 200
+    assert signed_in_client(world.lead).get(case_page(world.case)).status_code == 200
 
 
 def test_adding_a_supervisor_shows_her_the_team_s_cases_once_a_supervisor_of_it_confirms(admin_client, world):
-    her = signed_in(world.supervisor)
+    her = signed_in_client(world.supervisor)
     assert her.get(case_page(world.other_case)).status_code == 404
     response = admin_client.post(
         reverse("access:team_supervisor_add", args=["team-b"]), {"membership": membership(world.supervisor).pk}
@@ -303,7 +283,7 @@ def test_adding_a_supervisor_shows_her_the_team_s_cases_once_a_supervisor_of_it_
 
 
 def test_removing_a_supervisor_hides_the_team_s_cases_on_her_next_request(admin_client, world):
-    her = signed_in(world.supervisor)
+    her = signed_in_client(world.supervisor)
     assert her.get(case_page(world.case)).status_code == 200
     response = admin_client.post(reverse("access:team_supervisor_remove", args=["team-a", "supervisor"]))
     assert response.status_code == 302
@@ -319,7 +299,7 @@ def test_who_supervises_every_team_cannot_be_removed_here(admin_client, world):
     assert "supervises every team" in response.content.decode()
     assert membership(world.head).supervises_all_teams
     assert entries("membership.teams").count() == before
-    assert signed_in(world.head).get(case_page(world.case)).status_code == 200
+    assert signed_in_client(world.head).get(case_page(world.case)).status_code == 200
 
 
 def test_a_caseworker_cannot_be_made_a_supervisor_of_a_team(admin_client, world):
@@ -375,7 +355,7 @@ def test_a_move_without_unassigning_keeps_her_cases(admin_client, world):
     assert (entry.actor, entry.reason) == (world.admin, REASON)
     assert entry.additional_data == {"from": "team-a", "to": "team-b", "unassign": False}
     assert not entries("case.unassign").exists()
-    her = signed_in(world.lead)
+    her = signed_in_client(world.lead)
     assert her.get(case_page(world.case)).status_code == 200
     assert her.get(case_page(world.other_case)).status_code == 404
 
@@ -391,7 +371,7 @@ def test_a_move_with_unassigning_lists_the_cases_to_reassign(admin_client, world
     assert last_entry("membership.move").additional_data["unassign"] is True
     entry = last_entry("case.unassign")
     assert (entry.actor, entry.reason, entry.case_code) == (world.admin, REASON, world.case.code)
-    assert signed_in(world.lead).get(case_page(world.case)).status_code == 404
+    assert signed_in_client(world.lead).get(case_page(world.case)).status_code == 404
 
 
 def test_the_move_reason_is_no_way_to_test_a_guess_at_a_name(admin_client, world):

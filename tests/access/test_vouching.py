@@ -27,6 +27,7 @@ from casework.audit.review import entries_for
 from casework.cases.models import Case
 from tests.factories import make_org, make_team, make_user
 from tests.identity.conftest import VALUES, current_code
+from tests.personas import signed_in_client
 
 WRONG_CODE = "ZZZ-ZZZZ-ZZZ"
 NEW_PASSWORD = "a long walk by the quiet river"
@@ -37,12 +38,6 @@ def code_from(secret, steps_ahead=0):
     totp = TOTP(key, step=30, t0=0, digits=6)
     totp.time = time.time() + steps_ahead * 30
     return f"{totp.token():06d}"
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def admin_creates(admin_client, username, role, **placement):
@@ -87,7 +82,7 @@ def vouch(client, username, code, **extra):
 
 @pytest.fixture
 def admin_client(world):
-    return signed_in(world.admin)
+    return signed_in_client(world.admin)
 
 
 @pytest.fixture
@@ -130,7 +125,7 @@ def test_an_admin_made_caseworker_with_assignment_and_reveal_grant_reads_nothing
     assert listed_codes(puppet) == set()
     # The same account, once a supervisor of the team vouched for her, works on the case:
     # so the 404s above are the vouching, not a page nobody may open.
-    supervisor = signed_in(world.supervisor)
+    supervisor = signed_in_client(world.supervisor)
     assert vouch(supervisor, "puppet1", current_code(world.supervisor)).status_code == 302
     assert answers(puppet, world.case)[0] == 200
     assert listed_codes(puppet) == {world.case.code}
@@ -153,12 +148,12 @@ def test_two_admin_accounts_cannot_make_a_puppet_a_supervisor(admin_client, worl
 def test_a_supervisor_made_by_an_admin_needs_a_vouch_and_a_confirmation(admin_client, world):
     password = admin_creates(admin_client, "newsup", Role.SUPERVISOR, supervised_teams=[world.team_b.pk])
     her = take_over("newsup", password)
-    other = signed_in(world.other_supervisor)
+    other = signed_in_client(world.other_supervisor)
     assert vouch(other, "newsup", current_code(world.other_supervisor)).status_code == 302
     assert answers(her, world.other_case) == [404, 404]  # vouched, but still a caseworker of no case
     request = AccessRequest.objects.pending().get(membership__user__username="newsup")
     url = reverse("access:request_decide", args=[request.uid])
-    assert signed_in(world.supervisor).get(url).status_code == 404  # team A's supervisor does not cover team B
+    assert signed_in_client(world.supervisor).get(url).status_code == 404  # team A's supervisor does not cover team B
     other.post(url, {"decision": "confirm", "reason": "Agreed"})
     assert answers(her, world.other_case) == [200, 200]
     assert answers(her, world.case) == [404, 404]
@@ -168,7 +163,7 @@ def test_an_unvouched_supervisor_vouches_for_nobody(world):
     # Made by an operator, supervising every team, but nobody vouched for her.
     puppet = make_user(world.org, Role.SUPERVISOR, supervises_all=True, username="sup-puppet", vouched=False)
     make_user(world.org, Role.CASEWORKER, teams=[world.team_a], username="puppet2", vouched=False)
-    client = signed_in(puppet)
+    client = signed_in_client(puppet)
     assert client.get(reverse("access:confirmations")).status_code == 404
     assert vouch(client, "puppet2", current_code(puppet)).status_code == 404
     assert not Membership.objects.get(user__username="puppet2").is_vouched
@@ -178,7 +173,7 @@ def test_an_unvouched_supervisor_vouches_for_nobody(world):
 def test_vouching_needs_a_right_fresh_code_and_is_audited(world):
     make_user(world.org, Role.CASEWORKER, teams=[world.team_a], username="newcomer", vouched=False)
     TOTPDevice.objects.create(user=Membership.objects.get(user__username="newcomer").user, confirmed=True)
-    supervisor = signed_in(world.supervisor)
+    supervisor = signed_in_client(world.supervisor)
     page = supervisor.get(reverse("access:confirmations")).content.decode()
     assert reverse("access:vouch", args=["newcomer"]) in page
     assert reverse("access:vouch", args=["newcomer"]) in supervisor.get(reverse("home")).content.decode()
@@ -194,13 +189,13 @@ def test_vouching_needs_a_right_fresh_code_and_is_audited(world):
 
 def test_a_supervisor_of_another_team_cannot_vouch(world):
     make_user(world.org, Role.CASEWORKER, teams=[world.team_a], username="newcomer", vouched=False)
-    other = signed_in(world.other_supervisor)
+    other = signed_in_client(world.other_supervisor)
     assert vouch(other, "newcomer", current_code(world.other_supervisor)).status_code == 404
     assert not Membership.objects.get(user__username="newcomer").is_vouched
 
 
 def test_a_second_factor_reset_unvouches_until_a_supervisor_vouches_again(admin_client, world):
-    lead = signed_in(world.lead)
+    lead = signed_in_client(world.lead)
     assert answers(lead, world.case) == [200, 200]
     response = admin_client.post(reverse("access:user_second_factor_reset", args=["lead"]), {"reason": "Lost phone"})
     assert response.status_code == 302
@@ -212,17 +207,17 @@ def test_a_second_factor_reset_unvouches_until_a_supervisor_vouches_again(admin_
     assert answers(client, world.case) == [404, 404]
     entry = AuditEntry.objects.get(event="access.unvouch")
     assert (entry.actor, entry.additional_data["cause"]) == (world.admin, "otp.reset")
-    assert vouch(signed_in(world.supervisor), "lead", current_code(world.supervisor)).status_code == 302
+    assert vouch(signed_in_client(world.supervisor), "lead", current_code(world.supervisor)).status_code == 302
     assert answers(client, world.case) == [200, 200]
 
 
 def test_a_password_reset_unvouches_too(admin_client, world):
-    assert answers(signed_in(world.lead), world.case) == [200, 200]
+    assert answers(signed_in_client(world.lead), world.case) == [200, 200]
     response = admin_client.post(reverse("access:user_password_reset", args=["lead"]), {"reason": "Forgot it"})
     assert response.status_code == 200
     temporary = response.context["password"]
     assert not Membership.objects.get(user=world.lead).is_vouched
-    client = signed_in(User.objects.get(pk=world.lead.pk))  # as after her own code: both factors
+    client = signed_in_client(User.objects.get(pk=world.lead.pk))  # as after her own code: both factors
     data = {"old_password": temporary, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
     assert client.post(reverse("accounts:password"), data).url == reverse("home")
     assert answers(client, world.case) == [404, 404]
@@ -233,15 +228,15 @@ def test_an_admins_reveal_grant_waits_for_a_supervisor_of_the_case(admin_client,
     code = world.case.display_code
     data = {"grant-user": "teammate", "grant-level": "reveal", "grant-reason": "Family tracing"}
     assert admin_client.post(reverse("access:case_grant", args=[code]), data).status_code == 302
-    teammate = signed_in(world.teammate)
+    teammate = signed_in_client(world.teammate)
     assert answers(teammate, world.case) == [404, 404]
     request = AccessRequest.objects.pending().get()
     url = reverse("access:request_decide", args=[request.uid])
-    assert signed_in(world.other_supervisor).get(url).status_code == 404
-    supervisor = signed_in(world.supervisor)
+    assert signed_in_client(world.other_supervisor).get(url).status_code == 404
+    supervisor = signed_in_client(world.supervisor)
     refused = supervisor.post(url, {"decision": "refuse", "reason": "", "code": current_code(world.supervisor)})
     assert refused.status_code == 400  # a refusal needs a reason
-    supervisor = signed_in(world.supervisor)
+    supervisor = signed_in_client(world.supervisor)
     supervisor.post(url, {"decision": "confirm", "reason": "Agreed", "code": current_code(world.supervisor)})
     assert answers(teammate, world.case) == [200, 200]
     assert AuditEntry.objects.filter(event="access.confirm", actor=world.supervisor).exists()
@@ -286,7 +281,7 @@ class TestBootstrap:
     def test_pages_cannot_make_the_first_one(self, db):
         org = make_org("fresh")
         admin = make_user(org, Role.ADMIN, username="fresh-admin")
-        client = signed_in(admin)
+        client = signed_in_client(admin)
         password = admin_creates(client, "first", Role.SUPERVISOR, supervises_all_teams="on")
         assert password
         assert not access.pending_for(Membership.objects.get(user__username="first").user)
@@ -299,4 +294,4 @@ def test_someone_nobody_vouched_for_opens_no_case_either(admin_client, world):
     assert puppet.get(reverse("cases:new")).status_code == 404
     with pytest.raises(PermissionDenied):
         access.case_open(by=User.objects.get(username="puppet1"), team=world.team_a)
-    assert signed_in(world.lead).get(reverse("cases:new")).status_code == 200
+    assert signed_in_client(world.lead).get(reverse("cases:new")).status_code == 200

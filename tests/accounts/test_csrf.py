@@ -90,10 +90,10 @@ def test_the_walk_finds_the_routes_that_change_things(records):
 
 
 @pytest.mark.parametrize("who", ["supervisor", "anonymous"])
-def test_every_route_refuses_a_post_without_a_token(world, records, who):
+def test_every_route_refuses_a_post_without_a_token(world, records, who, sign_in):
     client = Client(enforce_csrf_checks=True)
     if who != "anonymous":
-        client.force_login(getattr(world, who))  # the supervisor may do everything on the case
+        sign_in(client, getattr(world, who))  # the supervisor may do everything on the case
     refused = {}
     for route in every_route():
         url = fill(route, records)
@@ -104,9 +104,9 @@ def test_every_route_refuses_a_post_without_a_token(world, records, who):
     assert {url: status for url, status in refused.items() if status != 403} == {}
 
 
-def test_the_same_post_with_the_token_gets_through(world):
+def test_the_same_post_with_the_token_gets_through(world, sign_in):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     token = client.get("/").context["csrf_token"]
     response = client.post(reverse("accounts:exit"), {"csrfmiddlewaretoken": str(token)})
     assert response.status_code == 302  # so the 403s above are the CSRF check, not something else

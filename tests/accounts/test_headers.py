@@ -56,8 +56,8 @@ def signed_in_pages(world):
     }
 
 
-def test_every_signed_in_page_carries_the_headers_and_no_store(client, world):
-    client.force_login(world.lead)
+def test_every_signed_in_page_carries_the_headers_and_no_store(client, world, sign_in):
+    sign_in(client, world.lead)
     for name, url in signed_in_pages(world).items():
         response = client.get(url, secure=True)
         assert response.status_code == 200, name

@@ -210,10 +210,10 @@ def test_no_typed_username_or_password_is_stored(world):
 class TestUnlockPage:
     URL = "/accounts/unlock/"
 
-    def test_an_admin_unlocks_a_locked_out_member(self, client, world):
+    def test_an_admin_unlocks_a_locked_out_member(self, client, world, sign_in):
         fail_from_many_addresses(Client(), "lead", LIMIT)
         assert attempt(Client(), "lead", PASSWORD, address="192.0.2.1").status_code == 429
-        client.force_login(world.admin)
+        sign_in(client, world.admin)
         assert "Unlock" in client.get("/").content.decode()
         response = client.post(self.URL, {"person": world.lead.pk})
         assert response.status_code == 302
@@ -222,14 +222,14 @@ class TestUnlockPage:
         assert (entry.actor, entry.object_pk) == (world.admin, str(world.lead.pk))
 
     @pytest.mark.parametrize("persona", ["supervisor", "lead"])
-    def test_nobody_but_an_admin_finds_it(self, client, world, persona):
-        client.force_login(getattr(world, persona))
+    def test_nobody_but_an_admin_finds_it(self, client, world, persona, sign_in):
+        sign_in(client, getattr(world, persona))
         assert client.get(self.URL).status_code == 404
         assert client.post(self.URL, {"person": world.lead.pk}).status_code == 404
         assert not AuditEntry.objects.filter(event="login.unlock").exists()
 
-    def test_people_of_another_organisation_are_not_offered(self, client, world):
-        client.force_login(world.admin)
+    def test_people_of_another_organisation_are_not_offered(self, client, world, sign_in):
+        sign_in(client, world.admin)
         response = client.post(self.URL, {"person": world.outsider.pk})
         assert response.status_code == 400
         assert not AuditEntry.objects.filter(event="login.unlock").exists()

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from casework.audit.models import AuditEntry
 from tests.factories import PASSWORD
+from tests.signing import sign_in
 
 
 def password_step(user, password):
@@ -13,7 +14,7 @@ def password_step(user, password):
 
 
 def trail_events(client, viewer, username):
-    client.force_login(viewer)
+    sign_in(client, viewer)
     response = client.get(reverse("audit:trail"), {"user": username})
     assert response.status_code == 200
     return [entry.event for entry in response.context["entries"]]

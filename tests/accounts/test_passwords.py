@@ -44,18 +44,18 @@ def test_anyone_signed_out_is_sent_to_sign_in(client, db):
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
 
 
-def test_the_page_asks_for_the_current_password_and_the_new_one_twice(client, world):
-    client.force_login(world.lead)
+def test_the_page_asks_for_the_current_password_and_the_new_one_twice(client, world, sign_in):
+    sign_in(client, world.lead)
     page = client.get(URL)
     assert page.status_code == 200
     for name in ("old_password", "new_password1", "new_password2"):
         assert f'name="{name}"' in page.content.decode()
 
 
-def test_a_change_keeps_this_session_and_ends_the_others(client, world):
+def test_a_change_keeps_this_session_and_ends_the_others(client, world, sign_in):
     elsewhere = Client()
-    elsewhere.force_login(world.lead)
-    client.force_login(world.lead)
+    sign_in(elsewhere, world.lead)
+    sign_in(client, world.lead)
     response = change(client)
     assert response.status_code == 302 and response.url == "/accounts/security/"
     assert User.objects.get(pk=world.lead.pk).check_password(NEW)
@@ -68,16 +68,16 @@ def test_a_change_keeps_this_session_and_ends_the_others(client, world):
     assert PASSWORD not in str(entry.__dict__) and NEW not in str(entry.__dict__)
 
 
-def test_a_wrong_current_password_changes_nothing_and_is_audited(client, world):
-    client.force_login(world.lead)
+def test_a_wrong_current_password_changes_nothing_and_is_audited(client, world, sign_in):
+    sign_in(client, world.lead)
     response = change(client, old="not my password at all")
     assert response.status_code == 400
     assert User.objects.get(pk=world.lead.pk).check_password(PASSWORD)
     assert AuditEntry.objects.get(event="password.change").outcome == "denied"
 
 
-def test_guessing_the_current_password_counts_towards_the_lockout(client, world):
-    client.force_login(world.lead)
+def test_guessing_the_current_password_counts_towards_the_lockout(client, world, sign_in):
+    sign_in(client, world.lead)
     statuses = [change(client, old=f"guess number {n}").status_code for n in range(5)]
     assert statuses == [400, 400, 400, 400, 429]
     assert change(client).status_code == 429  # even the right one, until the wait is over
@@ -92,10 +92,10 @@ def test_guessing_the_current_password_counts_towards_the_lockout(client, world)
         ("sunflowerkim2024", "too similar"),  # to her e-mail address
     ],
 )
-def test_weak_new_passwords_are_refused(client, world, new, message):
+def test_weak_new_passwords_are_refused(client, world, new, message, sign_in):
     world.lead.email = "sunflowerkim@example.org"
     world.lead.save(update_fields=["email"])
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     response = change(client, new=new)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -103,7 +103,7 @@ def test_weak_new_passwords_are_refused(client, world, new, message):
     assert not AuditEntry.objects.filter(event="password.change").exists()
 
 
-def test_the_new_password_must_be_typed_twice_the_same(client, world):
-    client.force_login(world.lead)
+def test_the_new_password_must_be_typed_twice_the_same(client, world, sign_in):
+    sign_in(client, world.lead)
     assert change(client, again=NEW + "x").status_code == 400
     assert User.objects.get(pk=world.lead.pk).check_password(PASSWORD)

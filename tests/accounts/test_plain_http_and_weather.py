@@ -21,16 +21,16 @@ def test_the_redirect_from_plain_http_carries_the_csp_and_the_other_headers(db, 
 
 
 @pytest.mark.parametrize("signed_in", [True, False])
-def test_the_neutral_page_is_never_stored(client, world, signed_in):
+def test_the_neutral_page_is_never_stored(client, world, signed_in, sign_in):
     if signed_in:
-        client.force_login(world.lead)
+        sign_in(client, world.lead)
     response = client.get(reverse("accounts:exited"))
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
 
 
-def test_the_neutral_page_after_quick_exit_is_never_stored(client, world):
-    client.force_login(world.lead)
+def test_the_neutral_page_after_quick_exit_is_never_stored(client, world, sign_in):
+    sign_in(client, world.lead)
     response = client.post(reverse("accounts:exit"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("accounts:exited")
     assert response["Cache-Control"] == "no-store"

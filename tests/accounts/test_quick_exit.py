@@ -59,8 +59,8 @@ def case_url(world):
     return reverse("cases:detail", args=[world.case.display_code])
 
 
-def test_every_signed_in_page_has_a_real_quick_exit_button(client, world):
-    client.force_login(world.lead)
+def test_every_signed_in_page_has_a_real_quick_exit_button(client, world, sign_in):
+    sign_in(client, world.lead)
     for url in ["/", "/cases/", case_url(world), reverse("accounts:security")]:
         page = quick_exit_in(client.get(url))
         assert page.form is not None, url
@@ -71,20 +71,20 @@ def test_every_signed_in_page_has_a_real_quick_exit_button(client, world):
         assert button["title"]  # says what it does, and that Shift three times does the same
 
 
-def test_the_second_factor_and_enrolment_pages_have_it_too(client, world, password_only_login):
-    password_only_login(client, world.lead)
+def test_the_second_factor_and_enrolment_pages_have_it_too(client, world, sign_in):
+    sign_in(client, world.lead, second_factor=False)
     enrol = client.get(reverse("accounts:enrol"))
     assert enrol.status_code == 200 and quick_exit_in(enrol).form is not None
 
     TOTPDevice.objects.create(user=world.teammate, name="authenticator", confirmed=True)
     client = Client()
-    password_only_login(client, world.teammate)  # enrolled: her second step is the code
+    sign_in(client, world.teammate, second_factor=False)  # enrolled: her second step is the code
     verify = client.get(reverse("accounts:verify"))
     assert verify.status_code == 200 and quick_exit_in(verify).form is not None
 
 
-def test_the_shift_key_script_is_ours_deferred_and_submits_the_same_form(client, world):
-    client.force_login(world.lead)
+def test_the_shift_key_script_is_ours_deferred_and_submits_the_same_form(client, world, sign_in):
+    sign_in(client, world.lead)
     page = quick_exit_in(client.get("/"))
     assert page.scripts == [{"src": static("js/quick-exit.js"), "defer": None}]
     source = Path(finders.find("js/quick-exit.js")).read_text()
@@ -92,8 +92,8 @@ def test_the_shift_key_script_is_ours_deferred_and_submits_the_same_form(client,
     assert "://" not in source  # nothing fetched from anywhere
 
 
-def test_it_ends_the_session_and_leaves_the_neutral_page(client, world):
-    client.force_login(world.lead)
+def test_it_ends_the_session_and_leaves_the_neutral_page(client, world, sign_in):
+    sign_in(client, world.lead)
     response = client.post(EXIT_URL)  # not the sign-in page, which would name the site
     assert response.status_code == 302 and response["Location"] == NEUTRAL_URL
     assert response["Clear-Site-Data"] == CLEAR_SITE_DATA
@@ -101,8 +101,8 @@ def test_it_ends_the_session_and_leaves_the_neutral_page(client, world):
     assert client.get(case_url(world)).status_code == 302  # this browser is signed out
 
 
-def test_the_old_session_cookie_opens_nothing_afterwards(client, world):
-    client.force_login(world.lead)
+def test_the_old_session_cookie_opens_nothing_afterwards(client, world, sign_in):
+    sign_in(client, world.lead)
     stolen = client.cookies[settings.SESSION_COOKIE_NAME].value
     assert client.get(case_url(world)).status_code == 200
     client.post(EXIT_URL)
@@ -114,8 +114,8 @@ def test_the_old_session_cookie_opens_nothing_afterwards(client, world):
     assert not LoginSession.objects.filter(user=world.lead).exists()  # the tracked session ended too
 
 
-def test_back_shows_no_case_data(client, world):
-    client.force_login(world.lead)
+def test_back_shows_no_case_data(client, world, sign_in):
+    sign_in(client, world.lead)
     page = client.get(case_url(world))
     assert page["Cache-Control"] == "no-store"  # so the browser keeps no copy to go back to
     client.post(EXIT_URL)
@@ -125,8 +125,8 @@ def test_back_shows_no_case_data(client, world):
     assert world.case.summary not in again.content.decode()
 
 
-def test_it_is_audited_without_the_session_key(client, world):
-    client.force_login(world.lead)
+def test_it_is_audited_without_the_session_key(client, world, sign_in):
+    sign_in(client, world.lead)
     session_key = client.session.session_key
     client.post(EXIT_URL)
     entry = AuditEntry.objects.get(event="session.quick_exit")
@@ -134,8 +134,8 @@ def test_it_is_audited_without_the_session_key(client, world):
     assert session_key not in serializers.serialize("json", [entry])
 
 
-def test_a_half_signed_in_person_can_leave_too(client, world, password_only_login):
-    password_only_login(client, world.lead)
+def test_a_half_signed_in_person_can_leave_too(client, world, sign_in):
+    sign_in(client, world.lead, second_factor=False)
     response = client.post(EXIT_URL)
     assert response.status_code == 302 and response["Location"] == NEUTRAL_URL
     assert AuditEntry.objects.filter(event="session.quick_exit", actor=world.lead).exists()
@@ -148,16 +148,16 @@ def test_signed_out_it_just_leaves(client, db):
     assert not AuditEntry.objects.filter(event="session.quick_exit").exists()
 
 
-def test_it_is_a_post(client, world):
-    client.force_login(world.lead)
+def test_it_is_a_post(client, world, sign_in):
+    sign_in(client, world.lead)
     assert client.get(EXIT_URL).status_code == 405
     assert client.get(case_url(world)).status_code == 200  # a link or a prefetch ends nothing
 
 
 @pytest.mark.parametrize("signed_in", [True, False])
-def test_the_neutral_page_is_plain_weather(client, world, signed_in):
+def test_the_neutral_page_is_plain_weather(client, world, signed_in, sign_in):
     if signed_in:
-        client.force_login(world.lead)
+        sign_in(client, world.lead)
     response = client.get(NEUTRAL_URL)
     assert response.status_code == 200
     html = response.content.decode()
@@ -167,12 +167,12 @@ def test_the_neutral_page_is_plain_weather(client, world, signed_in):
     assert [t.name for t in response.templates] == ["accounts/weather.html"]  # not base.html
 
 
-def test_an_expired_form_still_leaves_at_once(world):
+def test_an_expired_form_still_leaves_at_once(world, sign_in):
     """A stale token (the person signed in again in another tab) must not show an error page
     naming casework: she gets the neutral page, and her browser drops the site's cookies.
     The server changes nothing on a refused request; the session ends at its idle timeout."""
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     response = client.post(EXIT_URL, {"csrfmiddlewaretoken": "stale" * 8})
     assert response.status_code == 403
     assert [t.name for t in response.templates] == ["accounts/weather.html"]
@@ -181,17 +181,17 @@ def test_an_expired_form_still_leaves_at_once(world):
     assert not AuditEntry.objects.filter(event="session.quick_exit").exists()
 
 
-def test_other_expired_forms_keep_the_usual_page(world):
+def test_other_expired_forms_keep_the_usual_page(world, sign_in):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     response = client.post(reverse("logout"))
     assert response.status_code == 403
     assert "403_csrf.html" in [t.name for t in response.templates]
     assert not response.has_header("Clear-Site-Data")
 
 
-def test_after_an_idle_timeout_it_still_leaves_the_neutral_page(client, world):
-    client.force_login(world.lead)
+def test_after_an_idle_timeout_it_still_leaves_the_neutral_page(client, world, sign_in):
+    sign_in(client, world.lead)
     session = client.session
     session[sessions.LAST_SEEN_AT] -= 24 * 60 * 60  # the clock moved, not a sleep
     session.save()

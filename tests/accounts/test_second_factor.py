@@ -164,9 +164,9 @@ def test_a_wrong_code_is_audited_without_the_code(client, world):
     assert "424242" not in str(AuditEntry.objects.filter(pk=denied.pk).values().get())
 
 
-def test_replacing_the_authenticator_needs_a_code_from_the_current_one(client, world):
+def test_replacing_the_authenticator_needs_a_code_from_the_current_one(client, world, sign_in):
     old = enrolled(world.lead)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     new = shown_secret(client.get(reverse("accounts:enrol")))
     refused = client.post(reverse("accounts:enrol"), {"current_code": "000000", "code": code(new)})
     assert refused.status_code == 400
@@ -178,18 +178,18 @@ def test_replacing_the_authenticator_needs_a_code_from_the_current_one(client, w
     assert device.bin_key == new.bin_key and device.pk != old.pk
 
 
-def test_a_password_only_session_cannot_replace_the_authenticator(client, world, password_only_login):
+def test_a_password_only_session_cannot_replace_the_authenticator(client, world, sign_in):
     enrolled(world.lead)
-    password_only_login(client, world.lead)
+    sign_in(client, world.lead, second_factor=False)
     assert client.get(reverse("accounts:enrol")).url == reverse("accounts:verify")
 
 
-def test_new_recovery_codes_need_a_current_code_and_retire_the_old_ones(client, world):
+def test_new_recovery_codes_need_a_current_code_and_retire_the_old_ones(client, world, sign_in):
     device = enrolled(world.lead)
     from casework.accounts.services import recovery_codes_regenerate
 
     old_codes = recovery_codes_regenerate(user=world.lead)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     assert client.post(reverse("accounts:recovery_codes"), {"current_code": "123456"}).status_code == 400
     TOTPDevice.objects.get(pk=device.pk).throttle_reset()
     response = client.post(reverse("accounts:recovery_codes"), {"current_code": code(device)})
@@ -199,12 +199,12 @@ def test_new_recovery_codes_need_a_current_code_and_retire_the_old_ones(client, 
     assert not tokens & {c.replace("-", "") for c in old_codes}
 
 
-def test_the_security_page_counts_the_recovery_codes_left(client, world):
+def test_the_security_page_counts_the_recovery_codes_left(client, world, sign_in):
     enrolled(world.lead)
     from casework.accounts.services import recovery_codes_regenerate
 
     recovery_codes_regenerate(user=world.lead)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     assert "You have 10 unused recovery codes." in client.get(reverse("accounts:security")).content.decode()
 
 
@@ -232,12 +232,12 @@ class TestDemoCode:
 
 
 class TestSecondFactorReset:
-    def test_an_admin_resets_it_and_every_session_of_hers_ends(self, world):
+    def test_an_admin_resets_it_and_every_session_of_hers_ends(self, world, sign_in):
         from casework.accounts.services import second_factor_reset
 
         enrolled(world.lead)
         phone = Client()
-        phone.force_login(world.lead)
+        sign_in(phone, world.lead)
         assert phone.get(reverse("home")).status_code == 200
         second_factor_reset(by=world.admin, user=world.lead, reason="Phone lost")
         assert phone.get(reverse("home")).url.startswith(reverse("login"))

@@ -65,8 +65,8 @@ def test_signing_in_gives_a_new_session_key(client, world):
     assert not Session.objects.filter(session_key=before).exists()
 
 
-def test_each_signed_in_session_is_tracked_without_where_from(client, world):
-    client.force_login(world.lead)
+def test_each_signed_in_session_is_tracked_without_where_from(client, world, sign_in):
+    sign_in(client, world.lead)
     row = LoginSession.objects.get(user=world.lead)
     assert row.session_key == cookie(client)
     assert {field.name for field in LoginSession._meta.fields} == {
@@ -95,8 +95,8 @@ def test_the_tracking_follows_the_new_key_of_the_second_step(client, world):
 # Time limits -------------------------------------------------------------------------
 
 
-def test_a_session_idle_longer_than_the_limit_ends(client, world, clock):
-    client.force_login(world.lead)
+def test_a_session_idle_longer_than_the_limit_ends(client, world, clock, sign_in):
+    sign_in(client, world.lead)
     key = cookie(client)
     clock.move(minutes=29)
     assert client.get(PAGE).status_code == 200
@@ -109,15 +109,15 @@ def test_a_session_idle_longer_than_the_limit_ends(client, world, clock):
     assert AuditEntry.objects.filter(event="session.expire", actor=world.lead).exists()
 
 
-def test_the_idle_limit_is_a_setting(client, world, clock, settings):
+def test_the_idle_limit_is_a_setting(client, world, clock, settings, sign_in):
     settings.CASEWORK_SESSION_IDLE_MINUTES = 5
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     clock.move(minutes=6)
     assert sent_to_login(client.get(PAGE))
 
 
-def test_activity_is_written_at_most_once_a_minute(client, world, clock):
-    client.force_login(world.lead)
+def test_activity_is_written_at_most_once_a_minute(client, world, clock, sign_in):
+    sign_in(client, world.lead)
     first = LoginSession.objects.get(user=world.lead).last_seen_at
     clock.move(seconds=30)
     client.get(PAGE)
@@ -127,9 +127,9 @@ def test_activity_is_written_at_most_once_a_minute(client, world, clock):
     assert LoginSession.objects.get(user=world.lead).last_seen_at == clock.now
 
 
-def test_a_busy_session_still_ends_at_its_absolute_lifetime(client, world, clock, settings):
+def test_a_busy_session_still_ends_at_its_absolute_lifetime(client, world, clock, settings, sign_in):
     settings.SESSION_COOKIE_AGE = 2 * 60 * 60
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     for _ in range(6):  # two hours of steady work
         clock.move(minutes=20)
         assert client.get(PAGE).status_code == 200
@@ -144,8 +144,8 @@ def test_the_absolute_lifetime_is_twelve_hours_by_default():
     assert settings.CASEWORK_SESSION_IDLE_MINUTES == 30
 
 
-def test_a_session_from_before_tracking_began_is_ended(client, world):
-    client.force_login(world.lead)
+def test_a_session_from_before_tracking_began_is_ended(client, world, sign_in):
+    sign_in(client, world.lead)
     session = client.session
     del session["casework_signed_in_at"]
     session.save()
@@ -155,14 +155,14 @@ def test_a_session_from_before_tracking_began_is_ended(client, world):
 # Sign-out ----------------------------------------------------------------------------
 
 
-def test_sign_out_is_post_only(client, world):
-    client.force_login(world.lead)
+def test_sign_out_is_post_only(client, world, sign_in):
+    sign_in(client, world.lead)
     assert client.get(LOGOUT).status_code == 405
     assert client.get(PAGE).status_code == 200  # still signed in
 
 
-def test_sign_out_ends_the_session_and_clears_the_browser(client, world):
-    client.force_login(world.lead)
+def test_sign_out_ends_the_session_and_clears_the_browser(client, world, sign_in):
+    sign_in(client, world.lead)
     old = cookie(client)
     response = client.post(LOGOUT)
     assert response.status_code == 302 and response.url == "/accounts/login/"
@@ -174,8 +174,8 @@ def test_sign_out_ends_the_session_and_clears_the_browser(client, world):
     assert sent_to_login(with_cookie(old).get(PAGE))
 
 
-def test_an_expired_session_still_signs_out_and_clears_the_browser(client, world, clock):
-    client.force_login(world.lead)
+def test_an_expired_session_still_signs_out_and_clears_the_browser(client, world, clock, sign_in):
+    sign_in(client, world.lead)
     old = cookie(client)
     clock.move(minutes=45)
     response = client.post(LOGOUT)
@@ -184,17 +184,17 @@ def test_an_expired_session_still_signs_out_and_clears_the_browser(client, world
     assert not Session.objects.filter(session_key=old).exists()
 
 
-def test_a_half_signed_in_session_can_sign_out(client, world, password_only_login):
-    password_only_login(client, world.lead)
+def test_a_half_signed_in_session_can_sign_out(client, world, sign_in):
+    sign_in(client, world.lead, second_factor=False)
     old = cookie(client)
     assert client.post(LOGOUT).status_code == 302
     assert not Session.objects.filter(session_key=old).exists()
 
 
 @pytest.mark.parametrize("url", [LOGOUT, SIGN_OUT_OTHERS, "/accounts/password/"])
-def test_posts_need_the_csrf_token(world, url):
+def test_posts_need_the_csrf_token(world, url, sign_in):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     assert client.post(url).status_code == 403
     assert client.get(PAGE).status_code == 200
 
@@ -202,11 +202,11 @@ def test_posts_need_the_csrf_token(world, url):
 # Ending sessions from elsewhere ------------------------------------------------------
 
 
-def test_sign_out_everywhere_else(world):
+def test_sign_out_everywhere_else(world, sign_in):
     here, laptop, phone, someone_else = Client(), Client(), Client(), Client()
     for client in (here, laptop, phone):
-        client.force_login(world.lead)
-    someone_else.force_login(world.coworker)
+        sign_in(client, world.lead)
+    sign_in(someone_else, world.coworker)
     response = here.post(SIGN_OUT_OTHERS)
     assert response.status_code == 302 and response.url == "/accounts/security/"
     assert sent_to_login(laptop.get(PAGE)) and sent_to_login(phone.get(PAGE))
@@ -217,15 +217,15 @@ def test_sign_out_everywhere_else(world):
     assert (entry.actor_id, entry.additional_data) == (world.lead.pk, {"ended": 2})
 
 
-def test_the_security_page_offers_it(client, world):
-    client.force_login(world.lead)
+def test_the_security_page_offers_it(client, world, sign_in):
+    sign_in(client, world.lead)
     page = client.get("/accounts/security/").content.decode()
     assert f'action="{SIGN_OUT_OTHERS}"' in page
     assert 'href="/accounts/password/"' in page
 
 
-def test_deactivation_ends_a_live_session_at_once(client, world):
-    client.force_login(world.lead)
+def test_deactivation_ends_a_live_session_at_once(client, world, sign_in):
+    sign_in(client, world.lead)
     old = cookie(client)
     assert client.get(PAGE).status_code == 200
     access.membership_deactivate(by=world.admin, membership=world.lead.membership)
@@ -238,10 +238,10 @@ def test_deactivation_ends_a_live_session_at_once(client, world):
     assert sent_to_login(with_cookie(old).get(PAGE))
 
 
-def test_end_sessions_can_keep_one(world):
+def test_end_sessions_can_keep_one(world, sign_in):
     kept, ended = Client(), Client()
-    kept.force_login(world.lead)
-    ended.force_login(world.lead)
+    sign_in(kept, world.lead)
+    sign_in(ended, world.lead)
     assert end_sessions(user=world.lead, keep=kept.session) == 1
     assert kept.get(PAGE).status_code == 200
     assert sent_to_login(ended.get(PAGE))

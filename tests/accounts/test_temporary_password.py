@@ -8,7 +8,7 @@ from casework.access.models import Membership
 from casework.audit.models import AuditEntry
 
 
-def test_nothing_opens_until_the_temporary_password_is_replaced(world):
+def test_nothing_opens_until_the_temporary_password_is_replaced(world, sign_in):
     user, temporary = access.user_create(
         by=world.admin, organisation=world.org, username="newcomer", role="caseworker", teams=[world.team_a]
     )
@@ -16,7 +16,7 @@ def test_nothing_opens_until_the_temporary_password_is_replaced(world):
     response = client.post(reverse("login"), {"username": "newcomer", "password": temporary})
     assert response.status_code == 302
     assert client.get(reverse("home")).url == reverse("accounts:enrol")  # the authenticator first
-    client.force_login(user)  # as after enrolment: both factors, and a fresh sign-in
+    sign_in(client, user)  # as after enrolment: both factors, and a fresh sign-in
     for url in (reverse("home"), reverse("cases:list"), reverse("accounts:security")):
         response = client.get(url)
         assert (response.status_code, response.url) == (302, reverse("accounts:password")), url
@@ -33,6 +33,6 @@ def test_nothing_opens_until_the_temporary_password_is_replaced(world):
     assert entry.additional_data["replaced_temporary"] is True
 
 
-def test_people_who_chose_their_own_password_are_not_sent_there(client, world):
-    client.force_login(world.lead)
+def test_people_who_chose_their_own_password_are_not_sent_there(client, world, sign_in):
+    sign_in(client, world.lead)
     assert client.get(reverse("home")).status_code == 200

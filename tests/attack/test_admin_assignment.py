@@ -17,9 +17,9 @@ from casework.access.models import AccessRequest, Role
 from casework.cases.models import Case
 from casework.identity import services as identity_services
 from tests.access.test_vouching import admin_creates, take_over, vouch
-from tests.access.test_vouching import signed_in as force_signed_in
 from tests.identity.conftest import VALUES, current_code
 from tests.identity.conftest import signed_in as really_signed_in
+from tests.personas import signed_in_client as force_signed_in
 
 ASK = {"purpose": "contact", "reason": "Arranging a housing visit", "fields": ["legal_name", "phones"]}
 

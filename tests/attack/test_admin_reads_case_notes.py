@@ -19,13 +19,13 @@ pytestmark = pytest.mark.django_db
 NOTE = "Revealed the phone to arrange tonight's crossing at Tumen."
 
 
-def test_an_administrator_does_not_read_a_supervisor_s_note_on_a_reveal(client, world, settings):
+def test_an_administrator_does_not_read_a_supervisor_s_note_on_a_reveal(client, world, settings, sign_in):
     settings.WORKING_HOURS = (7, 20)
     entry_at(local(1, 23), event="identity.reveal", actor=world.lead, case_code=world.case.code)
     [flag] = [flag for flag in flags.flags_for(world.supervisor) if flag.kind == "reveal_out_of_hours"]
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     assert client.post(reverse("audit:flag_review"), {"key": flag.key, "note": NOTE}).status_code == 302
-    client.force_login(world.admin)
+    sign_in(client, world.admin)
     trail = client.get(reverse("audit:trail"), {"list": "1"}).content.decode()
     export = client.get(reverse("audit:export"), {"list": "1"}).content.decode()
     assert "Tumen" not in trail and "Tumen" not in export, "the admin reads the note on the case's reveal"

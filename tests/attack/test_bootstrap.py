@@ -16,8 +16,8 @@ from django.core.management.base import CommandError
 from casework.access import services as access
 from casework.access.models import Membership, Role
 from tests.access.test_vouching import admin_creates, answers, listed_codes, take_over
-from tests.access.test_vouching import signed_in as force_signed_in
 from tests.factories import make_case, make_org, make_team, make_user
+from tests.personas import signed_in_client as force_signed_in
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from casework.access.models import Membership
 from tests.access.test_vouching import code_from
-from tests.access.test_vouching import signed_in as force_signed_in
+from tests.personas import signed_in_client as force_signed_in
 
 
 def test_the_temporary_password_kept_as_her_own_lets_the_admin_hold_both_halves(world):

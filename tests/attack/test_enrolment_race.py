@@ -19,7 +19,7 @@ from casework.access.models import Role
 from casework.accounts import services
 from casework.accounts.services import AUTHENTICATOR
 from tests.access.test_vouching import admin_creates, code_from
-from tests.access.test_vouching import signed_in as force_signed_in
+from tests.personas import signed_in_client as force_signed_in
 
 
 def test_a_half_signed_in_enrolment_replaces_one_confirmed_meanwhile(world, monkeypatch):

@@ -21,13 +21,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("identity")]
 
 
 @pytest.mark.parametrize("right", [True, False], ids=["right guess", "wrong guess"])
-def test_the_writer_s_own_supervisor_cannot_tell_a_right_guess(world, right):
+def test_the_writer_s_own_supervisor_cannot_tell_a_right_guess(world, right, sign_in):
     form = case_form(world)
     writer = signed_in(world.editor)  # team B, an edit grant on team A's case
     text = "Known as 김카나리" if right else "Known as 박서연이"
     assert writer.post(form.url, form.post_data(text, stale=False)).status_code == 302
     reviewer = Client()
-    reviewer.force_login(world.other_supervisor)  # supervises team B only
+    sign_in(reviewer, world.other_supervisor)  # supervises team B only
     flags = reviewer.get(reverse("audit:flags")).context["flags"]
     week = reviewer.get(reverse("audit:trail")).context
     listed = reviewer.get(reverse("audit:trail"), {"list": "1"}).context["entries"]

@@ -29,7 +29,7 @@ def forge_at_zero(template_seq, **changes):
     sql(statement, [*params, template_seq])
 
 
-def test_an_entry_outside_the_chain_is_never_shown_as_genuine(world):
+def test_an_entry_outside_the_chain_is_never_shown_as_genuine(world, sign_in):
     real = record(
         event="identity.reveal",
         actor=world.supervisor,
@@ -47,5 +47,5 @@ def test_an_entry_outside_the_chain_is_never_shown_as_genuine(world):
     run = verification.verify_chain()
     assert (run.ok, run.problem_seq) == (False, 0)
     client = Client()
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     assert "failed verification" in client.get(reverse("audit:trail")).content.decode()

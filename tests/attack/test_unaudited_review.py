@@ -16,7 +16,7 @@ from casework.audit.services import record
 pytestmark = pytest.mark.django_db
 
 
-def test_reading_a_week_through_a_refused_mark_is_recorded_as_a_look(client, world):
+def test_reading_a_week_through_a_refused_mark_is_recorded_as_a_look(client, world, sign_in):
     record(
         event="identity.reveal",
         actor=world.lead,
@@ -24,7 +24,7 @@ def test_reading_a_week_through_a_refused_mark_is_recorded_as_a_look(client, wor
         reason="Safety plan for the visit",
         details={"fields": ["legal_name"], "purpose": "safety"},
     )
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     before = AuditEntry.objects.filter(actor=world.supervisor, event__startswith="audit.").count()
     from django.utils import timezone
 

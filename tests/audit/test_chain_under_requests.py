@@ -46,7 +46,7 @@ def verify():
     return out.getvalue()
 
 
-def sign_in(client, user, device):
+def sign_in_on_the_pages(client, user, device):
     """The real steps: the password page, then the code page."""
     response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response.url == reverse("accounts:verify")
@@ -64,8 +64,8 @@ def walk_the_workspace(world):
     """A caseworker's need, contact, referral (consent, sent) and identity change; a
     supervisor's grant; both sign out."""
     worker, supervisor = Client(), Client()
-    sign_in(worker, world.lead, enrolled(world.lead))
-    sign_in(supervisor, world.supervisor, enrolled(world.supervisor))
+    sign_in_on_the_pages(worker, world.lead, enrolled(world.lead))
+    sign_in_on_the_pages(supervisor, world.supervisor, enrolled(world.supervisor))
     case_code = world.case.display_code
     post(
         worker,
@@ -113,7 +113,7 @@ def test_every_form_of_the_workspace_leaves_a_chain_that_verifies(world):
     assert "intact" in verify()
 
 
-def test_a_field_filled_after_linking_is_refused_instead_of_breaking_the_chain(world, monkeypatch):
+def test_a_field_filled_after_linking_is_refused_instead_of_breaking_the_chain(world, monkeypatch, sign_in):
     """If a receiver ever fills a field again during the save (after the link), the write
     fails loudly: a false tamper alarm later would teach supervisors to ignore the alarm."""
     from django.db.models.signals import pre_save
@@ -125,7 +125,7 @@ def test_a_field_filled_after_linking_is_refused_instead_of_breaking_the_chain(w
     pre_save.connect(late_receiver, sender=AuditEntry, weak=False, dispatch_uid="late")
     try:
         client = Client()
-        client.force_login(world.lead)
+        sign_in(client, world.lead)
         with pytest.raises(chain.ChainError):
             need = {"category": "legal", "urgency": "normal", "identified_on": TODAY}
             client.post(reverse("cases:need_new", args=[world.case.display_code]), need)
@@ -150,9 +150,9 @@ def test_an_entry_queued_in_a_savepoint_that_rolls_back_goes_with_it(world):
     assert "intact" in verify()
 
 
-def test_a_refused_form_leaves_a_chain_that_verifies(world):
+def test_a_refused_form_leaves_a_chain_that_verifies(world, sign_in):
     client = Client()
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     case_code = world.case.display_code
     referral = {"service_type": "legal", "urgency": "normal", "external_provider": "A lawyer"}
     post(client, reverse("cases:referral_new", args=[case_code]), referral)
@@ -299,7 +299,7 @@ class Browser:
         return response
 
 
-def test_a_page_takes_the_chain_lock_once_after_it_is_rendered(world, monkeypatch):
+def test_a_page_takes_the_chain_lock_once_after_it_is_rendered(world, monkeypatch, sign_in):
     """The lock (taken by chain.head) is held from linking to commit: it is taken once, at
     the end of the view's transaction, after the page was rendered and every entry queued."""
     calls = []
@@ -307,7 +307,7 @@ def test_a_page_takes_the_chain_lock_once_after_it_is_rendered(world, monkeypatc
     monkeypatch.setattr(chain, "head", lambda: calls.append("lock") or real_head())
     monkeypatch.setattr(home_views, "render", lambda *a, **k: calls.append("render") or real_render(*a, **k))
     client = Client()
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     calls.clear()
     assert client.get(reverse("home")).status_code == 200  # records case.list, then renders
     assert calls == ["render", "lock"]

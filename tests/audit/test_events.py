@@ -25,13 +25,13 @@ def only(event, **filters):
 
 
 @pytest.fixture
-def signed_in(client, world):
-    def sign_in(user):
-        client.force_login(user)
+def signed_in(client, world, sign_in):
+    def signed_in_as(user):
+        sign_in(client, user)
         client.defaults["REMOTE_ADDR"] = ADDRESS
         return client
 
-    return sign_in
+    return signed_in_as
 
 
 def test_a_case_page_and_a_child_page_are_each_one_view(signed_in, world):

@@ -123,9 +123,9 @@ def test_admins_see_bursts_of_refused_sign_ins_and_exports_only(world, threshold
     assert len(kinds(world.supervisor)) == 5
 
 
-def test_the_flags_page_lists_them_and_its_look_is_recorded(client, world, thresholds):
+def test_the_flags_page_lists_them_and_its_look_is_recorded(client, world, thresholds, sign_in):
     open_cases(world.lead, 4, local(1, 10))
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.get(FLAGS, {"days": 3})
     assert response.status_code == 200
     page = response.content.decode()
@@ -135,18 +135,18 @@ def test_the_flags_page_lists_them_and_its_look_is_recorded(client, world, thres
     assert client.get(FLAGS, {"days": 0}).status_code == 400
 
 
-def test_caseworkers_get_404(client, world):
-    client.force_login(world.lead)
+def test_caseworkers_get_404(client, world, sign_in):
+    sign_in(client, world.lead)
     assert client.get(FLAGS).status_code == 404
 
 
 # Reviewing -----------------------------------------------------------------------------
 
 
-def test_reviewing_a_flag_keeps_the_note_and_is_audited(client, world, thresholds):
+def test_reviewing_a_flag_keeps_the_note_and_is_audited(client, world, thresholds, sign_in):
     open_cases(world.lead, 4, local(1, 10))
     [flag] = flags.flags_for(world.supervisor)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.post(REVIEW, {"key": flag.key, "note": "Covering for a colleague on leave."})
     assert response.status_code == 302
     review = FlagReview.objects.get()
@@ -162,35 +162,37 @@ def test_reviewing_a_flag_keeps_the_note_and_is_audited(client, world, threshold
     assert "Covering for a colleague on leave." in page and "Reviewed by supervisor" in page
     assert "Mark reviewed" not in page
     # Another supervisor of the same flag sees it reviewed too, and cannot review it again.
-    client.force_login(world.head)
+    sign_in(client, world.head)
     assert "Covering for a colleague on leave." in client.get(FLAGS).content.decode()
     client.post(REVIEW, {"key": flag.key, "note": "Again"})
     assert FlagReview.objects.count() == 1
 
 
-def test_a_review_needs_a_note(client, world, thresholds):
+def test_a_review_needs_a_note(client, world, thresholds, sign_in):
     open_cases(world.lead, 4, local(1, 10))
     [flag] = flags.flags_for(world.supervisor)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.post(REVIEW, {"key": flag.key, "note": ""})
     assert response.status_code == 400
     assert not FlagReview.objects.exists()
     assert not AuditEntry.objects.filter(event="audit.flag_review").exists()
 
 
-def test_only_a_flag_she_can_see_can_be_reviewed(client, world, thresholds):
+def test_only_a_flag_she_can_see_can_be_reviewed(client, world, thresholds, sign_in):
     open_cases(world.other_team_worker, 4, local(1, 10))
     [flag] = flags.flags_for(world.other_supervisor)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     assert client.post(REVIEW, {"key": flag.key, "note": "Not mine"}).status_code == 404
     assert client.post(REVIEW, {"key": "export:1", "note": "Made up"}).status_code == 404
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     assert client.post(REVIEW, {"key": flag.key, "note": "Nope"}).status_code == 404
     assert not FlagReview.objects.exists()
 
 
-def test_the_flags_query_count_does_not_grow_with_the_data(client, world, thresholds, django_assert_max_num_queries):
-    client.force_login(world.supervisor)
+def test_the_flags_query_count_does_not_grow_with_the_data(
+    client, world, thresholds, django_assert_max_num_queries, sign_in
+):
+    sign_in(client, world.supervisor)
     open_cases(world.lead, 4, local(1, 10))
     with django_assert_max_num_queries(18) as small:
         client.get(FLAGS)

@@ -17,6 +17,7 @@ from casework.audit.models import AuditEntry, ChainVerification
 from casework.audit.services import record
 from tests.audit.test_chain import broken_at, sql, verify
 from tests.factories import make_admin, make_caseworker, make_org, make_team
+from tests.signing import sign_in
 
 NEW_KEY = "test-only-next-chain-key-5b8e1d4a7c2f9e"
 
@@ -190,7 +191,7 @@ def test_the_audit_middleware_is_the_last_that_handles_views():
 
 
 def test_the_trail_page_says_how_far_the_chain_was_verified(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     assert "has not been verified yet" in client.get(reverse("audit:trail")).content.decode()
     run = verification.verify_chain()
     page = client.get(reverse("audit:trail")).content.decode()
@@ -213,5 +214,5 @@ def test_a_failed_verification_is_on_the_home_page_of_every_supervisor_and_admin
 
 def home_of(user):
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client.get(reverse("home")).content.decode()

@@ -56,8 +56,8 @@ def test_model_changes_carry_the_event_case_code_and_organisation(world):
     assert entry.object_pk == str(contact.pk)
 
 
-def test_it_keeps_a_keyed_hash_of_the_address_never_the_address(client, world):
-    client.force_login(world.lead)
+def test_it_keeps_a_keyed_hash_of_the_address_never_the_address(client, world, sign_in):
+    sign_in(client, world.lead)
     client.get(f"/cases/{world.case.display_code}/", REMOTE_ADDR="203.0.113.77")
     entry = AuditEntry.objects.filter(event="case.view").latest("pk")
     assert len(entry.ip_hash) == 64

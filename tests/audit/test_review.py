@@ -16,6 +16,7 @@ from casework.audit.models import AuditEntry, Outcome
 from casework.audit.services import record
 from casework.cases import codes
 from tests.factories import make_case, make_need
+from tests.signing import sign_in
 
 TRAIL = reverse("audit:trail")
 EXPORT = reverse("audit:export")
@@ -43,7 +44,7 @@ def shown(response):
 
 
 def trail(client, viewer, **filters):
-    client.force_login(viewer)
+    sign_in(client, viewer)
     return client.get(TRAIL, filters)
 
 
@@ -190,7 +191,7 @@ def test_each_look_is_recorded_once_with_its_page_and_filters(client, world):
 def test_looking_at_a_case_timeline_shows_on_that_timeline(client, world):
     view = record(event="case.view", actor=world.viewer, case=world.case)
     other = record(event="case.view", actor=world.other_team_worker, case=world.other_case)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     url = reverse("audit:case", args=[world.case.display_code])
     response = client.get(url)
     assert view.seq in shown(response) and other.seq not in shown(response)
@@ -207,7 +208,7 @@ def test_a_persons_page_counts_what_she_did_and_lists_her_entries(client, world)
     with set_actor(world.lead):
         make_need(world.case, world.lead)
     record(event="case.view", actor=world.coworker, case=world.case)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.get(reverse("audit:user", args=["lead"]))
     counts = response.context["counts"]
     assert (counts["opened"], counts["revealed"], counts["refused"]) == (1, 1, 1)  # one case, opened twice
@@ -226,7 +227,7 @@ def rows_of(response):
 def test_the_csv_holds_the_filtered_trail_and_is_audited(client, world):
     reveal = record(event="identity.reveal", actor=world.lead, case=world.case, reason="=HYPERLINK(1)")
     record(event="case.view", actor=world.lead, case=world.case)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.get(EXPORT, {"event": "identity.reveal", "code": world.case.display_code})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     header, *rows = rows_of(response)
@@ -246,7 +247,7 @@ def test_the_csv_is_capped_with_a_note(client, world, monkeypatch):
     monkeypatch.setattr(views, "EXPORT_CAP", 3)
     for _ in range(5):
         record(event="case.view", actor=world.lead, case=world.case)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     _header, *rows = rows_of(client.get(EXPORT, {"user": "lead"}))
     assert len(rows) == 4 and len(rows[-1]) == 1
     assert AuditEntry.objects.get(event="export.audit_csv").additional_data["rows"] == 3
@@ -254,13 +255,13 @@ def test_the_csv_is_capped_with_a_note(client, world, monkeypatch):
 
 def test_the_csv_of_an_admin_holds_only_what_she_reviews(client, world):
     record(event="case.view", actor=world.lead, case=world.case)
-    client.force_login(world.admin)
+    sign_in(client, world.admin)
     _header, *rows = rows_of(client.get(EXPORT))
     assert rows and not {row[3] for row in rows} & {"case.view", "case.open", "identity.reveal"}
 
 
 def test_a_malformed_filter_exports_nothing(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     assert client.get(EXPORT, {"code": "nonsense"}).status_code == 400
     assert not AuditEntry.objects.filter(event="export.audit_csv").exists()
 
@@ -278,7 +279,7 @@ def _grow(world, n):
 
 @pytest.mark.parametrize("persona", ["supervisor", "admin"])
 def test_the_trail_query_count_does_not_grow_with_the_data(client, world, persona, django_assert_max_num_queries):
-    client.force_login(getattr(world, persona))
+    sign_in(client, getattr(world, persona))
     _grow(world, 2)
     with django_assert_max_num_queries(14) as small:
         client.get(TRAIL, {"list": "1"})
@@ -289,7 +290,7 @@ def test_the_trail_query_count_does_not_grow_with_the_data(client, world, person
 
 
 def test_the_case_timeline_query_count_does_not_grow_with_the_data(client, world, django_assert_max_num_queries):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     url = reverse("audit:case", args=[world.case.display_code])
     _grow(world, 2)
     with django_assert_max_num_queries(15) as small:

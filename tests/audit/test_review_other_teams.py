@@ -29,9 +29,9 @@ def csv_text(response):
     return "\n".join(",".join(row) for row in csv.reader(io.StringIO(response.content.decode())))
 
 
-def test_her_trail_shows_the_act_on_another_teams_case_without_its_reason_or_purpose(client, world):
+def test_her_trail_shows_the_act_on_another_teams_case_without_its_reason_or_purpose(client, world, sign_in):
     reveals(world)
-    client.force_login(world.other_supervisor)  # supervises team B, where the revealer works
+    sign_in(client, world.other_supervisor)  # supervises team B, where the revealer works
     for url in (reverse("audit:trail"), reverse("audit:user", args=[world.revealer.username])):
         response = client.get(url, {"event": "identity.reveal"} if url == reverse("audit:trail") else {})
         page = without_choices(response.content.decode())
@@ -41,18 +41,18 @@ def test_her_trail_shows_the_act_on_another_teams_case_without_its_reason_or_pur
     assert INSIDE_REASON in client.get(reverse("audit:trail")).content.decode()  # her own team's case
 
 
-def test_her_csv_withholds_them_too(client, world):
+def test_her_csv_withholds_them_too(client, world, sign_in):
     reveals(world)
-    client.force_login(world.other_supervisor)
+    sign_in(client, world.other_supervisor)
     text = csv_text(client.get(reverse("audit:export"), {"event": "identity.reveal"}))
     assert world.case.code in text and "identity.reveal" in text
     assert "Canary reason 5521" not in text and OUTSIDE_PURPOSE not in text
     assert INSIDE_REASON in text
 
 
-def test_the_supervisor_of_the_case_sees_the_reason_and_purpose(client, world):
+def test_the_supervisor_of_the_case_sees_the_reason_and_purpose(client, world, sign_in):
     reveals(world)
-    client.force_login(world.supervisor)  # supervises team A, the case's team
+    sign_in(client, world.supervisor)  # supervises team A, the case's team
     page = client.get(reverse("audit:trail"), {"code": world.case.display_code}).content.decode()
     assert OUTSIDE_REASON in page and OUTSIDE_PURPOSE in page
     text = csv_text(client.get(reverse("audit:export"), {"code": world.case.display_code}))

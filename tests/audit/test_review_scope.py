@@ -95,22 +95,22 @@ def test_nobody_sees_another_organisation(world, acts):
 
 
 @pytest.mark.parametrize("persona", ["lead", "teammate", "viewer", "outsider", "superuser", "global_viewer"])
-def test_everyone_else_gets_404_at_every_review_url(client, world, persona):
-    client.force_login(getattr(world, persona))
+def test_everyone_else_gets_404_at_every_review_url(client, world, persona, sign_in):
+    sign_in(client, getattr(world, persona))
     for url in review_urls(world):
         assert client.get(url).status_code == 404, url
     assert client.post(reverse("audit:flag_review"), {"key": "x", "note": "n"}).status_code == 404
 
 
-def test_a_supervisor_whose_membership_ended_reviews_nothing(client, world):
+def test_a_supervisor_whose_membership_ended_reviews_nothing(client, world, sign_in):
     access.membership_deactivate(by=world.admin, membership=world.supervisor.membership)
     assert review.entries_for(world.supervisor) is None
-    client.force_login(world.supervisor)  # deactivation also ends her sign-in
+    sign_in(client, world.supervisor)  # deactivation also ends her sign-in
     assert client.get(reverse("audit:trail"))["Location"].startswith(reverse("login"))
 
 
-def test_a_refused_look_is_itself_recorded(client, world):
-    client.force_login(world.lead)
+def test_a_refused_look_is_itself_recorded(client, world, sign_in):
+    sign_in(client, world.lead)
     client.get(reverse("audit:case", args=[world.case.display_code]))
     entry = AuditEntry.objects.filter(event="audit.view").latest("seq")
     assert (entry.actor, entry.outcome, entry.case_code) == (world.lead, "denied", world.case.code)
@@ -124,17 +124,17 @@ def test_anonymous_is_sent_to_login(client, world):
         assert response["Location"].startswith(reverse("login"))
 
 
-def test_the_case_timeline_is_for_those_who_manage_the_case(client, world):
+def test_the_case_timeline_is_for_those_who_manage_the_case(client, world, sign_in):
     url = reverse("audit:case", args=[world.case.display_code])
     for persona, status in {"supervisor": 200, "head": 200, "other_supervisor": 404, "admin": 404}.items():
-        client.force_login(getattr(world, persona))
+        sign_in(client, getattr(world, persona))
         assert client.get(url).status_code == status, persona
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     assert client.get(reverse("audit:case", args=["not-a-code"])).status_code == 404
     assert client.get(reverse("audit:case", args=[world.other_case.display_code])).status_code == 404
 
 
-def test_the_activity_page_is_for_people_within_her_reach(client, world):
+def test_the_activity_page_is_for_people_within_her_reach(client, world, sign_in):
     outsider_admin_sees = make_caseworker(world.other_org, world.other_team, username="elsewhere")
     expected = {
         (world.supervisor, world.lead): 200,
@@ -150,16 +150,16 @@ def test_the_activity_page_is_for_people_within_her_reach(client, world):
         (world.admin, outsider_admin_sees): 404,
     }
     for (viewer, person), status in expected.items():
-        client.force_login(viewer)
+        sign_in(client, viewer)
         response = client.get(reverse("audit:user", args=[person.username]))
         assert response.status_code == status, (viewer.username, person.username)
     assert client.get(reverse("audit:user", args=["nobody-by-that-name"])).status_code == 404
 
 
-def test_an_admin_sees_only_access_events_on_a_persons_page(client, world):
+def test_an_admin_sees_only_access_events_on_a_persons_page(client, world, sign_in):
     record(event="case.view", actor=world.lead, case=world.case)
     record(event="login.success", actor=world.lead)
-    client.force_login(world.admin)
+    sign_in(client, world.admin)
     response = client.get(reverse("audit:user", args=[world.lead.username]))
     events = {entry.event for entry in response.context["entries"]}
     assert "login.success" in events and "case.view" not in events
@@ -167,9 +167,9 @@ def test_an_admin_sees_only_access_events_on_a_persons_page(client, world):
     assert "Cases opened" not in response.content.decode()
 
 
-def test_the_navigation_offers_the_review_to_supervisors_and_admins_only(client, world):
+def test_the_navigation_offers_the_review_to_supervisors_and_admins_only(client, world, sign_in):
     for persona, shown in {"supervisor": True, "head": True, "admin": True, "lead": False}.items():
-        client.force_login(getattr(world, persona))
+        sign_in(client, getattr(world, persona))
         page = client.get(reverse("home")).content.decode()
         assert (f'href="{reverse("audit:trail")}"' in page) is shown, persona
 

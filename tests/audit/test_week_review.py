@@ -16,6 +16,7 @@ from casework.audit.models import AuditEntry, Outcome, WeekReview
 from casework.audit.review import week_start
 from casework.audit.services import record
 from tests.factories import PASSWORD, make_case, make_need
+from tests.signing import sign_in
 
 TRAIL = reverse("audit:trail")
 MARK = reverse("audit:week_review")
@@ -56,7 +57,7 @@ def main_of(response):
 
 
 def review_page(client, viewer, **params):
-    client.force_login(viewer)
+    sign_in(client, viewer)
     return client.get(TRAIL, params)
 
 
@@ -176,7 +177,7 @@ def test_an_admin_gets_the_week_of_what_she_reviews_only(client, world):
 @pytest.mark.parametrize(("language", "who"), [("en", "Who"), ("ko", "사용자"), ("zh-hans", "操作人")])
 def test_the_page_speaks_her_language(client, world, language, who):
     record(event="identity.reveal", actor=world.lead, case=world.case, details=_purpose())
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     page = client.get(TRAIL, headers={"accept-language": language}).content.decode()
     assert f">{who}</th>" in page  # a string the catalogues already translate
 
@@ -187,7 +188,7 @@ def test_the_page_speaks_her_language(client, world, language, who):
 )
 def test_an_event_is_described_in_her_language(client, world, language, label):
     record(event="identity.reveal", actor=world.lead, case=world.case, details=_purpose())
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.get(TRAIL, headers={"accept-language": language})
     assert label in response.content.decode()
     assert [str(entry.label) for entry in response.context["sensitive"] if entry.event == "identity.reveal"] == [label]
@@ -197,7 +198,7 @@ def test_an_event_is_described_in_her_language(client, world, language, label):
 
 
 def test_a_supervisor_marks_a_week_reviewed_with_a_note_and_it_is_audited(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.post(MARK, {"week": last_monday().isoformat(), "note": "Nothing unusual"})
     assert response.status_code == 302
     mark = WeekReview.objects.get()
@@ -226,7 +227,7 @@ def test_a_supervisor_marks_a_week_reviewed_with_a_note_and_it_is_audited(client
     ],
 )
 def test_bad_input_to_the_mark_is_a_clear_error_and_changes_nothing(client, world, posted):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     data = {"week": last_monday().isoformat(), "note": "Looked at it", **posted}
     response = client.post(MARK, data)
     assert response.status_code == 400
@@ -236,13 +237,13 @@ def test_bad_input_to_the_mark_is_a_clear_error_and_changes_nothing(client, worl
 
 
 def test_a_week_is_marked_once_by_each_supervisor_and_only_for_her_own_scope(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     client.post(MARK, {"week": last_monday().isoformat(), "note": "First"})
     again = client.post(MARK, {"week": last_monday().isoformat(), "note": "Second"})
     assert again.status_code == 400 and "already marked" in again.content.decode()
     assert WeekReview.objects.get().note == "First"
     # Her mark covers her teams, not the other supervisor's: he still has it to do.
-    client.force_login(world.other_supervisor)
+    sign_in(client, world.other_supervisor)
     assert "not yet reviewed" in client.get(reverse("home")).content.decode()
     client.post(MARK, {"week": last_monday().isoformat(), "note": "Team B fine"})
     marks = {mark.reviewed_by.username: [team.slug for team in mark.teams.all()] for mark in WeekReview.objects.all()}
@@ -250,7 +251,7 @@ def test_a_week_is_marked_once_by_each_supervisor_and_only_for_her_own_scope(cli
 
 
 def test_an_administrator_may_not_mark_a_week(client, world):
-    client.force_login(world.admin)
+    sign_in(client, world.admin)
     response = client.post(MARK, {"week": last_monday().isoformat(), "note": "Looked"})
     assert response.status_code == 403
     assert not WeekReview.objects.exists()
@@ -285,7 +286,7 @@ def test_a_caseworker_signed_in_for_real_cannot_mark_a_week_and_learns_nothing(w
 
 
 def test_her_home_page_reminds_her_while_last_week_is_not_reviewed(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     link = f"{TRAIL}?week={last_monday().isoformat()}"
     page = client.get(reverse("home")).content.decode()
     assert "not yet reviewed" in page and link in page
@@ -294,14 +295,14 @@ def test_her_home_page_reminds_her_while_last_week_is_not_reviewed(client, world
 
 
 def test_marking_this_week_does_not_silence_the_reminder_for_last_week(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     client.post(MARK, {"week": this_monday().isoformat(), "note": "Early"})
     assert "not yet reviewed" in client.get(reverse("home")).content.decode()
 
 
 @pytest.mark.parametrize("persona", ["lead", "admin"])
 def test_no_reminder_for_those_who_do_not_mark_weeks(client, world, persona):
-    client.force_login(getattr(world, persona))
+    sign_in(client, getattr(world, persona))
     assert "not yet reviewed" not in client.get(reverse("home")).content.decode()
 
 
@@ -326,7 +327,7 @@ def test_the_review_query_count_does_not_grow_with_the_data(
     client, world, persona, settings, django_assert_max_num_queries
 ):
     settings.AUDIT_FLAG_DENIALS_PER_HOUR = 1  # flags at both sizes: their queries are counted in both
-    client.force_login(getattr(world, persona))
+    sign_in(client, getattr(world, persona))
     _grow(world, 2)
     with django_assert_max_num_queries(40) as small:
         client.get(TRAIL)
@@ -346,7 +347,7 @@ def test_a_persons_page_summarises_the_chosen_week(client, world):
     entry_at(local(week, 9), event="case.view", actor=world.lead, case=world.case)
     entry_at(local(week, 10), event="identity.reveal", actor=world.lead, case=world.case, details=_purpose())
     entry_at(local(week - timedelta(days=2), 9), event="identity.reveal", actor=world.lead, case=world.case)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     url = reverse("audit:user", args=["lead"])
     response = client.get(url, {"week": (week + timedelta(days=4)).isoformat()})
     counts = response.context["counts"]
@@ -360,7 +361,7 @@ def test_a_persons_page_summarises_the_chosen_week(client, world):
 def test_the_case_timeline_describes_events_and_who_worked_on_it(client, world):
     record(event="identity.reveal", actor=world.lead, case=world.case, reason="Call", details=_purpose())
     record(event="case.view", actor=world.teammate, outcome=Outcome.DENIED, case_code=world.case.code)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.get(reverse("audit:case", args=[world.case.display_code]))
     rows = {row["actor__username"]: row for row in response.context["people"]}
     assert rows["lead"]["revealed"] == 1 and rows["teammate"]["refused"] == 1
@@ -391,7 +392,7 @@ def test_the_week_holds_only_her_teams(client, world):
 
 
 def test_any_day_names_its_week(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     client.post(MARK, {"week": (last_monday() + timedelta(days=3)).isoformat(), "note": "Fine"})
     assert WeekReview.objects.get().week == last_monday()
     assert "not yet reviewed" not in client.get(reverse("home")).content.decode()

@@ -24,9 +24,9 @@ from casework.cases.models import (
     SupportNeed,
 )
 from tests.factories import make_contact, make_need, make_provider, make_referral
+from tests.personas import STRANGERS
 
 WATCHED = (Case, CaseAssignment, SupportNeed, Referral, ReferralStep, Contact, ServiceProvider)
-STRANGERS = ("outsider", "other_team_worker", "admin")
 
 
 def snapshot():
@@ -64,22 +64,22 @@ class PageContract:
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
 
-    def test_strangers_get_404_and_change_nothing(self, client, world):
+    def test_strangers_get_404_and_change_nothing(self, client, world, sign_in):
         url, data = self.url(world), self.data(world)
         before = snapshot()
         for persona in STRANGERS:
-            client.force_login(getattr(world, persona))
+            sign_in(client, getattr(world, persona))
             assert self.send(client, url, data).status_code == 404, persona
         assert snapshot() == before
 
-    def test_the_allowed_person_gets_the_page(self, client, world):
-        client.force_login(getattr(world, self.allowed))
+    def test_the_allowed_person_gets_the_page(self, client, world, sign_in):
+        sign_in(client, getattr(world, self.allowed))
         response = client.get(self.url(world))
         assert response.status_code == 200
         assert world.case.display_code in response.content.decode()
 
-    def test_queries_stay_flat_as_the_case_grows(self, client, world):
-        client.force_login(getattr(world, self.allowed))
+    def test_queries_stay_flat_as_the_case_grows(self, client, world, sign_in):
+        sign_in(client, getattr(world, self.allowed))
         url = self.url(world)
         counts = []
         for size in (3, 27):
@@ -109,33 +109,33 @@ class FormContract(PageContract):
     def assert_saved(self, w, response):
         raise NotImplementedError
 
-    def test_visible_but_not_allowed_is_403_and_changes_nothing(self, client, world):
+    def test_visible_but_not_allowed_is_403_and_changes_nothing(self, client, world, sign_in):
         url, data = self.url(world), self.valid_data(world)
         before = snapshot()
-        client.force_login(getattr(world, self.forbidden))
+        sign_in(client, getattr(world, self.forbidden))
         assert client.get(url).status_code in (403, 405)
         assert client.post(url, data).status_code == 403
         assert snapshot() == before
 
-    def test_bad_input_gets_a_message_and_changes_nothing(self, client, world):
+    def test_bad_input_gets_a_message_and_changes_nothing(self, client, world, sign_in):
         url, data = self.url(world), self.invalid_data(world)
         before = snapshot()
-        client.force_login(getattr(world, self.allowed))
+        sign_in(client, getattr(world, self.allowed))
         response = client.post(url, data)
         assert response.status_code == 400
         assert 'class="error-summary"' in response.content.decode()
         assert snapshot() == before
 
-    def test_the_allowed_person_saves(self, client, world):
+    def test_the_allowed_person_saves(self, client, world, sign_in):
         url, data = self.url(world), self.valid_data(world)
-        client.force_login(getattr(world, self.allowed))
+        sign_in(client, getattr(world, self.allowed))
         response = client.post(url, data)
         assert response.status_code == 302, response.content.decode()[:2000]
         self.assert_saved(world, response)
 
-    def test_queries_stay_flat_as_the_case_grows(self, client, world):
+    def test_queries_stay_flat_as_the_case_grows(self, client, world, sign_in):
         """The form page, a rejected post and, at the larger size, a saving post."""
-        client.force_login(getattr(world, self.allowed))
+        sign_in(client, getattr(world, self.allowed))
         url = self.url(world)
         counts = []
         for size in (3, 27):

@@ -23,19 +23,19 @@ def test_anonymous_is_sent_to_login(client, world):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_an_outsider_gets_the_same_404_as_for_a_case_that_does_not_exist(client, world):
-    client.force_login(world.outsider)
+def test_an_outsider_gets_the_same_404_as_for_a_case_that_does_not_exist(client, world, sign_in):
+    sign_in(client, world.outsider)
     hidden = client.get(url(world.case))
     missing = client.get(url(codes.display(codes.generate())))
     assert hidden.status_code == missing.status_code == 404
     assert without_csrf_token(hidden) == without_csrf_token(missing)
 
 
-def test_the_lead_sees_profile_needs_referrals_and_contacts(client, world):
+def test_the_lead_sees_profile_needs_referrals_and_contacts(client, world, sign_in):
     make_need(world.case, world.lead, category="medical")
     make_referral(world.case, world.lead, service_type="legal")
     make_contact(world.case, world.lead, channel="secure_messenger")
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     response = client.get(url(world.case))
     page = response.content.decode()
     assert response.status_code == 200
@@ -44,22 +44,22 @@ def test_the_lead_sees_profile_needs_referrals_and_contacts(client, world):
         assert text in page
 
 
-def test_it_finds_the_case_whatever_way_the_code_is_typed(client, world):
-    client.force_login(world.lead)
+def test_it_finds_the_case_whatever_way_the_code_is_typed(client, world, sign_in):
+    sign_in(client, world.lead)
     typed = world.case.display_code.lower().replace("-", " ")
     assert client.get(url(typed)).status_code == 200
 
 
-def test_a_view_is_audited(client, world):
-    client.force_login(world.viewer)
+def test_a_view_is_audited(client, world, sign_in):
+    sign_in(client, world.viewer)
     client.get(url(world.case))
     entry = AuditEntry.objects.filter(event="case.view").latest("pk")
     assert (entry.actor, entry.case_code, entry.outcome) == (world.viewer, world.case.code, "ok")
     assert entry.organisation == world.org
 
 
-def test_a_denial_is_audited_without_what_was_typed(client, world):
-    client.force_login(world.outsider)
+def test_a_denial_is_audited_without_what_was_typed(client, world, sign_in):
+    sign_in(client, world.outsider)
     client.get(url(world.case))
     client.get("/cases/KIM-YOUNG-HEE/")
     denied = list(AuditEntry.objects.filter(outcome="denied").order_by("pk"))
@@ -67,8 +67,8 @@ def test_a_denial_is_audited_without_what_was_typed(client, world):
     assert not AuditEntry.objects.filter(object_repr__icontains="KIM").exists()
 
 
-def test_its_query_count_does_not_grow_with_the_records(client, world, django_assert_max_num_queries):
-    client.force_login(world.lead)
+def test_its_query_count_does_not_grow_with_the_records(client, world, django_assert_max_num_queries, sign_in):
+    sign_in(client, world.lead)
     make_need(world.case, world.lead)
     make_contact(world.case, world.lead)
     make_referral(world.case, world.lead)
@@ -83,14 +83,14 @@ def test_its_query_count_does_not_grow_with_the_records(client, world, django_as
     assert len(response.context["contacts"]) == 26
 
 
-def test_a_mistyped_url_never_reaches_the_log(client, world):
+def test_a_mistyped_url_never_reaches_the_log(client, world, sign_in):
     records = []
     handler = logging.Handler()
     handler.emit = lambda record: records.append(handler.format(record))
     logger = logging.getLogger("django.request")
     logger.addHandler(handler)
     try:
-        client.force_login(world.lead)
+        sign_in(client, world.lead)
         response = client.get("/cases/KIMYOUNGHEE-CANARY/contacts/PHONE-CANARY/")
     finally:
         logger.removeHandler(handler)

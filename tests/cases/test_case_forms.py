@@ -102,8 +102,8 @@ class TestCaseAssign(FormContract):
         assert roles["lead"] == "coworker"
 
 
-def test_a_lead_must_work_in_the_cases_team(client, world):
-    client.force_login(world.supervisor)
+def test_a_lead_must_work_in_the_cases_team(client, world, sign_in):
+    sign_in(client, world.supervisor)
     before = snapshot()
     response = client.post(
         reverse("cases:assign", args=[world.case.display_code]),
@@ -114,11 +114,11 @@ def test_a_lead_must_work_in_the_cases_team(client, world):
     assert snapshot() == before
 
 
-def test_unassigning_needs_a_post_and_the_manage_permission(client, world):
+def test_unassigning_needs_a_post_and_the_manage_permission(client, world, sign_in):
     url = reverse("cases:unassign", args=[world.case.display_code])
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     assert client.post(url, {"user": world.coworker.username, "reason": "Moved on"}).status_code == 403
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     assert client.get(url).status_code == 405
     refused = client.post(url, {"user": world.coworker.username})  # the same rule as /access/: a reason is needed
     assert refused.status_code == 400 and CaseAssignment.objects.filter(case=world.case, user=world.coworker).exists()
@@ -131,8 +131,8 @@ class TestCaseCreate:
 
     url = "/cases/new/"
 
-    def test_a_caseworker_opens_a_case_in_her_team_and_leads_it(self, client, world):
-        client.force_login(world.lead)
+    def test_a_caseworker_opens_a_case_in_her_team_and_leads_it(self, client, world, sign_in):
+        sign_in(client, world.lead)
         response = client.post(self.url, {**PROFILE, "team": world.team_a.pk})
         case = Case.objects.latest("created_at")
         assert response["Location"] == reverse("cases:opened", args=[case.display_code])
@@ -140,29 +140,29 @@ class TestCaseCreate:
         page = client.get(response["Location"]).content.decode()
         assert f'<p class="code-large">{case.display_code}</p>' in page
 
-    def test_a_caseworker_cannot_open_a_case_in_another_team(self, client, world):
-        client.force_login(world.lead)
+    def test_a_caseworker_cannot_open_a_case_in_another_team(self, client, world, sign_in):
+        sign_in(client, world.lead)
         before = snapshot()
         response = client.post(self.url, {**PROFILE, "team": world.team_b.pk})
         assert response.status_code == 400
         assert snapshot() == before
 
-    def test_a_supervisor_picks_a_lead_from_the_team(self, client, world):
-        client.force_login(world.supervisor)
+    def test_a_supervisor_picks_a_lead_from_the_team(self, client, world, sign_in):
+        sign_in(client, world.supervisor)
         response = client.post(self.url, {**PROFILE, "team": world.team_a.pk, "lead": world.teammate.pk})
         assert response.status_code == 302
         assert Case.objects.latest("created_at").assignments.get().user == world.teammate
 
-    def test_a_supervisor_cannot_pick_a_lead_from_another_team(self, client, world):
-        client.force_login(world.supervisor)
+    def test_a_supervisor_cannot_pick_a_lead_from_another_team(self, client, world, sign_in):
+        sign_in(client, world.supervisor)
         before = snapshot()
         response = client.post(self.url, {**PROFILE, "team": world.team_a.pk, "lead": world.other_team_worker.pk})
         assert response.status_code == 400
         assert snapshot() == before
 
     @pytest.mark.parametrize("persona", ["admin", "outsider"])
-    def test_people_without_a_team_of_their_own_get_404_or_only_their_team(self, client, world, persona):
-        client.force_login(getattr(world, persona))
+    def test_people_without_a_team_of_their_own_get_404_or_only_their_team(self, client, world, persona, sign_in):
+        sign_in(client, getattr(world, persona))
         response = client.get(self.url)
         if persona == "admin":
             assert response.status_code == 404
@@ -172,18 +172,18 @@ class TestCaseCreate:
     def test_anonymous_is_sent_to_login(self, client, db):
         assert client.get(self.url)["Location"].startswith("/accounts/login/")
 
-    def test_the_form_never_offers_a_closed_status(self, client, world):
-        client.force_login(world.lead)
+    def test_the_form_never_offers_a_closed_status(self, client, world, sign_in):
+        sign_in(client, world.lead)
         assert 'value="closed"' not in client.get(self.url).content.decode()
 
 
-def test_two_people_editing_the_same_case_see_a_conflict_and_lose_nothing(client, world, django_user_model):
+def test_two_people_editing_the_same_case_see_a_conflict_and_lose_nothing(client, world, django_user_model, sign_in):
     from django.test import Client
 
     url = reverse("cases:edit", args=[world.case.display_code])
     first, second = Client(), Client()
-    first.force_login(world.lead)
-    second.force_login(world.supervisor)
+    sign_in(first, world.lead)
+    sign_in(second, world.supervisor)
     version = world.case.version
     assert first.get(url).status_code == second.get(url).status_code == 200
     assert first.post(url, {**PROFILE, "version": version, "risk_level": "critical"}).status_code == 302
@@ -200,8 +200,8 @@ def test_two_people_editing_the_same_case_see_a_conflict_and_lose_nothing(client
     assert Case.objects.get(pk=world.case.pk).summary == "Second editor's careful wording."
 
 
-def test_intake_asks_for_a_risk_level_rather_than_assuming_one(client, world):
-    client.force_login(world.lead)
+def test_intake_asks_for_a_risk_level_rather_than_assuming_one(client, world, sign_in):
+    sign_in(client, world.lead)
     before = snapshot()
     response = client.post("/cases/new/", {**PROFILE, "risk_level": "", "team": world.team_a.pk})
     assert response.status_code == 400
@@ -209,8 +209,8 @@ def test_intake_asks_for_a_risk_level_rather_than_assuming_one(client, world):
     assert snapshot() == before
 
 
-def test_the_assign_page_lists_who_works_on_the_case_with_a_way_to_remove_them(client, world):
-    client.force_login(world.supervisor)
+def test_the_assign_page_lists_who_works_on_the_case_with_a_way_to_remove_them(client, world, sign_in):
+    sign_in(client, world.supervisor)
     page = client.get(reverse("cases:assign", args=[world.case.display_code])).content.decode()
     assert page.count(f'action="{reverse("cases:unassign", args=[world.case.display_code])}"') == 3
     response = client.post(

@@ -16,7 +16,7 @@ def test_anonymous_is_sent_to_login(client, world):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_it_lists_exactly_the_cases_the_user_may_see(client, world):
+def test_it_lists_exactly_the_cases_the_user_may_see(client, world, sign_in):
     expected = {
         world.lead: {world.case.code},
         world.viewer: {world.case.code},
@@ -27,23 +27,23 @@ def test_it_lists_exactly_the_cases_the_user_may_see(client, world):
         world.global_viewer: set(),
     }
     for user, codes in expected.items():
-        client.force_login(user)
+        sign_in(client, user)
         response = client.get(URL)
         assert response.status_code == 200
         assert codes_on(response) == codes, user.username
-    client.force_login(world.admin)  # administrators manage access at /access/, never read cases
+    sign_in(client, world.admin)  # administrators manage access at /access/, never read cases
     assert client.get(URL).status_code == 404
 
 
-def test_it_shows_codes_never_summaries(client, world):
-    client.force_login(world.lead)
+def test_it_shows_codes_never_summaries(client, world, sign_in):
+    sign_in(client, world.lead)
     page = client.get(URL).content.decode()
     assert world.case.display_code in page
     assert world.case.summary not in page
 
 
-def test_listing_is_audited_with_the_codes_shown(client, world):
-    client.force_login(world.head)
+def test_listing_is_audited_with_the_codes_shown(client, world, sign_in):
+    sign_in(client, world.head)
     client.get(URL)
     entry = AuditEntry.objects.filter(event="case.list").latest("pk")
     assert entry.actor == world.head
@@ -58,8 +58,8 @@ def _grow(world, cases):
         make_referral(case, world.lead)
 
 
-def test_its_query_count_does_not_grow_with_the_data(client, world, django_assert_max_num_queries):
-    client.force_login(world.supervisor)
+def test_its_query_count_does_not_grow_with_the_data(client, world, django_assert_max_num_queries, sign_in):
+    sign_in(client, world.supervisor)
     _grow(world, 2)
     # Among them: may she export (a supervisor's link), and the case.list entry with its organisation and chain link.
     with django_assert_max_num_queries(18) as small:  # one to tell a caseworker or supervisor

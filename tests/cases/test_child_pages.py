@@ -16,30 +16,30 @@ def child_url(case, kind, record_uid):
     return reverse(f"cases:{kind}", args=[case.display_code, record_uid])
 
 
-def test_a_record_is_reached_through_its_own_case(client, world, kind):
+def test_a_record_is_reached_through_its_own_case(client, world, kind, sign_in):
     record = MAKERS[kind](world.case, world.lead)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     assert client.get(child_url(world.case, kind, record.uid)).status_code == 200
 
 
-def test_a_record_of_another_case_is_404_even_under_a_case_you_may_see(client, world, kind):
+def test_a_record_of_another_case_is_404_even_under_a_case_you_may_see(client, world, kind, sign_in):
     foreign = MAKERS[kind](world.other_case, world.other_team_worker)
-    client.force_login(world.head)  # she may see both cases, but not this mix of them
+    sign_in(client, world.head)  # she may see both cases, but not this mix of them
     assert client.get(child_url(world.case, kind, foreign.uid)).status_code == 404
     assert client.get(child_url(world.other_case, kind, foreign.uid)).status_code == 200
 
 
-def test_a_record_of_a_case_you_may_not_see_is_404(client, world, kind):
+def test_a_record_of_a_case_you_may_not_see_is_404(client, world, kind, sign_in):
     record = MAKERS[kind](world.case, world.lead)
-    client.force_login(world.other_team_worker)
+    sign_in(client, world.other_team_worker)
     assert client.get(child_url(world.case, kind, record.uid)).status_code == 404
     denied = AuditEntry.objects.filter(outcome="denied").latest("pk")
     assert (denied.actor, denied.case_code) == (world.other_team_worker, world.case.code)
 
 
 @pytest.mark.parametrize("uid", ["1", "not-a-uuid", "6f1c2a9e-3b7d-4e25-9a41-0c8d5e7f2b13"])
-def test_a_malformed_or_unknown_record_id_is_404_and_audited(client, world, uid):
-    client.force_login(world.lead)
+def test_a_malformed_or_unknown_record_id_is_404_and_audited(client, world, uid, sign_in):
+    sign_in(client, world.lead)
     assert client.get(child_url(world.case, "contact", uid)).status_code == 404
     assert AuditEntry.objects.filter(outcome="denied", case_code=world.case.code).exists()
 
@@ -59,9 +59,9 @@ def test_anonymous_is_sent_to_login(client, world, kind):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_its_query_count_does_not_grow_with_the_records(client, world, kind, django_assert_max_num_queries):
+def test_its_query_count_does_not_grow_with_the_records(client, world, kind, django_assert_max_num_queries, sign_in):
     record = MAKERS[kind](world.case, world.lead)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     with django_assert_max_num_queries(15) as small:
         client.get(child_url(world.case, kind, record.uid))
     for _ in range(20):

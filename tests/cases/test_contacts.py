@@ -139,8 +139,8 @@ class TestContactEdit(FormContract):
         assert response["Location"] == contact_url(w)
 
 
-def test_someone_with_an_edit_grant_logs_contacts(client, world):
-    client.force_login(world.editor)
+def test_someone_with_an_edit_grant_logs_contacts(client, world, sign_in):
+    sign_in(client, world.editor)
     assert client.post(new_url(world), contact_data()).status_code == 302
     assert Contact.objects.filter(case=world.case, created_by=world.editor).exists()
 
@@ -164,7 +164,7 @@ TOMORROW = timedelta(days=1)
         ({"notes": "x" * 5001}, "notes", "at most 5000 characters"),
     ],
 )
-def test_bad_input_is_refused_with_a_message_next_to_the_field(client, world, changes, field, message):
+def test_bad_input_is_refused_with_a_message_next_to_the_field(client, world, changes, field, message, sign_in):
     when = ago(days=3)
     relative = {
         "future": typed(timezone.localtime() + TOMORROW),
@@ -175,7 +175,7 @@ def test_bad_input_is_refused_with_a_message_next_to_the_field(client, world, ch
     data.update(
         {key: relative.get(value, value) if isinstance(value, str) else value for key, value in changes.items()}
     )
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     before = snapshot()
     response = client.post(new_url(world), data)
     page = response.content.decode()
@@ -202,19 +202,19 @@ def test_the_services_check_permission_and_times_again(world):
     assert not Contact.objects.exists()
 
 
-def test_the_case_page_offers_the_quick_add_only_to_those_who_may_change(client, world):
-    client.force_login(world.lead)
+def test_the_case_page_offers_the_quick_add_only_to_those_who_may_change(client, world, sign_in):
+    sign_in(client, world.lead)
     page = case_page(client, world)
     assert f'action="{new_url(world)}"' in page
     for name in ("occurred_at", "channel", "purpose", "notes", "follow_up_on"):
         assert f'name="{name}"' in page, name
     assert 'name="place"' not in page  # the full form has it; the quick one stays short
-    client.force_login(world.viewer)
+    sign_in(client, world.viewer)
     assert f'action="{new_url(world)}"' not in case_page(client, world)
 
 
-def test_a_quick_add_with_a_mistake_shows_the_full_form_with_what_was_typed(client, world):
-    client.force_login(world.lead)
+def test_a_quick_add_with_a_mistake_shows_the_full_form_with_what_was_typed(client, world, sign_in):
+    sign_in(client, world.lead)
     before = snapshot()
     response = client.post(new_url(world), quick_data(notes="Typed with care", follow_up_on=in_days(-2).isoformat()))
     page = response.content.decode()
@@ -225,11 +225,11 @@ def test_a_quick_add_with_a_mistake_shows_the_full_form_with_what_was_typed(clie
     assert snapshot() == before
 
 
-def test_the_timeline_is_newest_first_and_flags_safety_concerns(client, world):
+def test_the_timeline_is_newest_first_and_flags_safety_concerns(client, world, sign_in):
     make_contact(world.case, world.lead, occurred_at=ago(days=5), purpose="assessment")
     make_contact(world.case, world.lead, occurred_at=ago(days=1), purpose="crisis", safety_concern=True)
     make_contact(world.case, world.lead, occurred_at=ago(days=3), purpose="accompaniment")
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     page = case_page(client, world)
     timeline = page[page.index('class="timeline"') :]
     assert timeline.index("Crisis response") < timeline.index("Accompaniment") < timeline.index("Assessment")
@@ -284,10 +284,10 @@ class TestFollowUp:
         )  # fmt: skip
         assert Case.objects.get(pk=world.case.pk).follow_up_on is None
 
-    def test_logging_a_contact_does_not_conflict_with_a_profile_edit(self, client, world):
+    def test_logging_a_contact_does_not_conflict_with_a_profile_edit(self, client, world, sign_in):
         editing, logging = Client(), Client()
-        editing.force_login(world.lead)
-        logging.force_login(world.coworker)
+        sign_in(editing, world.lead)
+        sign_in(logging, world.coworker)
         version = Case.objects.get(pk=world.case.pk).version
         assert logging.post(new_url(world), quick_data()).status_code == 302
         response = editing.post(reverse("cases:edit", args=[world.case.display_code]), {**PROFILE, "version": version})
@@ -296,12 +296,12 @@ class TestFollowUp:
         assert (case.risk_level, case.follow_up_on) == ("high", in_days(3))
 
 
-def test_two_people_editing_the_same_contact_see_a_conflict_and_lose_nothing(world):
+def test_two_people_editing_the_same_contact_see_a_conflict_and_lose_nothing(world, sign_in):
     contact = make_contact(world.case, world.lead, occurred_at=ago(days=2), notes="First note.")
     url = reverse("cases:contact_edit", args=[world.case.display_code, contact.uid])
     first, second = Client(), Client()
-    first.force_login(world.lead)
-    second.force_login(world.coworker)
+    sign_in(first, world.lead)
+    sign_in(second, world.coworker)
     assert first.get(url).status_code == second.get(url).status_code == 200
     when = typed(contact.occurred_at)
     assert first.post(url, contact_data(version=1, occurred_at=when, channel="in_person")).status_code == 302
@@ -318,15 +318,15 @@ def test_two_people_editing_the_same_contact_see_a_conflict_and_lose_nothing(wor
     assert Contact.objects.get(pk=contact.pk).notes == "Second editor's careful account."
 
 
-def test_the_history_names_changed_fields_and_never_shows_free_text(client, world):
-    client.force_login(world.lead)
+def test_the_history_names_changed_fields_and_never_shows_free_text(client, world, sign_in):
+    sign_in(client, world.lead)
     first = contact_data(notes="CANARY-OLD-NOTE-66 she asked us not to call", place="CANARY-PLACE-55")
     assert client.post(new_url(world), first).status_code == 302
     contact = Contact.objects.get(case=world.case)
     edit_url = reverse("cases:contact_edit", args=[world.case.display_code, contact.uid])
     second = {**first, "version": 1, "occurred_at": typed(contact.occurred_at), "duration_minutes": "60"}
     second.update(notes="CANARY-NOTE-77 call only on Tuesdays", place="Jilin province")
-    client.force_login(world.coworker)
+    sign_in(client, world.coworker)
     assert client.post(edit_url, second).status_code == 302
 
     page = client.get(reverse("cases:contact", args=[world.case.display_code, contact.uid])).content.decode()
@@ -344,9 +344,9 @@ def test_the_history_names_changed_fields_and_never_shows_free_text(client, worl
     assert change.changes["notes"] == ["[redacted]", "[redacted]"]
 
 
-def test_an_untouched_time_is_not_recorded_as_a_change(world, client):
+def test_an_untouched_time_is_not_recorded_as_a_change(world, client, sign_in):
     contact = make_contact(world.case, world.lead, occurred_at=ago(days=1))  # with seconds, as the seeder writes
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     url = reverse("cases:contact_edit", args=[world.case.display_code, contact.uid])
     data = contact_data(version=1, occurred_at=typed(contact.occurred_at), channel="phone", purpose="check_in")
     assert client.post(url, data).status_code == 302

@@ -10,6 +10,7 @@ from casework.access import services as access
 from casework.audit.models import AuditEntry
 from casework.cases.services.export import COLUMNS, defuse
 from tests.factories import make_case, make_caseworker, make_contact, make_need, make_referral, make_supervisor
+from tests.signing import sign_in
 
 URL = reverse("cases:export")
 REASON = {"reason": "Quarterly report to the board"}
@@ -38,7 +39,7 @@ CONSENT = {"consent_given_by": "survivor", "consent_given_on": date(2024, 1, 2),
 
 
 def export(client, user, data=REASON):
-    client.force_login(user)
+    sign_in(client, user)
     response = client.post(URL, data)
     assert response.status_code == 200, response.content.decode()[:2000]
     return response
@@ -65,14 +66,14 @@ def test_anonymous_is_sent_to_login(client, world):
 
 @pytest.mark.parametrize("persona", ["lead", "teammate", "admin", "outsider", "superuser", "global_viewer"])
 def test_everyone_but_supervisors_gets_404(client, world, persona):
-    client.force_login(getattr(world, persona))
+    sign_in(client, getattr(world, persona))
     assert client.get(URL).status_code == 404
     assert client.post(URL, REASON).status_code == 404
     assert not exports().exists()
 
 
 def test_a_supervisor_gets_the_form(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.get(URL)
     assert response.status_code == 200
     page = response.content.decode()
@@ -82,15 +83,15 @@ def test_a_supervisor_gets_the_form(client, world):
 
 
 def test_a_supervisor_sees_the_link_on_the_case_list_and_a_caseworker_does_not(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     assert URL in client.get(reverse("cases:list")).content.decode()
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     assert URL not in client.get(reverse("cases:list")).content.decode()
 
 
 @pytest.mark.parametrize("data", [{"reason": ""}, {"reason": "   "}, {}])
 def test_it_refuses_an_export_without_a_reason(client, world, data):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     response = client.post(URL, data)
     assert response.status_code == 400
     assert 'class="error-summary"' in response.content.decode()
@@ -190,7 +191,7 @@ def _grow(world, cases):
 
 
 def test_its_query_count_does_not_grow_with_the_data(client, world, django_assert_max_num_queries):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     _grow(world, 2)
     with django_assert_max_num_queries(14) as small:
         response = client.post(URL, REASON)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from casework.access import services as access
 from casework.audit.models import AuditEntry
 from tests.factories import make_case, make_need, make_referral
+from tests.signing import sign_in
 
 TODAY = timezone.localdate()
 
@@ -20,7 +21,7 @@ def set_follow_up(case, day):
 
 
 def home(client, user):
-    client.force_login(user)
+    sign_in(client, user)
     response = client.get(reverse("home"))
     assert response.status_code == 200
     return response.content.decode()
@@ -78,7 +79,7 @@ def test_a_supervisor_sees_her_teams_and_cases_without_a_lead(client, world):
 
 
 def test_recently_opened_cases_come_from_her_own_trail_and_vanish_with_access(client, world):
-    client.force_login(world.viewer)
+    sign_in(client, world.viewer)
     client.get(reverse("cases:detail", args=[world.case.display_code]))
     assert world.case.display_code in home(client, world.viewer)
     grant = world.case.grants.get(user=world.viewer)
@@ -100,7 +101,7 @@ def test_an_admin_sees_no_case(client, world):
 
 
 def test_queries_stay_flat_as_cases_grow(client, world):
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     counts = []
     for size in (3, 27):
         for _ in range(size):

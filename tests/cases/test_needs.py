@@ -102,8 +102,8 @@ class TestNeedStatus(FormContract):
         assert response["Location"] == need_url(w)
 
 
-def test_someone_with_an_edit_grant_adds_needs(client, world):
-    client.force_login(world.editor)
+def test_someone_with_an_edit_grant_adds_needs(client, world, sign_in):
+    sign_in(client, world.editor)
     response = client.post(reverse("cases:need_new", args=[world.case.display_code]), need_data(world))
     assert response.status_code == 302
     assert SupportNeed.objects.filter(case=world.case, created_by=world.editor).exists()
@@ -123,10 +123,10 @@ def test_someone_with_an_edit_grant_adds_needs(client, world):
         ({"outcome_notes": "x" * 2001}, "outcome_notes", "at most 2000 characters"),
     ],
 )
-def test_bad_input_is_refused_with_a_message_next_to_the_field(client, world, changes, field, message):
+def test_bad_input_is_refused_with_a_message_next_to_the_field(client, world, changes, field, message, sign_in):
     if changes.get("owner") in ("outsider", "teammate", "deactivated"):
         changes = {**changes, "owner": getattr(world, changes["owner"]).pk}
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     before = snapshot()
     response = client.post(reverse("cases:need_new", args=[world.case.display_code]), need_data(world, **changes))
     page = response.content.decode()
@@ -136,8 +136,8 @@ def test_bad_input_is_refused_with_a_message_next_to_the_field(client, world, ch
     assert snapshot() == before
 
 
-def test_the_owner_menu_offers_only_the_people_on_the_case(client, world):
-    client.force_login(world.lead)
+def test_the_owner_menu_offers_only_the_people_on_the_case(client, world, sign_in):
+    sign_in(client, world.lead)
     page = client.get(reverse("cases:need_new", args=[world.case.display_code])).content.decode()
     assert f'<option value="{world.coworker.pk}">coworker</option>' in page
     assert f'value="{world.lead.pk}" selected' in page  # the person adding it, by default
@@ -145,10 +145,10 @@ def test_the_owner_menu_offers_only_the_people_on_the_case(client, world):
         assert f'value="{getattr(world, persona).pk}"' not in page, persona
 
 
-def test_editing_keeps_an_owner_who_has_left_the_case_but_offers_no_one_else(client, world):
+def test_editing_keeps_an_owner_who_has_left_the_case_but_offers_no_one_else(client, world, sign_in):
     need = make_need(world.case, world.lead, owner=world.coworker)
     access.case_unassign(by=world.supervisor, case=world.case, user=world.coworker, reason="Moved on")
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     url = reverse("cases:need_edit", args=[world.case.display_code, need.uid])
     kept = need_data(world, owner=world.coworker.pk, version=need.version, urgency="urgent")
     assert client.post(url, kept).status_code == 302
@@ -180,9 +180,9 @@ def test_a_need_moves_through_its_workflow_and_is_dated_when_resolved(world):
     assert (saved.status, saved.closed_on, saved.version) == ("in_progress", None, 4)
 
 
-def test_the_status_menu_offers_only_the_next_steps(client, world):
+def test_the_status_menu_offers_only_the_next_steps(client, world, sign_in):
     need = make_need(world.case, world.lead, status="met", closed_on=timezone.localdate())
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     url = reverse("cases:need_status", args=[world.case.display_code, need.uid])
     page = client.get(reverse("cases:need", args=[world.case.display_code, need.uid])).content.decode()
     assert 'value="in_progress"' in page
@@ -194,22 +194,22 @@ def test_the_status_menu_offers_only_the_next_steps(client, world):
     assert snapshot() == before
 
 
-def test_a_viewer_sees_the_need_but_no_way_to_change_it(client, world):
+def test_a_viewer_sees_the_need_but_no_way_to_change_it(client, world, sign_in):
     need = make_need(world.case, world.lead)
-    client.force_login(world.viewer)
+    sign_in(client, world.viewer)
     page = client.get(reverse("cases:need", args=[world.case.display_code, need.uid])).content.decode()
     assert reverse("cases:need_edit", args=[world.case.display_code, need.uid]) not in page
     assert reverse("cases:need_status", args=[world.case.display_code, need.uid]) not in page
 
 
-def test_the_need_page_lists_its_referrals_and_only_those_of_its_case(client, world):
+def test_the_need_page_lists_its_referrals_and_only_those_of_its_case(client, world, sign_in):
     need = make_need(world.case, world.lead)
     mine = make_referral(world.case, world.lead, service_type="legal", external_provider="Legal aid partner")
     mine.needs.add(need)
     stray = make_referral(world.other_case, world.other_team_worker, external_provider="Stray partner")
     stray.needs.add(need)  # a bad link must still not carry another case's record onto this page
     make_referral(world.case, world.lead, external_provider="Unlinked partner")
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     page = client.get(reverse("cases:need", args=[world.case.display_code, need.uid])).content.decode()
     assert "Legal aid partner" in page
     assert reverse("cases:referral", args=[world.case.display_code, mine.uid]) in page
@@ -217,12 +217,12 @@ def test_the_need_page_lists_its_referrals_and_only_those_of_its_case(client, wo
     assert "Unlinked partner" not in page
 
 
-def test_overdue_needs_stand_out_with_words_not_colour_alone(client, world):
+def test_overdue_needs_stand_out_with_words_not_colour_alone(client, world, sign_in):
     overdue = make_need(world.case, world.lead, identified_on=timezone.localdate() - timedelta(days=20))
     overdue.due_on = timezone.localdate() - timedelta(days=3)
     overdue.save()
     make_need(world.case, world.lead, category="legal", due_on=timezone.localdate() + timedelta(days=3))
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     case_page = client.get(reverse("cases:detail", args=[world.case.display_code])).content.decode()
     assert case_page.count('class="card overdue"') == 1
     assert case_page.count(">Overdue<") == 1
@@ -231,13 +231,13 @@ def test_overdue_needs_stand_out_with_words_not_colour_alone(client, world):
     assert "Overdue" in need_page
 
 
-def test_the_board_groups_needs_by_status_with_owner_urgency_and_due_date(client, world):
+def test_the_board_groups_needs_by_status_with_owner_urgency_and_due_date(client, world, sign_in):
     make_need(
         world.case, world.lead, category="legal", owner=world.coworker, urgency="urgent", due_on=timezone.localdate()
     )
     make_need(world.case, world.lead, category="medical", status="in_progress")
     make_need(world.case, world.lead, category="documents", status="declined", closed_on=timezone.localdate())
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     response = client.get(reverse("cases:detail", args=[world.case.display_code]))
     page = response.content.decode()
     columns = [[need.category for need in column["needs"]] for column in response.context["need_board"]]
@@ -245,17 +245,17 @@ def test_the_board_groups_needs_by_status_with_owner_urgency_and_due_date(client
     assert page.index("needs-identified") < page.index("needs-in_progress") < page.index("needs-resolved")
     assert "Owner: coworker" in page and "Urgency: Urgent" in page
     assert reverse("cases:need_new", args=[world.case.display_code]) in page
-    client.force_login(world.viewer)
+    sign_in(client, world.viewer)
     page = client.get(reverse("cases:detail", args=[world.case.display_code])).content.decode()
     assert reverse("cases:need_new", args=[world.case.display_code]) not in page
 
 
-def test_two_people_editing_the_same_need_see_a_conflict_and_lose_nothing(world):
+def test_two_people_editing_the_same_need_see_a_conflict_and_lose_nothing(world, sign_in):
     need = make_need(world.case, world.lead, owner=world.lead)
     url = reverse("cases:need_edit", args=[world.case.display_code, need.uid])
     first, second = Client(), Client()
-    first.force_login(world.lead)
-    second.force_login(world.coworker)
+    sign_in(first, world.lead)
+    sign_in(second, world.coworker)
     assert first.get(url).status_code == second.get(url).status_code == 200
     assert first.post(url, need_data(world, version=1, urgency="urgent")).status_code == 302
     theirs = need_data(world, version=1, outcome_notes="Second editor's careful wording.")
@@ -271,12 +271,12 @@ def test_two_people_editing_the_same_need_see_a_conflict_and_lose_nothing(world)
     assert SupportNeed.objects.get(pk=need.pk).outcome_notes == "Second editor's careful wording."
 
 
-def test_a_status_change_over_a_newer_version_is_a_conflict(world):
+def test_a_status_change_over_a_newer_version_is_a_conflict(world, sign_in):
     need = make_need(world.case, world.lead)
     url = reverse("cases:need_status", args=[world.case.display_code, need.uid])
     first, second = Client(), Client()
-    first.force_login(world.lead)
-    second.force_login(world.coworker)
+    sign_in(first, world.lead)
+    sign_in(second, world.coworker)
     assert first.post(url, {"status": "in_progress", "version": 1}).status_code == 302
     response = second.post(url, {"status": "declined", "version": 1})
     assert response.status_code == 409

@@ -45,12 +45,12 @@ def test_anonymous_is_sent_to_login(client, provider):
 
 
 @pytest.mark.parametrize("persona", ["membership_inactive", "nobody"])
-def test_without_an_active_membership_everything_is_404(client, world, provider, persona):
+def test_without_an_active_membership_everything_is_404(client, world, provider, persona, sign_in):
     user = make_user(world.org if persona == "membership_inactive" else None, "supervisor", username=persona)
     for membership in Membership.objects.filter(user=user):  # the account still signs in; the membership is gone
         membership.is_active = False
         membership.save(update_fields=["is_active"])
-    client.force_login(user)
+    sign_in(client, user)
     before = rows()
     for method, url, data in urls(provider):
         assert getattr(client, method)(url, data).status_code == 404, url
@@ -58,9 +58,9 @@ def test_without_an_active_membership_everything_is_404(client, world, provider,
 
 
 @pytest.mark.parametrize("persona", ["outsider", "supervisor", "lead"])
-def test_a_provider_of_another_organisation_is_404(client, world, persona):
+def test_a_provider_of_another_organisation_is_404(client, world, persona, sign_in):
     theirs = make_provider(world.other_org if persona != "outsider" else world.org, name="Not yours")
-    client.force_login(getattr(world, persona))
+    sign_in(client, getattr(world, persona))
     before = rows()
     for method, url, data in urls(theirs)[1:2]:
         assert getattr(client, method)(url, data).status_code == 404, url
@@ -70,17 +70,17 @@ def test_a_provider_of_another_organisation_is_404(client, world, persona):
     assert rows() == before
 
 
-def test_the_list_shows_only_the_organisations_own_providers(client, world, provider):
+def test_the_list_shows_only_the_organisations_own_providers(client, world, provider, sign_in):
     make_provider(world.other_org, name="Across the border")
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     page = client.get(reverse("providers:list")).content.decode()
     assert "Yanbian shelter" in page and "Across the border" not in page
     assert "<title>Service providers · casework</title>" in page
     assert "Add a provider" not in page
 
 
-def test_a_caseworker_reads_the_directory_but_cannot_change_it(client, world, provider):
-    client.force_login(world.lead)
+def test_a_caseworker_reads_the_directory_but_cannot_change_it(client, world, provider, sign_in):
+    sign_in(client, world.lead)
     assert client.get(reverse("providers:detail", args=[provider.uid])).status_code == 200
     before = rows()
     for method, url, data in urls(provider)[2:]:
@@ -90,8 +90,8 @@ def test_a_caseworker_reads_the_directory_but_cannot_change_it(client, world, pr
 
 
 @pytest.mark.parametrize("persona", KEEPERS)
-def test_supervisors_and_admins_add_a_provider(client, world, persona):
-    client.force_login(getattr(world, persona))
+def test_supervisors_and_admins_add_a_provider(client, world, persona, sign_in):
+    sign_in(client, getattr(world, persona))
     response = client.post(reverse("providers:new"), VALID)
     provider = ServiceProvider.objects.get(name="Seoul legal aid")
     assert response["Location"] == reverse("providers:detail", args=[provider.uid])
@@ -99,8 +99,8 @@ def test_supervisors_and_admins_add_a_provider(client, world, persona):
 
 
 @pytest.mark.parametrize("persona", KEEPERS)
-def test_supervisors_and_admins_edit_a_provider(client, world, provider, persona):
-    client.force_login(getattr(world, persona))
+def test_supervisors_and_admins_edit_a_provider(client, world, provider, persona, sign_in):
+    sign_in(client, getattr(world, persona))
     response = client.post(reverse("providers:edit", args=[provider.uid]), {**VALID, "version": provider.version})
     assert response.status_code == 302
     provider.refresh_from_db()
@@ -119,9 +119,9 @@ def test_supervisors_and_admins_edit_a_provider(client, world, provider, persona
         ({"secure_channel": "x" * 201}, "at most 200 characters"),
     ],
 )
-def test_bad_input_gets_a_message_and_changes_nothing(client, world, provider, change, message):
+def test_bad_input_gets_a_message_and_changes_nothing(client, world, provider, change, message, sign_in):
     make_provider(world.org, name="Another one")
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     before = rows()
     for url, data in [
         (reverse("providers:new"), {**VALID, **change}),
@@ -133,27 +133,27 @@ def test_bad_input_gets_a_message_and_changes_nothing(client, world, provider, c
     assert rows() == before
 
 
-def test_a_deactivated_provider_leaves_new_referrals_but_keeps_old_ones(client, world, provider):
+def test_a_deactivated_provider_leaves_new_referrals_but_keeps_old_ones(client, world, provider, sign_in):
     referral = make_referral(world.case, world.lead, provider=provider)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     url = reverse("providers:set_active", args=[provider.uid])
     assert client.post(url, {"version": provider.version, "active": "0"}).status_code == 302
     provider.refresh_from_db()
     assert not provider.is_active
     referral.refresh_from_db()
     assert referral.provider == provider
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     form = client.get(reverse("cases:referral_new", args=[world.case.display_code])).content.decode()
     assert "Yanbian shelter" not in form
     assert "Inactive" in client.get(reverse("providers:list")).content.decode()
-    client.force_login(world.admin)
+    sign_in(client, world.admin)
     assert client.post(url, {"version": provider.version, "active": "1"}).status_code == 302
     provider.refresh_from_db()
     assert provider.is_active and provider.version == 3
 
 
-def test_a_stale_deactivation_changes_nothing(client, world, provider):
-    client.force_login(world.supervisor)
+def test_a_stale_deactivation_changes_nothing(client, world, provider, sign_in):
+    sign_in(client, world.supervisor)
     url = reverse("providers:set_active", args=[provider.uid])
     assert client.post(url, {"version": provider.version + 1, "active": "0"}).status_code == 302
     assert client.post(url, {"version": provider.version, "active": "maybe"}).status_code == 400
@@ -166,11 +166,11 @@ def test_providers_are_never_deleted(provider):
         reverse("providers:delete", args=[provider.uid])
 
 
-def test_two_people_editing_the_same_provider_see_a_conflict(world, provider):
+def test_two_people_editing_the_same_provider_see_a_conflict(world, provider, sign_in):
     url = reverse("providers:edit", args=[provider.uid])
     first, second = Client(), Client()
-    first.force_login(world.supervisor)
-    second.force_login(world.admin)
+    sign_in(first, world.supervisor)
+    sign_in(second, world.admin)
     assert first.post(url, {**VALID, "version": 1, "region": "CN-JL"}).status_code == 302
     response = second.post(url, {**VALID, "version": 1, "secure_channel": "Her careful channel note"})
     page = response.content.decode()
@@ -180,8 +180,8 @@ def test_two_people_editing_the_same_provider_see_a_conflict(world, provider):
     assert (provider.region, provider.version) == ("CN-JL", 2)
 
 
-def test_the_list_query_count_stays_flat(client, world):
-    client.force_login(world.lead)
+def test_the_list_query_count_stays_flat(client, world, sign_in):
+    sign_in(client, world.lead)
     counts = []
     for size in (3, 27):
         for _ in range(size):

@@ -173,9 +173,9 @@ class TestReferralStatus(FormContract):
 # The consent gate --------------------------------------------------------------------------
 
 
-def test_a_referral_cannot_be_sent_without_consent(client, world):
+def test_a_referral_cannot_be_sent_without_consent(client, world, sign_in):
     referral = subject(world)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     before = snapshot()
     response = send(client, world, referral)
     assert response.status_code == 400
@@ -183,9 +183,9 @@ def test_a_referral_cannot_be_sent_without_consent(client, world):
     assert snapshot() == before
 
 
-def test_a_referral_cannot_be_sent_after_consent_was_withdrawn(client, world):
+def test_a_referral_cannot_be_sent_after_consent_was_withdrawn(client, world, sign_in):
     referral = consented(world)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     withdraw = {"version": referral.version, "consent_withdrawn_on": TODAY}
     assert client.post(referral_url(world, "referral_consent_withdraw"), withdraw).status_code == 302
     referral.refresh_from_db()
@@ -196,9 +196,9 @@ def test_a_referral_cannot_be_sent_after_consent_was_withdrawn(client, world):
     assert snapshot() == before
 
 
-def test_a_referral_cannot_be_sent_after_consent_expired(client, world):
+def test_a_referral_cannot_be_sent_after_consent_expired(client, world, sign_in):
     referral = consented(world, consent_expires_on=TODAY - timedelta(days=1))
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     before = snapshot()
     response = send(client, world, referral)
     assert response.status_code == 400
@@ -206,9 +206,9 @@ def test_a_referral_cannot_be_sent_after_consent_expired(client, world):
     assert snapshot() == before
 
 
-def test_new_consent_after_a_withdrawal_lets_the_referral_go(client, world):
+def test_new_consent_after_a_withdrawal_lets_the_referral_go(client, world, sign_in):
     referral = consented(world, consent_withdrawn_on=TODAY)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     data = {**CONSENT, "version": referral.version, "consent_given_on": TODAY}
     assert client.post(referral_url(world, "referral_consent"), data).status_code == 302
     referral.refresh_from_db()
@@ -216,9 +216,9 @@ def test_new_consent_after_a_withdrawal_lets_the_referral_go(client, world):
     assert send(client, world, referral).status_code == 302
 
 
-def test_consent_cannot_be_rewritten_once_the_referral_is_sent(client, world):
+def test_consent_cannot_be_rewritten_once_the_referral_is_sent(client, world, sign_in):
     referral = consented(world, status="sent", sent_on=TODAY)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     before = snapshot()
     data = {**CONSENT, "version": referral.version, "consent_scope": "Everything"}
     response = client.post(referral_url(world, "referral_consent"), data)
@@ -235,9 +235,9 @@ def test_consent_cannot_be_rewritten_once_the_referral_is_sent(client, world):
         ("consent_scope", "", "This field is required"),
     ],
 )
-def test_consent_is_checked_field_by_field(client, world, field, value, message):
+def test_consent_is_checked_field_by_field(client, world, field, value, message, sign_in):
     referral = subject(world)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     before = snapshot()
     response = client.post(
         referral_url(world, "referral_consent"), {**CONSENT, "version": referral.version, field: value}
@@ -286,9 +286,9 @@ def test_illegal_moves_are_refused_with_a_clear_message(world, start, to):
     assert snapshot() == before
 
 
-def test_the_form_offers_only_the_moves_the_status_allows(client, world):
+def test_the_form_offers_only_the_moves_the_status_allows(client, world, sign_in):
     consented(world, status="sent", sent_on=TODAY)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     page = client.get(referral_url(world, "referral_status")).content.decode()
     assert all(f'value="{status}"' in page for status in ("accepted", "declined", "withdrawn"))
     assert 'value="completed"' not in page and 'value="draft"' not in page
@@ -303,9 +303,9 @@ def test_the_form_offers_only_the_moves_the_status_allows(client, world):
         (TODAY - timedelta(days=4), "before the previous step"),
     ],
 )
-def test_a_move_is_dated_neither_in_the_future_nor_before_the_previous_step(client, world, on, message):
+def test_a_move_is_dated_neither_in_the_future_nor_before_the_previous_step(client, world, on, message, sign_in):
     referral = consented(world, status="sent", sent_on=TODAY - timedelta(days=3))
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     before = snapshot()
     response = send(client, world, referral, status="accepted", on=on)
     assert response.status_code == 400
@@ -328,9 +328,9 @@ def _accepted_with_needs(w):
     return referral, needs
 
 
-def test_completing_with_the_checkbox_marks_the_linked_open_needs_met(client, world):
+def test_completing_with_the_checkbox_marks_the_linked_open_needs_met(client, world, sign_in):
     referral, needs = _accepted_with_needs(world)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     response = send(client, world, referral, status="completed", mark_needs_met="on")
     assert response.status_code == 302
     after = {need.pk: (need.status, need.closed_on, need.version) for need in SupportNeed.objects.all()}
@@ -339,16 +339,16 @@ def test_completing_with_the_checkbox_marks_the_linked_open_needs_met(client, wo
     assert after[needs[2].pk] == ("unmet", None, 1)  # already resolved: left as it was
 
 
-def test_completing_without_the_checkbox_leaves_the_needs_alone(client, world):
+def test_completing_without_the_checkbox_leaves_the_needs_alone(client, world, sign_in):
     referral, needs = _accepted_with_needs(world)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     assert send(client, world, referral, status="completed").status_code == 302
     assert [SupportNeed.objects.get(pk=need.pk).status for need in needs] == ["identified", "in_progress", "unmet"]
 
 
-def test_only_completing_may_mark_needs_met(client, world):
+def test_only_completing_may_mark_needs_met(client, world, sign_in):
     referral, _needs = _accepted_with_needs(world)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     before = snapshot()
     response = send(client, world, referral, status="withdrawn", mark_needs_met="on")
     assert response.status_code == 400
@@ -358,13 +358,13 @@ def test_only_completing_may_mark_needs_met(client, world):
 # What the forms offer ----------------------------------------------------------------------
 
 
-def test_the_form_offers_only_the_organisations_active_providers(client, world):
+def test_the_form_offers_only_the_organisations_active_providers(client, world, sign_in):
     subject(world)
     retired = make_provider(world.org, name="Closed shelter")
     retired.is_active = False
     retired.save()
     make_provider(world.other_org, name="Someone else's partner")
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     page = client.get(reverse("cases:referral_new", args=[world.case.display_code])).content.decode()
     assert "Partner clinic" in page
     assert "Closed shelter" not in page and "Someone else&#x27;s partner" not in page
@@ -377,11 +377,11 @@ def test_the_form_offers_only_the_organisations_active_providers(client, world):
     assert snapshot() == before
 
 
-def test_a_referral_keeps_its_provider_after_the_provider_is_deactivated(client, world):
+def test_a_referral_keeps_its_provider_after_the_provider_is_deactivated(client, world, sign_in):
     referral = subject(world)
     world.provider.is_active = False
     world.provider.save()
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     data = TestReferralEdit().valid_data(world)
     data.update(provider=world.provider.pk, external_provider="", next_step="Find another clinic")
     assert client.post(referral_url(world, "referral_edit"), data).status_code == 302
@@ -394,9 +394,9 @@ def test_a_referral_keeps_its_provider_after_the_provider_is_deactivated(client,
     ("provider", "external", "message"),
     [(False, "", "Choose a provider from the directory"), (True, "Also this one", "Leave this empty")],
 )
-def test_a_referral_has_exactly_one_provider(client, world, provider, external, message):
+def test_a_referral_has_exactly_one_provider(client, world, provider, external, message, sign_in):
     subject(world)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     data = {"service_type": "shelter", "urgency": "normal", "external_provider": external}
     if provider:
         data["provider"] = world.provider.pk
@@ -407,17 +407,17 @@ def test_a_referral_has_exactly_one_provider(client, world, provider, external, 
     assert snapshot() == before
 
 
-def test_the_provider_is_fixed_once_the_referral_is_sent(client, world):
+def test_the_provider_is_fixed_once_the_referral_is_sent(client, world, sign_in):
     consented(world, status="sent", sent_on=TODAY)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     page = client.get(referral_url(world, "referral_edit")).content.decode()
     assert 'name="provider"' not in page and 'name="external_provider"' not in page
 
 
-def test_linked_needs_are_only_this_cases_needs(client, world):
+def test_linked_needs_are_only_this_cases_needs(client, world, sign_in):
     subject(world)
     foreign = make_need(world.other_case, world.other_team_worker, category="legal")
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     url = reverse("cases:referral_new", args=[world.case.display_code])
     assert f'value="{foreign.pk}"' not in client.get(url).content.decode()
     before = snapshot()
@@ -426,9 +426,9 @@ def test_linked_needs_are_only_this_cases_needs(client, world):
     assert snapshot() == before
 
 
-def test_someone_granted_edit_may_refer(client, world):
+def test_someone_granted_edit_may_refer(client, world, sign_in):
     subject(world)
-    client.force_login(world.editor)
+    sign_in(client, world.editor)
     data = TestReferralCreate().valid_data(world)
     assert client.post(reverse("cases:referral_new", args=[world.case.display_code]), data).status_code == 302
 
@@ -436,10 +436,10 @@ def test_someone_granted_edit_may_refer(client, world):
 # What the pages show -----------------------------------------------------------------------
 
 
-def test_the_referral_page_shows_consent_needs_and_history(client, world):
+def test_the_referral_page_shows_consent_needs_and_history(client, world, sign_in):
     referral = consented(world)
     referral_transition(by=world.editor, referral=referral, to="sent", on=TODAY, version=referral.version)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     page = client.get(referral_url(world)).content.decode()
     assert "Partner clinic" in page and "The partner clinic" in page
     assert "Medical (Identified)" not in page and "Medical" in page
@@ -447,18 +447,18 @@ def test_the_referral_page_shows_consent_needs_and_history(client, world):
     assert "Record the provider's answer" in page  # no next step typed: a hint from the status
 
 
-def test_a_draft_without_consent_says_what_to_do_next(client, world):
+def test_a_draft_without_consent_says_what_to_do_next(client, world, sign_in):
     subject(world)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     assert "Record consent before sending" in client.get(referral_url(world)).content.decode()
     page = client.get(reverse("cases:detail", args=[world.case.display_code])).content.decode()
     assert "Record consent before sending" in page
     assert "Add a referral" in page
 
 
-def test_the_case_page_offers_no_referral_button_to_a_viewer(client, world):
+def test_the_case_page_offers_no_referral_button_to_a_viewer(client, world, sign_in):
     subject(world)
-    client.force_login(world.viewer)
+    sign_in(client, world.viewer)
     page = client.get(reverse("cases:detail", args=[world.case.display_code])).content.decode()
     assert "Partner clinic" in page
     assert "Add a referral" not in page
@@ -467,12 +467,12 @@ def test_the_case_page_offers_no_referral_button_to_a_viewer(client, world):
     assert "Change status" not in page and "/edit/" not in page
 
 
-def test_two_people_editing_the_same_referral_see_a_conflict_and_lose_nothing(world):
+def test_two_people_editing_the_same_referral_see_a_conflict_and_lose_nothing(world, sign_in):
     referral = subject(world)
     url = referral_url(world, "referral_edit")
     first, second = Client(), Client()
-    first.force_login(world.lead)
-    second.force_login(world.coworker)
+    sign_in(first, world.lead)
+    sign_in(second, world.coworker)
     assert first.get(url).status_code == second.get(url).status_code == 200
     base = TestReferralEdit().valid_data(world)
     assert first.post(url, {**base, "urgency": "urgent"}).status_code == 302
@@ -509,13 +509,13 @@ def test_the_services_check_the_permission_again(world):
     assert snapshot() == before
 
 
-def test_a_stale_status_change_shows_the_conflict_page_and_changes_nothing(client, world):
+def test_a_stale_status_change_shows_the_conflict_page_and_changes_nothing(client, world, sign_in):
     referral = consented(world)
     stale = referral.version
     referral.next_step = "Changed by someone else"
     referral.version += 1
     referral.save()
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     before = snapshot()
     response = send(client, world, referral, version=stale)
     assert response.status_code == 409
@@ -523,9 +523,9 @@ def test_a_stale_status_change_shows_the_conflict_page_and_changes_nothing(clien
     assert snapshot() == before
 
 
-def test_a_closed_referral_offers_no_more_moves(client, world):
+def test_a_closed_referral_offers_no_more_moves(client, world, sign_in):
     consented(world, status="withdrawn", closed_on=TODAY)
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     response = client.get(referral_url(world, "referral_status"))
     assert response.status_code == 200
     assert "its status cannot change any more" in response.content.decode()

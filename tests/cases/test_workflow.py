@@ -19,11 +19,11 @@ def post(client, url, data, expect=302):
     return response
 
 
-def test_a_case_from_intake_to_closure(world):
+def test_a_case_from_intake_to_closure(world, sign_in):
     provider = make_provider(world.org, "Riverside Clinic")
     worker, supervisor = Client(), Client()
-    worker.force_login(world.lead)
-    supervisor.force_login(world.supervisor)
+    sign_in(worker, world.lead)
+    sign_in(supervisor, world.supervisor)
 
     # Intake: a profile without a single identifying detail, and a code to write down.
     response = post(

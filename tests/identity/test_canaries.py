@@ -51,24 +51,10 @@ from casework.logging import redact_path
 from tests.accounts.test_csrf import PARAMETER, UID_OWNERS, every_route
 from tests.factories import PASSWORD, make_case, make_contact, make_need, make_provider, make_referral
 from tests.identity.conftest import current_code, mark_fresh
+from tests.personas import ANONYMOUS, REVEALERS, everyone_except
+from tests.signing import sign_in
 
-PERSONAS = [
-    "lead",
-    "coworker",
-    "teammate",
-    "other_team_worker",
-    "viewer",
-    "editor",
-    "revealer",
-    "supervisor",
-    "other_supervisor",
-    "head",
-    "admin",
-    "outsider",
-    "deactivated",
-    "anonymous",
-]
-REVEALERS = {"lead", "revealer", "supervisor", "head"}  # who may reveal the identity of world.case
+PERSONAS = [*everyone_except("superuser", "global_viewer"), ANONYMOUS]
 CORE = ("canary", "카나리", "金丝雀")  # in every identity below: a partial quote is caught too
 
 
@@ -338,8 +324,8 @@ def walk(world, cases, identities):
     traffic = []
     for number, who in enumerate(PERSONAS):
         client, visible = Client(), set()
-        if who != "anonymous":
-            client.force_login(getattr(world, who))
+        if who != ANONYMOUS:
+            sign_in(client, getattr(world, who))
             visible = set(Case.objects.restrict(getattr(world, who), "view").values_list("pk", flat=True))
         pages, posts = pages_for(cases, visible), pages_for(cases[:1], visible)
         traffic += send(client, who, "post", reverse("set_language"), {"language": languages[number % 3]})
@@ -368,8 +354,8 @@ def password_step_after_typing_a_name(world, identity):
     client = Client()
     traffic = send(client, "anonymous", "get", f"/cases/{identity['legal_name']}/", to_sign_in=True)
     next_url = unquote_plus(traffic[0].headers.split("next=", 1)[1].split("\n", 1)[0])
-    sign_in = {"username": world.lead.username, "password": PASSWORD, "next": next_url}
-    return traffic + send(client, "anonymous", "post", reverse("login"), sign_in)
+    password_form = {"username": world.lead.username, "password": PASSWORD, "next": next_url}
+    return traffic + send(client, "anonymous", "post", reverse("login"), password_form)
 
 
 # Commands, logs, the database ------------------------------------------------------------------
@@ -581,7 +567,7 @@ def test_the_scanners_find_a_planted_value(world, seeded):
         f"phones {phone!r}",
     }
     client = Client()
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     (page,) = send(client, "lead", "get", reverse("cases:contact", args=[world.case.display_code, contact.uid]))
     assert ("legal_name", name) in find(page.body, markers)
     if connection.vendor == "sqlite":

@@ -118,19 +118,19 @@ def test_intake_answers_alike_for_another_team_s_client_and_a_stranger(world, th
     assert (seen_known["status"], seen_known["cases created"]) == (302, 1)
 
 
-def test_the_supervisors_get_the_alert_and_the_writer_nothing(client, world, theirs, mine):
+def test_the_supervisors_get_the_alert_and_the_writer_nothing(client, world, theirs, mine, sign_in):
     lead = signed_in(world.lead)
     assert edit(mine, phones=THEIR_PHONE)(lead).status_code == 302
     alert = DuplicateAlert.objects.get()
     assert (alert.case, alert.other_case, alert.found_by) == (mine, theirs, world.lead)
     for supervisor in (world.supervisor, world.other_supervisor, world.head):
-        client.force_login(supervisor)
+        sign_in(client, supervisor)
         home = client.get(reverse("home")).content.decode()
         assert mine.display_code in home and theirs.display_code in home, supervisor
     assert theirs.display_code not in lead.get(reverse("home")).content.decode()
 
 
-def test_a_supervisor_typing_it_herself_is_not_told_either(client, world, theirs, mine):
+def test_a_supervisor_typing_it_herself_is_not_told_either(client, world, theirs, mine, sign_in):
     writer = signed_in(world.supervisor)  # supervises team A: may reveal mine, may not see theirs
     assert edit(mine, phones=THEIR_PHONE)(writer).status_code == 302
     assert DuplicateAlert.objects.filter(found_by=world.supervisor).exists()
@@ -139,12 +139,12 @@ def test_a_supervisor_typing_it_herself_is_not_told_either(client, world, theirs
         page = without_choices(writer.get(url).content.decode())
         assert theirs.display_code not in page and "identity.duplicate" not in page, url
         assert str(events.IDENTITY_DUPLICATE.label) not in page, url
-    client.force_login(world.other_supervisor)
+    sign_in(client, world.other_supervisor)
     assert mine.display_code in client.get(reverse("home")).content.decode()
 
 
-def test_an_identity_edit_without_a_fresh_code_is_refused_then_accepted_with_one(client, world, mine):
-    client.force_login(world.lead)  # signed in long enough ago that her code is not fresh
+def test_an_identity_edit_without_a_fresh_code_is_refused_then_accepted_with_one(client, world, mine, sign_in):
+    sign_in(client, world.lead)  # signed in long enough ago that her code is not fresh
     url = reverse("cases:identity_edit", args=[mine.display_code])
     assert "one-time-code" in client.get(url).content.decode()
     version = Identity.objects.get(case=mine).version
@@ -161,8 +161,8 @@ def test_an_identity_edit_without_a_fresh_code_is_refused_then_accepted_with_one
     assert "one-time-code" not in client.get(url).content.decode()
 
 
-def test_a_wrong_code_is_refused(client, world, mine):
-    client.force_login(world.lead)
+def test_a_wrong_code_is_refused(client, world, mine, sign_in):
+    sign_in(client, world.lead)
     url = reverse("cases:identity_edit", args=[mine.display_code])
     version = Identity.objects.get(case=mine).version
     refused = client.post(url, {"version": version, "phones": FRESH_PHONE, "code": "000000"})
@@ -171,8 +171,8 @@ def test_a_wrong_code_is_refused(client, world, mine):
     assert Identity.objects.get(case=mine).read(["phones"])["phones"] == []
 
 
-def test_intake_with_identity_needs_a_fresh_code_and_without_one_opens_nothing(client, world):
-    client.force_login(world.lead)
+def test_intake_with_identity_needs_a_fresh_code_and_without_one_opens_nothing(client, world, sign_in):
+    sign_in(client, world.lead)
     send = intake(world.team_a, legal_name=FRESH_NAME)
     before = Case.objects.count()
     refused = send(client)
@@ -186,8 +186,8 @@ def test_intake_with_identity_needs_a_fresh_code_and_without_one_opens_nothing(c
     assert Case.objects.count() == before + 1
 
 
-def test_intake_without_identity_needs_no_code(client, world):
-    client.force_login(world.lead)
+def test_intake_without_identity_needs_no_code(client, world, sign_in):
+    sign_in(client, world.lead)
     assert intake(world.team_a)(client).status_code == 302
 
 
@@ -198,11 +198,11 @@ def write_phones(client, case, count):
         assert client.post(url, {"version": version, "phones": f"+86 139 0000 {n:04d}"}).status_code == 302
 
 
-def test_a_burst_of_identity_writes_is_flagged_to_supervisors(client, world, mine, settings):
+def test_a_burst_of_identity_writes_is_flagged_to_supervisors(client, world, mine, settings, sign_in):
     settings.AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR = 4
     lead = signed_in(world.lead)
     write_phones(lead, mine, 4)  # (the fixture's write came from no request: no one's)
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     assert "Many identity changes in one hour" not in client.get(reverse("audit:flags")).content.decode()
     write_phones(lead, mine, 1)
     page = client.get(reverse("audit:flags")).content.decode()

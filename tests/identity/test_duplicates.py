@@ -92,11 +92,11 @@ def intake(client, team, name):
     return client.post(reverse("cases:new"), data, follow=True)
 
 
-def test_a_match_she_may_not_see_tells_her_nothing_and_alerts_quietly(client, world):
+def test_a_match_she_may_not_see_tells_her_nothing_and_alerts_quietly(client, world, sign_in):
     services.identity_save(
         by=world.other_team_worker, case=world.other_case, values={"legal_name": "김미나", "date_of_birth": BORN}
     )
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     mark_fresh(client)
     response = intake(client, world.team_a, "김 미나")
     body = response.content.decode()
@@ -108,17 +108,17 @@ def test_a_match_she_may_not_see_tells_her_nothing_and_alerts_quietly(client, wo
     assert entry.additional_data == {"other_case": world.other_case.code, "matched_on": ["name"]}
 
 
-def test_a_match_she_may_see_is_named(client, world):
+def test_a_match_she_may_see_is_named(client, world, sign_in):
     mine = make_case(world.lead)
     services.identity_save(by=world.lead, case=mine, values={"legal_name": "Kim Mina", "date_of_birth": BORN})
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     mark_fresh(client)
     body = intake(client, world.team_a, "MINA KIM").content.decode()
     assert mine.display_code in body
 
 
-def test_no_match_says_nothing(client, world):
-    client.force_login(world.lead)
+def test_no_match_says_nothing(client, world, sign_in):
+    sign_in(client, world.lead)
     mark_fresh(client)
     body = intake(client, world.team_a, "전혀다른이름").content.decode()
     assert "duplicate" not in body.lower()
@@ -135,13 +135,13 @@ def test_matches_never_cross_organisations(world):
     assert not DuplicateAlert.objects.exists()
 
 
-def test_supervisors_of_either_case_get_the_alert_with_links_to_what_they_may_see(client, world):
+def test_supervisors_of_either_case_get_the_alert_with_links_to_what_they_may_see(client, world, sign_in):
     services.identity_save(by=world.other_team_worker, case=world.other_case, values={"phones": ["+86 138 0013 8000"]})
     services.identity_save(by=world.lead, case=world.case, values={"phones": ["138-0013-8000"]})
-    client.force_login(world.supervisor)  # supervises team A: sees world.case, not other_case
+    sign_in(client, world.supervisor)  # supervises team A: sees world.case, not other_case
     body = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("cases:detail", args=[world.case.display_code])}"' in body
     assert world.other_case.display_code in body
     assert f'href="{reverse("cases:detail", args=[world.other_case.display_code])}"' not in body
-    client.force_login(world.lead)  # a caseworker's home has no duplicates panel
+    sign_in(client, world.lead)  # a caseworker's home has no duplicates panel
     assert world.other_case.display_code not in client.get(reverse("home")).content.decode()

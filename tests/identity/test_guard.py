@@ -47,8 +47,8 @@ def post_contact(client, case, notes, **extra):
     return client.post(reverse("cases:contact_new", args=[case.display_code]), data)
 
 
-def test_a_contact_note_quoting_her_name_is_stopped_and_nothing_saved(client, world, identity):
-    client.force_login(world.lead)
+def test_a_contact_note_quoting_her_name_is_stopped_and_nothing_saved(client, world, identity, sign_in):
+    sign_in(client, world.lead)
     response = post_contact(client, world.case, "Met 김 카나리 near the station")
     body = response.content.decode()
     assert response.status_code == 400
@@ -60,8 +60,8 @@ def test_a_contact_note_quoting_her_name_is_stopped_and_nothing_saved(client, wo
     assert hit.additional_data == {"fields": ["notes"], "form": "ContactForm", "told": True}
 
 
-def test_keeping_it_deliberately_saves_and_records_which_field_not_what(client, world, identity):
-    client.force_login(world.lead)
+def test_keeping_it_deliberately_saves_and_records_which_field_not_what(client, world, identity, sign_in):
+    sign_in(client, world.lead)
     response = post_contact(client, world.case, "Met 김 카나리 near the station", keep_as_written="on")
     assert response.status_code == 302
     assert Contact.objects.filter(case=world.case).count() == 1
@@ -71,18 +71,18 @@ def test_keeping_it_deliberately_saves_and_records_which_field_not_what(client, 
     assert "카나리" not in str(AuditEntry.objects.values_list("changes", "additional_data", "reason"))
 
 
-def test_a_pseudonymised_note_saves_without_asking(client, world, identity):
-    client.force_login(world.lead)
+def test_a_pseudonymised_note_saves_without_asking(client, world, identity, sign_in):
+    sign_in(client, world.lead)
     assert post_contact(client, world.case, "Met the client near the station").status_code == 302
 
 
-def test_the_guard_uses_this_case_s_identity_only(client, world, identity):
-    client.force_login(world.other_team_worker)
+def test_the_guard_uses_this_case_s_identity_only(client, world, identity, sign_in):
+    sign_in(client, world.other_team_worker)
     assert post_contact(client, world.other_case, "Met 김카나리").status_code == 302
 
 
-def test_a_reason_that_goes_to_the_audit_trail_can_never_be_kept(client, world, identity):
-    client.force_login(world.supervisor)
+def test_a_reason_that_goes_to_the_audit_trail_can_never_be_kept(client, world, identity, sign_in):
+    sign_in(client, world.supervisor)
     url = reverse("cases:close", args=[world.case.display_code])
     data = {"version": world.case.version, "reason": "Kim Kanari moved abroad", "keep_as_written": "on"}
     response = client.post(url, data)

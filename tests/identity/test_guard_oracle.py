@@ -207,8 +207,8 @@ def test_a_new_contact_gets_the_same_answer_for_a_right_and_a_wrong_guess(world,
     assert AuditEntry.objects.filter(event="identity.in_text").count() == 1
 
 
-def test_whoever_may_reveal_is_still_warned_and_the_hit_is_recorded(client, world, identity):
-    client.force_login(world.lead)
+def test_whoever_may_reveal_is_still_warned_and_the_hit_is_recorded(client, world, identity, sign_in):
+    sign_in(client, world.lead)
     form = contact_form(world)
     response = client.post(form.url, form.post_data(RIGHT, stale=False))
     assert response.status_code == 400
@@ -217,11 +217,11 @@ def test_whoever_may_reveal_is_still_warned_and_the_hit_is_recorded(client, worl
     assert entry.additional_data == {"fields": ["notes"], "form": "ContactForm", "told": True}
 
 
-def test_the_case_s_supervisor_sees_the_flag_and_the_writer_sees_nothing_of_it(client, world, identity):
+def test_the_case_s_supervisor_sees_the_flag_and_the_writer_sees_nothing_of_it(client, world, identity, sign_in):
     form = need_form(world)
     editor = signed_in(world.editor)
     assert editor.post(form.url, form.post_data(RIGHT, stale=False)).status_code == 302
-    client.force_login(world.supervisor)
+    sign_in(client, world.supervisor)
     page = client.get(reverse("audit:flags")).content.decode()
     assert "Identity details typed by someone who may not see them" in page
     assert world.case.display_code in page and "editor" in page

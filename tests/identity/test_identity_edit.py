@@ -9,6 +9,7 @@ from casework.audit.models import AuditEntry
 from casework.cases.models import Case
 from casework.identity.models import Identity
 from tests.identity.conftest import VALUES, mark_fresh
+from tests.signing import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def url(case):
 
 def sign_in_fresh(client, user):
     """Signed in, with a code proved a moment ago: identity writes need one."""
-    client.force_login(user)
+    sign_in(client, user)
     mark_fresh(client)
 
 
@@ -92,7 +93,7 @@ def test_the_change_is_audited_without_values(client, world, identity):
 
 @pytest.mark.parametrize(("persona", "status"), [("coworker", 403), ("viewer", 403), ("outsider", 404), ("admin", 404)])
 def test_editing_needs_the_reveal_permission(client, world, identity, persona, status):
-    client.force_login(getattr(world, persona))
+    sign_in(client, getattr(world, persona))
     assert client.get(url(world.case)).status_code == status
     assert client.post(url(world.case), {"version": identity.version, "legal_name": "X Y"}).status_code == status
     assert stored(world.case)["legal_name"] == VALUES["legal_name"]

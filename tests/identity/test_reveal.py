@@ -8,6 +8,7 @@ from django.urls import reverse
 from casework.audit.models import AuditEntry
 from casework.identity import crypto
 from tests.identity.conftest import VALUES, current_code, mark_fresh
+from tests.signing import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def reveals():
 
 
 def signed_in(client, user, fresh=False):
-    client.force_login(user)
+    sign_in(client, user)
     if fresh:
         mark_fresh(client)
     return client

@@ -17,6 +17,7 @@ from casework.audit.models import AuditEntry
 from casework.identity import crypto, services
 from casework.identity.models import Identity
 from tests.identity.conftest import current_code, mark_fresh
+from tests.signing import sign_in
 
 OLD_NAME, NEW_NAME = "김옛이름", "김새이름"
 ASK = {"purpose": "contact", "reason": "Arranging a housing visit", "fields": ["legal_name"]}
@@ -33,7 +34,7 @@ def as_operator(identity, token):
 
 
 def reveal(client, world):
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     return client.post(
         reverse("cases:identity", args=[world.case.display_code]), {**ASK, "code": current_code(world.lead)}
     )
@@ -123,7 +124,7 @@ def test_an_edit_over_a_value_put_back_changes_nothing_and_is_recorded(client, w
     as_operator(world.case.identity, older)
     before = Identity.objects.filter(pk=world.case.identity.pk).values().get()
 
-    client.force_login(world.lead)
+    sign_in(client, world.lead)
     mark_fresh(client)  # identity writes need a fresh second factor
     edit = reverse("cases:identity_edit", args=[world.case.display_code])
     response = client.post(edit, {"version": before["version"], "notes": "A new note"})

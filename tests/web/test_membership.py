@@ -18,8 +18,8 @@ def _queries_of(client, url):
 
 
 @pytest.mark.parametrize("persona", ["lead", "supervisor", "admin"])
-def test_a_page_asks_for_the_membership_once_with_the_user(client, world, persona):
-    client.force_login(getattr(world, persona))
+def test_a_page_asks_for_the_membership_once_with_the_user(client, world, sign_in, persona):
+    sign_in(client, getattr(world, persona))
     sql = _queries_of(client, reverse("providers:list"))
     with_the_user = [query for query in sql if 'FROM "auth_user"' in query and '"access_membership"' in query]
     on_its_own = [query for query in sql if query.lstrip().startswith('SELECT "access_membership"')]
@@ -44,8 +44,8 @@ def test_active_means_the_membership_and_the_account(world):
     assert not Membership.objects.active().filter(user=lead).exists()
 
 
-def test_a_deactivated_person_is_refused_on_her_next_request(client, world):
-    client.force_login(world.lead)
+def test_a_deactivated_person_is_refused_on_her_next_request(client, world, sign_in):
+    sign_in(client, world.lead)
     assert client.get(reverse("providers:list")).status_code == 200
     membership = Membership.objects.get(user=world.lead)
     membership.is_active = False  # the membership alone (the account still signs in)
