@@ -193,9 +193,18 @@ def server(tmp_path):
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}", env
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        stop(process)
         next(database, None)
+
+
+def stop(process):
+    """Ctrl-C, as a person stops runserver; a server that does not hear it is ended."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def own_database(tmp_path):
