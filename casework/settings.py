@@ -296,6 +296,8 @@ AUDITLOG_CID_GETTER = "casework.audit.models.request_cid"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates in words in every language, times in 24 hours (casework/formats/).
+FORMAT_MODULE_PATH = ["casework.formats"]
 # Dates due and overdue are counted in this zone (for example Asia/Seoul).
 TIME_ZONE = env_str("CASEWORK_TIME_ZONE", "UTC")
 USE_I18N = True

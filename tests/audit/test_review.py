@@ -171,7 +171,7 @@ def test_details_name_changed_fields_in_words_never_their_values(client, world):
     record(event="identity.reveal", actor=world.lead, case=world.case, details=details)
     page = trail(client, world.supervisor, list="1").content.decode()
     assert "Changed a support need" in page and "<dt>Changed</dt><dd>due</dd>" in page
-    assert "2031-02-03" not in page and "Feb. 3, 2031" not in page
+    assert "2031-02-03" not in page and "3 Feb 2031" not in page and "Feb. 3, 2031" not in page
     assert "Phone numbers" in page and "For safety planning or an emergency" in page
     entries = page.split("<main", 1)[1].split("</form>", 1)[1]  # after the filters, whose options carry keys
     for raw in ("supportneed.update", "due_on", "identity.reveal", "<dt>fields", "<dt>purpose"):

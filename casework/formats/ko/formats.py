@@ -1,0 +1,8 @@
+# 2026년 11월 9일; 2026년 11월 9일 14:05
+DATE_FORMAT = "Y년 n월 j일"
+SHORT_DATE_FORMAT = "Y년 n월 j일"
+DATETIME_FORMAT = "Y년 n월 j일 H:i"
+SHORT_DATETIME_FORMAT = "Y년 n월 j일 H:i"
+TIME_FORMAT = "H:i"
+MONTH_DAY_FORMAT = "n월 j일"
+YEAR_MONTH_FORMAT = "Y년 n월"
