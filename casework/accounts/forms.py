@@ -16,6 +16,12 @@ class SecondFactorForm(forms.Form):
         help_text=_("The six digits your authenticator app shows now, or one of your recovery codes."),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The one thing to do on this page: the cursor starts in the box (after a wrong
+        # code, the error summary above it takes the focus first).
+        self.fields["code"].widget.attrs["autofocus"] = True
+
 
 class EnrolForm(forms.Form):
     """Confirm a new authenticator; when one is already set up, a code from it first (step-up)."""

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from casework.access import explain
 from casework.access import services as access
 from casework.access.forms.cases import AssignForm, DirectoryFilterForm, GrantForm, RevokeForm, UnassignForm
-from casework.access.models import AccessRequest, Grant
+from casework.access.models import AccessRequest, Grant, Role
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
@@ -28,6 +28,14 @@ from casework.web.pages import not_found
 
 CASES_PER_PAGE = 50
 PAGE = "access/cases/case.html"
+
+
+@require_GET
+@doors.access_directory
+def access_index(request):
+    """/access/ opens where the menu's "Access" does: People for an administrator, the
+    case directory for a supervisor."""
+    return redirect("access:users" if request.membership.role == Role.ADMIN else "access:cases")
 
 
 @require_GET
