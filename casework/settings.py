@@ -215,6 +215,11 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: every page reads a few dozen rows, but PostgreSQL costs a per-row EXISTS (the
+    # audit trail's scope, casework.audit.review) as if it ran on every row, passes the JIT
+    # threshold and spends seconds compiling a query that reads in milliseconds.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Count, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -108,17 +109,30 @@ def entries_for(user):
     ).exclude(event__in=QUIET_EVENTS, actor_id=role.user_id)
     if role.is_admin:
         return entries
-    managed = Case.objects.restrict(user, "manage").values("code")
+    # Each entry is tested on its own (correlated EXISTS: one index probe each), never against
+    # the list of every case she manages or every member of her teams: the trail is then
+    # walked newest first within the organisation and stops after one page.
+    managed = about_one_of(Case.objects.restrict(user, "manage"))
+    by_member = Exists(role.team_members().filter(user_id=OuterRef("actor_id")))
     # What administrators did to her people (role, teams, deactivation ...): the entry's subject is the person.
     members = role.team_members().annotate(pk_text=Cast("user_id", CharField())).values("pk_text")
-    about_members = Q(content_type__app_label="auth", content_type__model="user", object_pk__in=members)
+    about_members = Q(content_type=ContentType.objects.get_for_model(get_user_model()), object_pk__in=members)
     # Not a request about a case outside her teams: that one is in its case's supervisors' trail.
     organisation_wide = Q(event__in=SUPERVISOR_ORGANISATION_EVENTS, case_code="")
     organisation_wide |= Q(event__in=SUPERVISOR_SWITCH_EVENTS, case_code="", additional_data__role=Role.SUPERVISOR)
-    in_scope = Q(case_code__in=managed) | Q(actor_id__in=role.team_members()) | about_members | organisation_wide
     # What a hit of the guard or of duplicate detection says is about the case: only its own
     # supervisors hear of it, never the writer's (with her, they would have an oracle).
-    return entries.filter(in_scope).exclude(Q(event__in=QUIET_EVENTS) & ~Q(case_code__in=managed))
+    # (The case is tested once: "in scope and not (quiet and not managed)" is this.)
+    return entries.filter(
+        Q(managed) | (~Q(event__in=QUIET_EVENTS) & (Q(by_member) | about_members | organisation_wide))
+    )
+
+
+def about_one_of(cases):
+    """Entries about one of ``cases`` (a case queryset), as an EXISTS on the entry's case
+    code: asked entry by entry, so that a query over the trail can stop after a page
+    whatever the number of cases, instead of listing them all first."""
+    return Exists(cases.filter(code=OuterRef("case_code")))
 
 
 def manageable_codes(user, case_codes):
@@ -183,7 +197,8 @@ def person_in_scope(user, username):
 def filtered(entries, *, user=None, code=None, event=None, outcome=None, date_from=None, date_to=None):
     """``entries`` narrowed by the trail's filters (each optional); dates are local dates."""
     if user:
-        entries = entries.filter(actor__username=user)
+        # Her id first (usernames are unique), so that her entries are read by her index.
+        entries = entries.filter(actor_id=Subquery(get_user_model().objects.filter(username=user).values("pk")))
     if code:
         entries = entries.filter(case_code=code)
     if event:

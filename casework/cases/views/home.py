@@ -83,9 +83,7 @@ def _reveals(scope):
     since = timezone.now() - REVEALS_SHOWN_FOR
     start, end = settings.WORKING_HOURS
     entries = list(
-        AuditEntry.objects.filter(
-            event=events.IDENTITY_REVEAL.name, timestamp__gte=since, case_code__in=scope.values("code")
-        )
+        AuditEntry.objects.filter(review.about_one_of(scope), event=events.IDENTITY_REVEAL.name, timestamp__gte=since)
         .select_related("actor")
         .order_by("-timestamp")[:SHOWN]
     )
