@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Q, Subquery, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -76,10 +76,11 @@ def _reach(user, action, prefix=""):
     permission = Permission.objects.filter(
         codename=codename, content_type__app_label="cases", content_type__model="case"
     ).values("pk")[:1]
-    own = CaseUserObjectPermission.objects.filter(user_id=user.pk, permission_id=Subquery(permission)).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-    )
-    mine = Q(**{f"{prefix}pk__in": own.values("content_object_id")})
+    own = CaseUserObjectPermission.objects.filter(
+        user_id=user.pk, permission_id=Subquery(permission), content_object_id=OuterRef(f"{prefix}pk")
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+    # One index lookup for one case: never the set of all her rows.
+    mine = Q(Exists(own))
     if getattr(user, LOADED_WITH_MEMBERSHIP, False):
         return _reach_of_loaded(user, mine, prefix)
     # Only once a supervisor has vouched for her: an account an administrator created
