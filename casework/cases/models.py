@@ -79,7 +79,7 @@ def _reach(user, action, prefix=""):
     own = CaseUserObjectPermission.objects.filter(
         user_id=user.pk, permission_id=Subquery(permission), content_object_id=OuterRef(f"{prefix}pk")
     ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
-    # One index lookup for one case: never the set of all her rows.
+    # About this case (the planner may read her own rows once for a long walk): never a team's rows.
     mine = Q(Exists(own))
     if getattr(user, LOADED_WITH_MEMBERSHIP, False):
         return _reach_of_loaded(user, mine, prefix)
@@ -302,7 +302,11 @@ class CaseUserObjectPermission(UserObjectPermissionBase):
 
 
 class CaseGroupObjectPermission(GroupObjectPermissionBase):
-    """A team-supervisor group's permission on one case of that team."""
+    """A team-supervisor group's permission on one case of that team.
+
+    Still written (casework.access.services) but no longer read by ``restrict``, which
+    takes supervision from the memberships: team scope is what supervision means.
+    """
 
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
