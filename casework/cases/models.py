@@ -3,14 +3,14 @@
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from casework.access.models import Membership, Role
+from casework.access.models import LOADED_WITH_MEMBERSHIP, Membership, Role
 from casework.audit.guard import AuditedQuerySet
 from casework.cases import codes
 from casework.cases.choices import (
@@ -42,6 +42,11 @@ ACTIONS = {
 }
 
 
+# Where ``CaseQuerySet.with_actions`` puts what it found: for whom, and each action's answer.
+_ACTIONS_USER = "actions_loaded_for"
+_ACTION_FLAG = "may_"
+
+
 def _check(name, condition):
     return models.CheckConstraint(condition=condition, name=name)
 
@@ -50,34 +55,101 @@ def _in_choices(field, choices):
     return Q(**{f"{field}__in": values_of(choices)})
 
 
+def _reach(user, action, prefix=""):
+    """The condition that ``user`` may ``action`` a case (reached through ``prefix``), or
+    None if she may do nothing at all.
+
+    In an organisation where she is an active member for whom a supervisor has vouched:
+    every case of the teams she supervises (supervision gives every action), and the cases
+    her own permission rows give ``action`` (an assignment or a grant; expired rows give
+    nothing). Each part is a small question about her, never a set of every case she may
+    see, so that the database checks one case in constant time and walks a list in the
+    page's order, stopping after one page. Superusers and global permissions get nothing extra.
+    """
+    try:
+        codename = ACTIONS[action]
+    except KeyError:
+        raise ValueError(f"Unknown case action {action!r}; expected one of {sorted(ACTIONS)}.") from None
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    # By id, found in a subquery the database runs once: no join by codename for each row.
+    permission = Permission.objects.filter(
+        codename=codename, content_type__app_label="cases", content_type__model="case"
+    ).values("pk")[:1]
+    own = CaseUserObjectPermission.objects.filter(
+        user_id=user.pk, permission_id=Subquery(permission), content_object_id=OuterRef(f"{prefix}pk")
+    ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+    # About this case (the planner may read her own rows once for a long walk): never a team's rows.
+    mine = Q(Exists(own))
+    if getattr(user, LOADED_WITH_MEMBERSHIP, False):
+        return _reach_of_loaded(user, mine, prefix)
+    # Only once a supervisor has vouched for her: an account an administrator created
+    # or reset gets nothing, whatever its role, assignments or grants.
+    member = Membership.objects.filter(user_id=user.pk, is_active=True, vouched_at__isnull=False)
+    supervisor = member.filter(role=Role.SUPERVISOR)
+    return Q(**{f"{prefix}organisation_id": Subquery(member.values("organisation_id")[:1])}) & (
+        Q(Exists(supervisor.filter(supervises_all_teams=True)))
+        | Q(**{f"{prefix}team_id__in": supervisor.values("supervised_teams")})
+        | mine
+    )
+
+
+def _reach_of_loaded(user, mine, prefix):
+    """``_reach`` for the user of a request, who came with her membership as it was when
+    the request began (``casework.accounts.backends``): the same rule, with what is known
+    of her written in, so that the database plans for her (a caseworker's few cases, a
+    supervisor's whole organisation) rather than for anyone."""
+    try:
+        membership = user.membership
+    except Membership.DoesNotExist:
+        return None
+    if not membership.is_active or membership.vouched_at is None:
+        return None
+    organisation = Q(**{f"{prefix}organisation_id": membership.organisation_id})
+    if membership.role != Role.SUPERVISOR:
+        return organisation & mine
+    if membership.supervises_all_teams:
+        return organisation
+    supervised = Membership.supervised_teams.through.objects.filter(membership_id=membership.pk)
+    return organisation & (Q(**{f"{prefix}team_id__in": supervised.values("team_id")}) | mine)
+
+
+# Risk levels in the order they are declared (low → critical), for sorting by risk.
+RISK_RANK = models.Case(
+    *[models.When(risk_level=value, then=models.Value(rank)) for rank, value in enumerate(RiskLevel.values)],
+    output_field=models.IntegerField(),
+)
+# The case list's orders (the first is the default); case_org_* below serve each.
+SORTS = {
+    "opened": ("-opened_on", "code"),
+    "oldest": ("opened_on", "code"),
+    "code": ("code",),
+    "risk": ("-risk_rank", "-opened_on", "code"),
+}
+
+
 class CaseQuerySet(AuditedQuerySet):
     def restrict(self, user, action="view"):
-        """The cases ``user`` may ``action`` (view, change, reveal, manage).
+        """The cases ``user`` may ``action`` (view, change, reveal, manage): one query.
 
-        One query: the case rows whose id is in the UNION of the user's own and her
-        groups' permission rows for that action (user rows honour their expiry), in an
-        organisation where she is an active member for whom a supervisor has vouched. Superusers and global permissions
-        get nothing extra; an inactive or anonymous user gets nothing at all.
+        A supervisor may do everything on every case of the teams she supervises (all of
+        them with ``supervises_all_teams``); anyone may do what her own guardian rows on a
+        case give (assignments, grants, with their expiry); only in an organisation where
+        she is an active, vouched member. An inactive or anonymous user gets nothing.
         """
-        try:
-            codename = ACTIONS[action]
-        except KeyError:
-            raise ValueError(f"Unknown case action {action!r}; expected one of {sorted(ACTIONS)}.") from None
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        permission = {"permission__codename": codename, "permission__content_type__app_label": "cases"}
-        own = CaseUserObjectPermission.objects.filter(user_id=user.pk, **permission).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        reach = _reach(user, action)
+        return self.none() if reach is None else self.filter(reach)
+
+    def with_actions(self, user):
+        """Each case annotated with what ``user`` may do on it, in the same query, so that
+        ``case.allows(user, action)`` answers without one (``Case.actions``)."""
+        flags = {}
+        for action in ACTIONS:
+            reach = _reach(user, action)
+            flags[_ACTION_FLAG + action] = Value(False) if reach is None else ExpressionWrapper(reach, BooleanField())
+        return self.annotate(
+            **flags, **{_ACTIONS_USER: Value(getattr(user, "pk", None), output_field=models.IntegerField())}
         )
-        groups = User.groups.through.objects.filter(user_id=user.pk).values("group_id")
-        via_groups = CaseGroupObjectPermission.objects.filter(group_id__in=groups, **permission)
-        allowed_ids = own.values("content_object_id").union(via_groups.values("content_object_id"))
-        # Only once a supervisor has vouched for her: an account an administrator created
-        # or reset gets nothing, whatever its role, assignments or grants.
-        organisations = Membership.objects.filter(user_id=user.pk, is_active=True, vouched_at__isnull=False).values(
-            "organisation_id"
-        )
-        return self.filter(pk__in=allowed_ids, organisation_id__in=organisations)
 
     def access_directory(self, user):
         """The cases whose access ``user`` manages, for the access directory (codes, teams,
@@ -91,6 +163,11 @@ class CaseQuerySet(AuditedQuerySet):
             return self.none()
         administers = Membership.objects.active().filter(user_id=user.pk, role=Role.ADMIN).values("organisation_id")
         return self.filter(organisation_id__in=administers) | self.restrict(user, "manage")
+
+    def sorted_as(self, sort):
+        """Ordered as the case list's ``sort`` (a key of ``SORTS``)."""
+        cases = self.annotate(risk_rank=RISK_RANK) if sort == "risk" else self
+        return cases.order_by(*SORTS[sort])
 
     def open(self):
         return self.exclude(status=CaseStatus.CLOSED)
@@ -147,7 +224,21 @@ class Case(models.Model):
             ("reveal_identity", "Can reveal the identity of the case"),
             ("manage_case", "Can assign, close and grant access to the case"),
         ]
-        indexes = [models.Index(fields=["organisation", "team", "status"], name="case_org_team_status")]
+        indexes = [
+            models.Index(fields=["organisation", "team", "status"], name="case_org_team_status"),
+            # One for each order the case list offers (SORTS), within an organisation: a page is
+            # read in order and the database stops after it, never sorting every case.
+            models.Index(fields=["organisation", "-opened_on", "code"], name="case_org_newest"),
+            models.Index(fields=["organisation", "opened_on", "code"], name="case_org_oldest"),
+            models.Index(fields=["organisation", "code"], name="case_org_code"),
+            models.Index(
+                models.F("organisation"),
+                RISK_RANK.desc(),
+                models.F("opened_on").desc(),
+                models.F("code"),
+                name="case_org_risk",
+            ),
+        ]
         constraints = [
             _check("case_status_valid", _in_choices("status", CaseStatus)),
             _check("case_risk_valid", _in_choices("risk_level", RiskLevel)),
@@ -168,8 +259,32 @@ class Case(models.Model):
         return codes.display(self.code)
 
     def allows(self, user, action):
-        """Whether ``user`` may ``action`` this case now: restrict(), asked about one case."""
-        return Case.objects.restrict(user, action).filter(pk=self.pk).exists()
+        """Whether ``user`` may ``action`` this case: restrict(), asked about one case, or
+        what the query that loaded it found for the same user (``with_actions``)."""
+        loaded = self.loaded_actions(user)
+        if loaded is None:
+            return Case.objects.restrict(user, action).filter(pk=self.pk).exists()
+        if action not in ACTIONS:
+            raise ValueError(f"Unknown case action {action!r}; expected one of {sorted(ACTIONS)}.")
+        return action in loaded
+
+    def actions(self, user):
+        """Every action ``user`` may take on this case (a frozenset of ``ACTIONS`` keys), in one query."""
+        if getattr(user, "pk", None) is None:
+            return frozenset()  # anonymous: nothing, without asking
+        loaded = self.loaded_actions(user)
+        if loaded is None:
+            case = Case.objects.filter(pk=self.pk).with_actions(user).only("pk").first()
+            loaded = frozenset() if case is None else case.loaded_actions(user)
+        return loaded
+
+    def loaded_actions(self, user):
+        """What ``with_actions`` found for ``user`` when this case was loaded; None if it was
+        loaded without them, or for someone else."""
+        pk = getattr(user, "pk", None)
+        if pk is None or getattr(self, _ACTIONS_USER, None) != pk:
+            return None
+        return frozenset(action for action in ACTIONS if getattr(self, _ACTION_FLAG + action))
 
     def get_additional_data(self):
         """Scope for auditlog's entries about this case: the code, never content."""
@@ -187,7 +302,11 @@ class CaseUserObjectPermission(UserObjectPermissionBase):
 
 
 class CaseGroupObjectPermission(GroupObjectPermissionBase):
-    """A team-supervisor group's permission on one case of that team."""
+    """A team-supervisor group's permission on one case of that team.
+
+    Still written (casework.access.services) but no longer read by ``restrict``, which
+    takes supervision from the memberships: team scope is what supervision means.
+    """
 
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
@@ -230,7 +349,8 @@ class CaseAssignment(models.Model):
 class CaseChildQuerySet(AuditedQuerySet):
     def restrict(self, user, action="view"):
         """Records of the cases ``user`` may ``action``: always through the case."""
-        return self.filter(case__in=Case.objects.restrict(user, action))
+        reach = _reach(user, action, prefix="case__")
+        return self.none() if reach is None else self.filter(reach)
 
 
 class CaseChild(models.Model):

@@ -130,7 +130,9 @@ def case_page(action: str = "view", event: str | None = None) -> Callable[[View]
         @wraps(view)
         def wrapper(request: DoorRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
             normalised = codes.normalise(code)
-            visible = Case.objects.restrict(request.user, "view").select_related("team", "organisation")
+            # One question: the case, and everything she may do on it (``case.allows`` reads it).
+            visible = Case.objects.restrict(request.user, "view").with_actions(request.user)
+            visible = visible.select_related("team", "organisation")
             case = visible.filter(code=normalised).first() if normalised else None
             if case is None:
                 # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.

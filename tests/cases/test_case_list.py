@@ -1,6 +1,10 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.audit.models import AuditEntry
+from casework.cases.views import cases as case_views
+from casework.web import paging
 from tests.factories import make_case, make_contact, make_need, make_referral
 
 URL = reverse("cases:list")
@@ -68,3 +72,31 @@ def test_its_query_count_does_not_grow_with_the_data(client, world, django_asser
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(URL)
     assert len(response.context["page"]) == 33
+
+
+def test_past_the_cap_it_says_more_than_and_still_pages_to_the_end(client, world, sign_in, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+    monkeypatch.setattr(case_views, "CASES_PER_PAGE", 2)
+    for _ in range(4):
+        make_case(world.lead)  # six cases in all for the supervisor of both teams
+    sign_in(client, world.head)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(URL)
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 4" in counts[0]  # never a count of everything
+    assert "Page 1 (more than 3 cases)" in first.content.decode()
+    assert first.context["page"].has_next() and not first.context["page"].has_previous()
+    pages = [codes_on(client.get(URL, {"page": number})) for number in (1, 2, 3)]
+    last = client.get(URL, {"page": 3}).context["page"]
+    assert not last.has_next() and last.has_previous()
+    every = set().union(*pages)
+    assert len(every) == 6 and sum(len(page) for page in pages) == 6
+    assert codes_on(client.get(URL, {"page": "nonsense"})) == pages[0]
+
+
+def test_within_the_cap_it_counts_the_pages_as_before(client, world, sign_in, monkeypatch):
+    monkeypatch.setattr(case_views, "CASES_PER_PAGE", 1)
+    sign_in(client, world.head)
+    response = client.get(URL, {"page": 2})
+    assert "Page 2 of 2" in response.content.decode()
+    assert not response.context["page"].paginator.capped

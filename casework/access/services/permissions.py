@@ -2,7 +2,8 @@
 
 After any change, ``sync_case_user`` recomputes one user's rows on one case from her
 assignment and current grants; team supervision lives in one guardian group per team
-that holds every case of the team.
+that holds every case of the team. ``Case.objects.restrict`` reads the user rows, and
+supervision from the memberships themselves (the teams she supervises), not the group rows.
 """
 
 import datetime

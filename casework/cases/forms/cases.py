@@ -16,20 +16,6 @@ from casework.cases.forms.common import VersionedForm
 from casework.cases.models import Case, Referral, SupportNeed
 from casework.cases.services.cases import PROFILE_FIELDS
 
-SORTS = {
-    "opened": ("-opened_on", "code"),
-    "oldest": ("opened_on", "code"),
-    "code": ("code",),
-    "risk": ("-risk_rank", "-opened_on", "code"),
-}
-
-
-# Risk levels in the order they are declared (low → critical), for sorting by risk.
-RISK_RANK = models.Case(
-    *[models.When(risk_level=value, then=models.Value(rank)) for rank, value in enumerate(RiskLevel.values)],
-    output_field=models.IntegerField(),
-)
-
 
 class CaseFindForm(forms.Form):
     """Go to a case by its code. Posted, never in a URL: people type names into search boxes."""
@@ -100,10 +86,7 @@ class CaseFilterForm(forms.Form):
             cases = cases.filter(models.Exists(referrals))
         if data.get("follow_up") == "overdue":
             cases = cases.follow_up_overdue()
-        sort = data.get("sort") or "opened"
-        if sort == "risk":
-            cases = cases.annotate(risk_rank=RISK_RANK)
-        return cases.order_by(*SORTS[sort])
+        return cases.sorted_as(data.get("sort") or "opened")
 
 
 class CaseForm(VersionedForm):

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,6 +28,7 @@ from casework.identity.flow import second_factor_given, tell_about_duplicates
 from casework.identity.forms import IdentityForm
 from casework.web import doors
 from casework.web.forms import KEEP_AS_WRITTEN, form_page, record_kept
+from casework.web.paging import CappedPaginator
 
 CASES_PER_PAGE = 50
 
@@ -37,8 +37,9 @@ CASES_PER_PAGE = 50
 def case_list(request, find_form=None):
     form = CaseFilterForm(request.GET or None, user=request.user)
     visible = Case.objects.restrict(request.user, "view").select_related("team").prefetch_related("assignments__user")
-    cases = form.apply(visible) if form.is_bound else visible.order_by("-opened_on", "code")
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    cases = form.apply(visible) if form.is_bound else visible.sorted_as("opened")
+    # Counted only up to a thousand: past that the page says "more than 1,000".
+    page = CappedPaginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     record(event=events.CASE_LIST, actor=request.user, details={"codes": [case.code for case in page]})
     context = {"page": page, "form": form, "find_form": find_form or CaseFindForm()}
     context["may_export"] = may_export(request.membership)
