@@ -17,6 +17,7 @@ same data. The scale is recorded in ``bench_scale`` so a later run reuses the da
 
 import datetime
 import hashlib
+import itertools
 import json
 import random
 import time
@@ -337,19 +338,19 @@ class _CaseWriter:
     def _plan(self):
         """One tuple per case: (id, code, org, team, lead, coworker or None, grantee or None, opened_on)."""
         rng, plan, seen = self.rng, [], set()
-        weights = list(ORGANISATION_WEIGHTS)
+        weights = list(itertools.accumulate(ORGANISATION_WEIGHTS))
         first_id = 1 + (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)
         # A skewed load: some caseworkers lead a handful of cases, some hundreds.
         lead_weights = {
-            team_id: [1 / (rank + 1) for rank in range(len(ids))]
+            team_id: list(itertools.accumulate(1 / (rank + 1) for rank in range(len(ids))))
             for org in self.orgs
             for team_id, ids in org.caseworkers.items()
         }
         for number in range(self.scale.cases):
-            org = rng.choices(self.orgs, weights)[0]
+            org = rng.choices(self.orgs, cum_weights=weights)[0]
             team = org.teams[rng.randrange(len(org.teams))]
             workers = org.caseworkers[team.pk]
-            lead = rng.choices(workers, lead_weights[team.pk])[0]
+            lead = rng.choices(workers, cum_weights=lead_weights[team.pk])[0]
             coworker = rng.choice(workers) if rng.random() < COWORKER_SHARE else None
             grantee = None
             if rng.random() < GRANT_SHARE:
@@ -651,6 +652,7 @@ def _audit(scale, rng, orgs, writer, progress):
     started = time.monotonic()
     last = AuditEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first() or (0, "0" * 64)
     names, weights = zip(*AUDIT_EVENTS, strict=True)
+    weights = list(itertools.accumulate(weights))
     span = datetime.timedelta(days=2 * 365).total_seconds()
     begin = timezone.now() - datetime.timedelta(days=2 * 365)
     plan = writer.plan
@@ -665,7 +667,7 @@ def _audit(scale, rng, orgs, writer, progress):
             seq += 1
             digest = hashlib.sha256(f"{BENCH_CHAIN_KEY}{seq}".encode()).hexdigest()
             at = begin + datetime.timedelta(seconds=number * step)
-            event = rng.choices(names, weights)[0]
+            event = rng.choices(names, cum_weights=weights)[0]
             action = ACTIONS.get(event.rsplit(".", 1)[1], AuditEntry.Action.ACCESS)
             yield (
                 case_type,

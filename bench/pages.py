@@ -15,6 +15,7 @@ from unittest import mock
 
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.backends.signals import connection_created
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -30,8 +31,9 @@ DEEP_PAGE = 50
 
 def sign_in(user):
     """A client signed in with both factors, as tests/signing.py does: Django's
-    ``force_login`` for the password step, then her authenticator marked verified."""
-    client = Client()
+    ``force_login`` for the password step, then her authenticator marked verified.
+    A request that fails (a query cancelled by the statement timeout) answers 500."""
+    client = Client(raise_request_exception=False)
     client.force_login(user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
@@ -67,6 +69,7 @@ class Page:
     queries: int = 0
     queries_unrestricted: int = 0
     status: int = 0
+    failures: int = 0  # timed requests that did not answer as the first one did (a timeout)
 
     def figures(self):
         restricted, unrestricted = _summary(self.restricted), _summary(self.unrestricted)
@@ -81,6 +84,7 @@ class Page:
             "ratio": round(ratio, 2) if ratio else None,
             "queries": self.queries,
             "queries_unrestricted": self.queries_unrestricted,
+            "failures": self.failures,
         }
 
 
@@ -92,10 +96,12 @@ def _summary(samples):
     return {"median": round(statistics.median(ordered), 1), "p90": round(p90, 1)}
 
 
-def pages_of(personas):
-    """Every page of the table, for each persona that has it."""
+def pages_of(personas, only=None):
+    """Every page of the table, for each persona that has it (or the personas in ``only``)."""
     pages = []
     for persona, username in personas.items():
+        if only and persona not in only:
+            continue
         user = User.objects.get(username=username)
         client = sign_in(user)
         membership = Membership.objects.get(user=user)
@@ -164,20 +170,41 @@ def _get(page, unrestricted):
 def _count_queries(page, unrestricted):
     with CaptureQueriesContext(connection) as queries:
         response, _elapsed = _get(page, unrestricted)
-    return response.status_code, len(queries.captured_queries)
+    counted = [query for query in queries.captured_queries if not query["sql"].startswith("SET statement_timeout")]
+    return response.status_code, len(counted)
 
 
-def measure(pages, rounds, progress=print):
+def _statement_timeout(milliseconds):
+    """Every connection the pages open cancels a query after ``milliseconds``: a page whose
+    query runs away answers 500 and is counted, instead of stopping the run."""
+
+    def set_timeout(sender, connection, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = %s", [milliseconds])
+
+    return set_timeout
+
+
+def measure(pages, rounds, timeout_ms, progress=print):
     """Time every page ``rounds`` times, restricted and not, alternating which goes first
     from round to round; one untimed round first warms the caches and counts the queries."""
-    for page in pages:
-        page.status, page.queries = _count_queries(page, unrestricted=False)
-        _status, page.queries_unrestricted = _count_queries(page, unrestricted=True)
-    for number in range(rounds):
-        started = time.monotonic()
+    set_timeout = _statement_timeout(timeout_ms)
+    connection_created.connect(set_timeout, dispatch_uid="bench-statement-timeout")
+    connection.close()
+    try:
         for page in pages:
-            for unrestricted in (False, True) if number % 2 == 0 else (True, False):
-                _response, elapsed = _get(page, unrestricted)
-                (page.unrestricted if unrestricted else page.restricted).append(elapsed)
-        progress(f"round {number + 1}/{rounds}: {time.monotonic() - started:.0f} s")
+            page.status, page.queries = _count_queries(page, unrestricted=False)
+            _status, page.queries_unrestricted = _count_queries(page, unrestricted=True)
+        progress(f"queries counted on {len(pages)} pages")
+        for number in range(rounds):
+            started = time.monotonic()
+            for page in pages:
+                for unrestricted in (False, True) if number % 2 == 0 else (True, False):
+                    response, elapsed = _get(page, unrestricted)
+                    (page.unrestricted if unrestricted else page.restricted).append(elapsed)
+                    page.failures += response.status_code != page.status
+            progress(f"round {number + 1}/{rounds}: {time.monotonic() - started:.0f} s")
+    finally:
+        connection_created.disconnect(dispatch_uid="bench-statement-timeout")
+        connection.close()
     return [page.figures() for page in pages]
