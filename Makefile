@@ -18,7 +18,11 @@ DEPLOY_CHECK_ENV := CASEWORK_DEBUG=0 \
 # A whole file goes to one process: its tests share the world built once for the file.
 TEST_WORKERS ?= 2
 
-.PHONY: install run test check clean
+# The benchmark (bench/, README "Benchmark"): its own PostgreSQL database, created if missing.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casework_bench
+export BENCH_DATABASE_URL
+
+.PHONY: install run test check clean bench bench-compare
 
 install: $(VENV)/.installed
 
@@ -44,6 +48,12 @@ check: install
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEV_ENV) $(PY) manage.py check --fail-level WARNING
 	env $(DEPLOY_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install
+	PYTHONPATH=. $(PY) -m bench.run
+
+bench-compare:
+	PYTHONPATH=. $(PY) -m bench.compare $(A) $(B)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis staticfiles
