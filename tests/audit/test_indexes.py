@@ -13,6 +13,7 @@ from django.db import connection
 from casework.audit import review
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
+from casework.cases.models import Case, CaseUserObjectPermission
 from tests.factories import make_case
 
 NAMED = {
@@ -53,6 +54,14 @@ def outer_nodes(plan):
             yield from outer_nodes(child)
 
 
+def relations(plan):
+    """Every table a plan node reads, its subplans included."""
+    if "Relation Name" in plan:
+        yield plan["Relation Name"]
+    for child in plan.get("Plans", []):
+        yield from relations(child)
+
+
 @pytest.fixture
 def busy_trail(world):
     """A few thousand entries over a few dozen cases of both teams and their people, analysed."""
@@ -77,7 +86,15 @@ def test_the_trails_first_page_walks_the_organisation_newest_first_and_stops(wor
     outer = list(outer_nodes(plan))
     assert plan["Node Type"] == "Limit"
     kinds = {node["Node Type"] for node in outer}
-    assert not kinds & {"Sort", "Incremental Sort", "HashAggregate", "Hash Join", "Materialize"}
+    assert not kinds & {"Sort", "Incremental Sort", "HashAggregate"}
+    # A join may keep a small table at hand (the actors, in a Materialize or a Hash), never
+    # the entries, the cases or the permission rows: those would be read in full first.
+    held = [node for node in outer if node["Node Type"] in ("Materialize", "Hash")]
+    assert not {name for node in held for name in relations(node)} & {
+        AuditEntry._meta.db_table,
+        Case._meta.db_table,
+        CaseUserObjectPermission._meta.db_table,
+    }
     scans = [node for node in outer if node.get("Relation Name") == AuditEntry._meta.db_table]
     # Newest first by the organisation's index or, when most entries are hers, by seq's unique one backwards.
     assert len(scans) == 1 and scans[0]["Node Type"] == "Index Scan"
