@@ -22,7 +22,7 @@ from casework.identity import services
 from casework.identity.models import DuplicateAlert, Identity
 from tests.audit.test_flags import entry_at, local
 from tests.identity.conftest import current_code, signed_in
-from tests.identity.test_guard_oracle import without_choices
+from tests.identity.test_guard_oracle import SAVED_AT, without_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def observe(client, send, typed):
         new = [case for case in Case.objects.exclude(code__in=before)]
 
         def clean(text):
-            text = NOW.sub('value="now"', CSRF.sub("csrf", text or ""))
+            text = SAVED_AT.sub("saved at …", NOW.sub('value="now"', CSRF.sub("csrf", text or "")))
             for case in new:
                 text = text.replace(case.display_code, "NEW").replace(case.code, "NEW")
             return text.replace(typed, "TYPED")
