@@ -2,7 +2,8 @@
 
 import csv
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
 
@@ -22,3 +23,25 @@ def csv_response(rows: list[list[str]], filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     csv.writer(response).writerows(rows)
     return response
+
+
+def messages_by_place(request: HttpRequest, places: tuple[str, ...]) -> tuple[list, dict[str, list]]:
+    """The saved messages of this request: those for the top of the page, and those placed.
+
+    A message saved with ``extra_tags`` naming one of ``places`` belongs beside that part of
+    the page (where the redirect after a save lands: ``redirect_to_place``), so that she sees
+    it where she is; every other message goes at the top.
+    """
+    top: list = []
+    placed: dict[str, list] = {place: [] for place in places}
+    for message in messages.get_messages(request):
+        tags = set(message.extra_tags.split()) if message.extra_tags else set()
+        place = next((place for place in places if place in tags), None)
+        (placed[place] if place else top).append(message)
+    return top, placed
+
+
+def redirect_to_place(url: str, place: str) -> HttpResponseRedirect:
+    """Back to ``url``, scrolled to the part of the page named ``place`` (a fragment: the
+    browser keeps it, the server never sees it, and it names a part of the page, never a record)."""
+    return HttpResponseRedirect(f"{url}#{place}")

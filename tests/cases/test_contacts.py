@@ -101,7 +101,8 @@ class TestContactCreate(FormContract):
         assert contact.participants == ["survivor", "caseworker", "interpreter"]
         assert contact.safety_concern and contact.created_by == w.lead
         assert Case.objects.get(pk=w.case.pk).follow_up_on == in_days(7)
-        assert response["Location"] == reverse("cases:detail", args=[w.case.display_code])
+        # Back to the case page's timeline, where the saved message shows (tests/cases/test_case_page.py).
+        assert response["Location"] == reverse("cases:detail", args=[w.case.display_code]) + "#timeline"
 
 
 class TestContactQuickAdd(TestContactCreate):
@@ -118,7 +119,7 @@ class TestContactQuickAdd(TestContactCreate):
         assert (contact.channel, contact.purpose, contact.duration_minutes) == ("phone", "check_in", None)
         assert (contact.participants, contact.safety_concern, contact.place) == ([], False, "")
         assert Case.objects.get(pk=w.case.pk).follow_up_on == in_days(3)
-        assert response["Location"] == reverse("cases:detail", args=[w.case.display_code])
+        assert response["Location"] == reverse("cases:detail", args=[w.case.display_code]) + "#timeline"
 
 
 class TestContactEdit(FormContract):

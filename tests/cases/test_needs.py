@@ -64,7 +64,7 @@ class TestNeedCreate(FormContract):
         need = SupportNeed.objects.get(case=w.case, category="medical")
         assert (need.urgency, need.owner, need.status, need.created_by) == ("high", w.coworker, "identified", w.lead)
         assert need.due_on.isoformat() == days(7)
-        assert response["Location"] == reverse("cases:detail", args=[w.case.display_code])
+        assert response["Location"] == reverse("cases:detail", args=[w.case.display_code]) + "#needs"
 
 
 class TestNeedEdit(FormContract):

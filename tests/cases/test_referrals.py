@@ -453,7 +453,7 @@ def test_a_draft_without_consent_says_what_to_do_next(client, world, sign_in):
     assert "Record consent before sending" in client.get(referral_url(world)).content.decode()
     page = client.get(reverse("cases:detail", args=[world.case.display_code])).content.decode()
     assert "Record consent before sending" in page
-    assert "Add a referral" in page
+    assert "Save a draft referral" in page and "Make a referral" in page
 
 
 def test_the_case_page_offers_no_referral_button_to_a_viewer(client, world, sign_in):
@@ -461,7 +461,8 @@ def test_the_case_page_offers_no_referral_button_to_a_viewer(client, world, sign
     sign_in(client, world.viewer)
     page = client.get(reverse("cases:detail", args=[world.case.display_code])).content.decode()
     assert "Partner clinic" in page
-    assert "Add a referral" not in page
+    assert "Make a referral" not in page and "Save a draft referral" not in page
+    assert "/referrals/send/" not in page and "/referrals/new/" not in page
     page = client.get(referral_url(world)).content.decode()
     assert "Partner clinic" in page
     assert "Change status" not in page and "/edit/" not in page

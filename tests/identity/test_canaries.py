@@ -301,6 +301,14 @@ def form_posts(world, records):
         "summary": "Referred by the hotline after a second call.",
     }
     referral = {"provider": records.provider.pk, "service_type": "legal", "urgency": "normal", "next_step": "Call"}
+    consent = {
+        "data_shared": "Age band",
+        "consent_given_by": "survivor",
+        "consent_given_on": day(-1),
+        "consent_method": "written",
+        "consent_scope": "Age band and the legal need",
+        "on": day(0),
+    }
     on_case = lambda name: reverse(f"cases:{name}", args=[code])  # noqa: E731
     return [
         (on_case("contact_new"), contact),
@@ -311,6 +319,8 @@ def form_posts(world, records):
         (on_case("edit"), {**profile, "risk_level": "extreme"}),
         (on_case("referral_new"), {**referral, "needs": [records.need.pk]}),
         (on_case("referral_new"), {**referral, "provider": ""}),
+        (on_case("referral_send"), {**referral, **consent, "needs": [records.need.pk]}),
+        (on_case("referral_send"), {**referral, **consent, "on": day(-3)}),
         (on_case("identity_edit"), {"version": identity.version, "date_of_birth": day(9000)}),
         (on_case("identity_edit"), {"version": identity.version, "approximate_age": "About 30"}),
         (reverse("cases:export"), {"reason": " "}),

@@ -67,6 +67,12 @@ class CaseFilterForm(forms.Form):
             organisation__memberships__user=user, organisation__memberships__is_active=True
         ).order_by("name")
 
+    def in_use(self):
+        """How many filters narrow the list (the order is not a filter)."""
+        if not self.is_bound or not self.is_valid():
+            return 0
+        return sum(1 for name, value in self.cleaned_data.items() if name != "sort" and value)
+
     def apply(self, cases):
         """Narrow and order ``cases`` (already restricted) by the valid filters."""
         if not self.is_valid():

@@ -1,5 +1,8 @@
 """Forms for referrals: what is referred to whom, the consent behind it, and its next move."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +25,7 @@ class ReferralForm(VersionedForm):
     """A new referral, or an edit of one. Providers and needs only from this case's world."""
 
     identity_guarded = ("external_provider", "next_step", "data_shared", "outcome")
+    UNKNOWN_AT_CREATION = ("data_shared", "outcome")  # a draft has shared nothing, and has no answer
 
     class Meta:
         model = Referral
@@ -52,7 +56,8 @@ class ReferralForm(VersionedForm):
         self.fields["needs"].queryset = case.needs.all()
         self.fields["needs"].help_text = _("The support needs of this case that the referral answers.")
         if self.instance.pk is None:
-            del self.fields["data_shared"], self.fields["outcome"]  # nothing is shared or answered yet
+            for name in self.UNKNOWN_AT_CREATION:
+                del self.fields[name]
         elif self.instance.status != ReferralStatus.DRAFT:
             del self.fields["provider"], self.fields["external_provider"]  # sent to whom it was sent
         for name in ("external_provider", "next_step", "data_shared"):
@@ -71,54 +76,51 @@ class ReferralForm(VersionedForm):
         return data
 
 
-class ConsentForm(VersionedForm):
-    """The consent a referral rests on: who, when, how, what may be shared, with whom, until when."""
+class ConsentFields:
+    """The consent a referral rests on: who, when, how, what may be shared, with whom, until when.
 
-    identity_guarded = ("consent_scope", "consent_recipient", "consent_witness")
+    Shared by the consent form of a draft and by the form that refers and sends at once.
+    """
 
     REQUIRED = ("consent_given_by", "consent_given_on", "consent_method", "consent_scope", "consent_recipient")
+    FIELDS = [
+        "consent_given_by",
+        "consent_given_on",
+        "consent_method",
+        "consent_witness",
+        "consent_scope",
+        "consent_recipient",
+        "consent_expires_on",
+    ]
+    WIDGETS = {
+        "consent_given_on": DateInput,
+        "consent_expires_on": DateInput,
+        "consent_method": forms.RadioSelect,
+        "consent_scope": forms.Textarea(attrs={"rows": 3}),
+    }
+    HELP_TEXTS = {
+        "consent_scope": _("Exactly what she agreed may be shared."),
+        "consent_recipient": _("The organisation her consent covers."),
+        "consent_expires_on": _("Leave empty if she set no end date."),
+    }
 
-    class Meta:
-        model = Referral
-        fields = [
-            "consent_given_by",
-            "consent_given_on",
-            "consent_method",
-            "consent_witness",
-            "consent_scope",
-            "consent_recipient",
-            "consent_expires_on",
-        ]
-        widgets = {
-            "consent_given_on": DateInput,
-            "consent_expires_on": DateInput,
-            "consent_method": forms.RadioSelect,
-            "consent_scope": forms.Textarea(attrs={"rows": 3}),
-        }
-        help_texts = {
-            "consent_scope": _("Exactly what she agreed may be shared."),
-            "consent_recipient": _("The organisation her consent covers."),
-            "consent_expires_on": _("Leave empty if she set no end date."),
-        }
+    # Provided by the form this is mixed into.
+    fields: dict[str, Any]
+    initial: dict[str, Any]
+    cleaned_data: dict[str, Any]
+    add_error: Callable[..., None]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def set_up_consent(self, referral):
         for name in self.REQUIRED:
             self.fields[name].required = True
         self.fields["consent_method"].choices = ConsentMethod.choices  # no empty radio button
-        referral = self.instance
-        if not referral.consent_recipient:
-            self.initial["consent_recipient"] = (
-                referral.provider.name if referral.provider else referral.external_provider
-            )
         if not referral.consent_given_on or referral.consent_withdrawn_on:
             self.initial["consent_given_on"] = timezone.localdate()  # new consent is given anew
 
     def clean_consent_given_on(self):
         return not_in_future(self.cleaned_data["consent_given_on"], _("Consent cannot be given in the future."))
 
-    def clean(self):
-        data = super().clean()
+    def check_consent(self, data):
         given_on, expires_on = data.get("consent_given_on"), data.get("consent_expires_on")
         if given_on and expires_on and expires_on < given_on:
             self.add_error("consent_expires_on", _("Consent must last until the day it was given or later."))
@@ -127,7 +129,84 @@ class ConsentForm(VersionedForm):
             self.add_error(
                 "consent_witness", _("Verbal consent needs a witness: give the witness's role, never a name.")
             )
+
+
+class ConsentForm(ConsentFields, VersionedForm):
+    """The consent of a draft referral, recorded before it is sent."""
+
+    identity_guarded = ("consent_scope", "consent_recipient", "consent_witness")
+
+    class Meta:
+        model = Referral
+        fields = ConsentFields.FIELDS
+        widgets = ConsentFields.WIDGETS
+        help_texts = ConsentFields.HELP_TEXTS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        referral = self.instance
+        self.set_up_consent(referral)
+        if not referral.consent_recipient:
+            self.initial["consent_recipient"] = (
+                referral.provider.name if referral.provider else referral.external_provider
+            )
+
+    def clean(self):
+        data = super().clean()
+        self.check_consent(data)
         return data
+
+
+class ReferralSendForm(ConsentFields, ReferralForm):
+    """Refer and send at once, when her consent is at hand: the referral, its consent, the day it goes.
+
+    The same checks as the three steps of the longer path (draft, consent, sent), in one form.
+    """
+
+    identity_guarded = (*ReferralForm.identity_guarded, *ConsentForm.identity_guarded)
+    UNKNOWN_AT_CREATION = ("outcome",)  # sent now: what is shared is known, the answer is not
+
+    on = forms.DateField(label=_("Sent on"), widget=DateInput, help_text=_("The day it goes to the provider."))
+
+    class Meta(ReferralForm.Meta):
+        fields = [*ReferralForm.Meta.fields, *ConsentFields.FIELDS]
+        widgets = {**ReferralForm.Meta.widgets, **ConsentFields.WIDGETS}
+        help_texts = {
+            **ReferralForm.Meta.help_texts,
+            **ConsentFields.HELP_TEXTS,
+            "consent_recipient": _("The organisation her consent covers. Leave empty if it is the provider above."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_up_consent(self.instance)
+        self.fields["consent_recipient"].required = False  # the provider chosen above, unless named
+        self.fields["data_shared"].required = True
+        self.initial["on"] = timezone.localdate()
+
+    def clean_on(self):
+        return not_in_future(self.cleaned_data["on"])
+
+    def clean(self):
+        data = super().clean()
+        self.check_consent(data)
+        if not (data.get("consent_recipient") or "").strip():
+            provider, external = data.get("provider"), (data.get("external_provider") or "").strip()
+            data["consent_recipient"] = provider.name if provider else external
+        given_on, on = data.get("consent_given_on"), data.get("on")
+        if given_on and on and on < given_on:
+            self.add_error("on", _("A referral cannot be sent before consent was given."))
+        return data
+
+    def groups(self):
+        """The form in three parts, as the longer path takes them: the referral, her consent, sending."""
+        consent = set(ConsentFields.FIELDS)
+        visible = self.visible_fields()
+        return [
+            (_("The referral"), [f for f in visible if f.name not in consent and f.name != "on"]),
+            (_("Her consent"), [f for f in visible if f.name in consent]),
+            (_("Sending"), [f for f in visible if f.name == "on"]),
+        ]
 
 
 class ConsentWithdrawForm(forms.Form):

@@ -259,3 +259,28 @@ def referral_transition(
     if mark_needs_met:
         _mark_needs_met(referral, on)
     return referral
+
+
+@transaction.atomic
+def referral_send_now(
+    *,
+    by: User,
+    case: Case,
+    on: datetime.date,
+    needs: Iterable[SupportNeed] = (),
+    provider: ServiceProvider | None = None,
+    external_provider: str = "",
+    **fields: Any,
+) -> Referral:
+    """Refer, record her consent and send, in one step: when her consent is at hand.
+
+    The three steps of the longer path (``referral_create``, ``referral_consent_record``,
+    ``referral_transition`` to sent), with their checks and their audit entries, in one
+    transaction: if any step refuses, nothing of the referral is kept.
+    """
+    consent = {name: fields.pop(name) for name in CONSENT_FIELDS if name in fields}
+    referral = referral_create(
+        by=by, case=case, needs=needs, provider=provider, external_provider=external_provider, **fields
+    )
+    referral_consent_record(by=by, referral=referral, version=referral.version, **consent)
+    return referral_transition(by=by, referral=referral, to=Status.SENT, on=on, version=referral.version)

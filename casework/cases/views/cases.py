@@ -10,6 +10,7 @@ from casework.accounts.services import second_factor_is_fresh
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases import codes
+from casework.cases.choices import AssignmentRole, Urgency
 from casework.cases.forms.cases import (
     CaseFilterForm,
     CaseFindForm,
@@ -22,12 +23,14 @@ from casework.cases.models import Case
 from casework.cases.services import cases as services
 from casework.cases.services.export import may_export
 from casework.cases.views.needs import need_board
+from casework.cases.views.places import CASE_PAGE_PLACES
 from casework.identity import guard
 from casework.identity import services as identity_services
 from casework.identity.flow import second_factor_given, tell_about_duplicates
 from casework.identity.forms import IdentityForm
 from casework.web import doors
 from casework.web.forms import KEEP_AS_WRITTEN, form_page, record_kept
+from casework.web.pages import messages_by_place
 from casework.web.paging import CappedPaginator
 
 CASES_PER_PAGE = 50
@@ -41,7 +44,7 @@ def case_list(request, find_form=None):
     # Counted only up to a thousand: past that the page says "more than 1,000".
     page = CappedPaginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     record(event=events.CASE_LIST, actor=request.user, details={"codes": [case.code for case in page]})
-    context = {"page": page, "form": form, "find_form": find_form or CaseFindForm()}
+    context = {"page": page, "form": form, "find_form": find_form or CaseFindForm(), "active_filters": form.in_use()}
     context["may_export"] = may_export(request.membership)
     return render(request, "cases/case_list.html", context, status=400 if find_form else 200)
 
@@ -93,17 +96,23 @@ def case_opened(request, case):
 
 @doors.case_page("view")
 def case_detail(request, case):
+    assignments = list(case.assignments.select_related("user"))
+    needs = list(case.needs.select_related("owner").prefetch_related("referrals"))
+    top_messages, placed_messages = messages_by_place(request, CASE_PAGE_PLACES)
     context = {
         "case": case,
-        "assignments": case.assignments.select_related("user"),
-        "needs": case.needs.select_related("owner").prefetch_related("referrals"),
+        "assignments": assignments,
+        "lead": next((a.user for a in assignments if a.role == AssignmentRole.LEAD), None),
+        "urgent_needs": sum(1 for need in needs if need.is_unresolved and need.urgency == Urgency.URGENT),
+        "need_board": need_board(needs),
         "referrals": case.referrals.select_related("provider").prefetch_related("needs"),
         "contacts": case.contacts.all(),
         "may_change": case.allows(request.user, "change"),
         "may_manage": case.allows(request.user, "manage"),
         "may_reveal": case.allows(request.user, "reveal"),
+        "top_messages": top_messages,
+        "placed_messages": placed_messages,
     }
-    context["need_board"] = need_board(context["needs"])
     context["contact_form"] = QuickContactForm() if context["may_change"] else None
     return render(request, "cases/case_detail.html", context)
 

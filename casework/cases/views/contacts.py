@@ -11,6 +11,7 @@ from casework.cases.forms.contacts import ContactForm
 from casework.cases.models import Contact
 from casework.cases.services import contacts as services
 from casework.cases.services.contacts import CONTACT_FIELDS
+from casework.cases.views.places import to_case_page
 from casework.web import doors
 from casework.web.forms import form_page
 
@@ -64,8 +65,8 @@ def contact_create(request, case):
 
     def add(form):
         services.contact_add(by=request.user, case=case, **form.changes())
-        messages.success(request, _("Contact logged."))
-        return redirect("cases:detail", case.display_code)
+        messages.success(request, _("Contact logged."), extra_tags="timeline")
+        return to_case_page(case, "timeline")
 
     return form_page(request, form, "cases/contact_form.html", {"case": case}, add)
 

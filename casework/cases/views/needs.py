@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from casework.cases.choices import NeedStatus
 from casework.cases.forms.needs import NeedForm, NeedStatusForm
 from casework.cases.services import needs as services
+from casework.cases.views.places import to_case_page
 from casework.web import doors
 from casework.web.forms import form_page
 
@@ -65,8 +66,8 @@ def need_create(request, case):
 
     def add(form):
         services.need_add(by=request.user, case=case, **form.changes())
-        messages.success(request, _("Support need added."))
-        return redirect("cases:detail", case.display_code)
+        messages.success(request, _("Support need added."), extra_tags="needs")
+        return to_case_page(case, "needs")
 
     return form_page(request, form, "cases/need_form.html", {"case": case}, add)
 

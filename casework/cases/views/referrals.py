@@ -4,8 +4,15 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.cases.forms.referrals import ConsentForm, ConsentWithdrawForm, ReferralForm, TransitionForm
+from casework.cases.forms.referrals import (
+    ConsentForm,
+    ConsentWithdrawForm,
+    ReferralForm,
+    ReferralSendForm,
+    TransitionForm,
+)
 from casework.cases.services import referrals as services
+from casework.cases.views.places import to_case_page
 from casework.web import doors
 from casework.web.forms import form_page
 
@@ -37,6 +44,22 @@ def referral_create(request, case):
         return _to_referral(case, referral)
 
     return form_page(request, form, "cases/referral_form.html", {"case": case}, create)
+
+
+@doors.case_page("change")
+def referral_send(request, case):
+    """The fast path: one form records the referral and her consent, and sends it."""
+    form = ReferralSendForm(request.POST or None, case=case)
+
+    def send(form):
+        changes = form.changes()
+        services.referral_send_now(
+            by=request.user, case=case, on=form.cleaned_data["on"], needs=changes.pop("needs"), **changes
+        )
+        messages.success(request, _("Referral sent, and her consent recorded."), extra_tags="referrals")
+        return to_case_page(case, "referrals")
+
+    return form_page(request, form, "cases/referral_send.html", {"case": case}, send)
 
 
 @doors.case_record("referrals", "change")
@@ -111,6 +134,7 @@ def referral_move(request, case, referral):
 # Under /cases/<code>/referrals/, in the "cases" namespace.
 urls = [
     path("new/", referral_create, name="referral_new"),
+    path("send/", referral_send, name="referral_send"),
     path("<str:uid>/", referral_detail, name="referral"),
     path("<str:uid>/edit/", referral_edit, name="referral_edit"),
     path("<str:uid>/consent/", referral_consent, name="referral_consent"),
