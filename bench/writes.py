@@ -2,7 +2,8 @@
 audited writes per second with one writer and with several at once.
 
 The write is ``contact_add`` (a contact on a case she leads, which also moves the case's
-follow-up): through the service exactly as the application calls it, and the same call with
+follow-up): through the service exactly as a request calls it (in the transaction the audit
+middleware opens, which links the entries into the chain at its end), and the same call with
 auditlog switched off for the "unaudited" figure (bench-only: nothing in ``casework`` writes
 a case change without its entry).
 """
@@ -16,12 +17,20 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
+from casework.audit.chain import audited_atomic
 from casework.cases.choices import ContactChannel, ContactPurpose
 from casework.cases.models import Case, CaseAssignment
 from casework.cases.services.contacts import contact_add
 
 
 def _add_contact(user, case):
+    # In the transaction a request gives its view (AuditContextMiddleware): the entries are
+    # linked into the chain at its end, so the chain's lock is held for the inserts only.
+    with audited_atomic():
+        _contact_add(user, case)
+
+
+def _contact_add(user, case):
     contact_add(
         by=user,
         case=case,

@@ -180,7 +180,12 @@ def defer(entry: "AuditEntry") -> bool:
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
     """Collect the entries written inside the block and link and write them at its end,
-    inside the same transaction: call within the transaction that the block's acts use."""
+    inside the same transaction: call within the transaction that the block's acts use.
+    Inside a block that already collects (a service called by a view), the outer block
+    links them: at the end of the outermost transaction, where the lock is held shortest."""
+    if _queue.get() is not None:
+        yield
+        return
     queue: list[_Queued] = []
     token = _queue.set(queue)
     try:
@@ -188,6 +193,19 @@ def deferred() -> Iterator[None]:
     finally:
         _queue.reset(token)
     _write_queued(queue)
+
+
+@contextlib.contextmanager
+def audited_atomic() -> Iterator[None]:
+    """A transaction whose audit entries are linked into the chain at its end.
+
+    What every request gets (AuditContextMiddleware), for work outside a request (a
+    management command, a job): the chain's lock is taken by the last statements of the
+    transaction and held only until its commit, so writers on different cases overlap
+    instead of queueing behind the first one's whole transaction.
+    """
+    with transaction.atomic(), deferred():
+        yield
 
 
 def _write_queued(queue: list[_Queued]) -> None:

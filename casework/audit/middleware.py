@@ -2,7 +2,7 @@ import uuid
 
 from auditlog.context import set_extra_data
 from auditlog.middleware import AuditlogMiddleware
-from django.db import connections, transaction
+from django.db import connections
 
 from casework.audit import chain
 from casework.audit.models import request_context
@@ -43,5 +43,5 @@ class AuditContextMiddleware(AuditlogMiddleware):
         aliases = [a for a, s in connections.settings.items() if s.get("ATOMIC_REQUESTS") and a not in exempt]
         if aliases != ["default"]:
             return None  # not in a request transaction (or several databases): Django calls the view
-        with transaction.atomic(), chain.deferred():
+        with chain.audited_atomic():
             return view(request, *view_args, **view_kwargs)

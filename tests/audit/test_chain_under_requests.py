@@ -31,6 +31,7 @@ from casework.audit import chain
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
 from casework.cases.models import Referral, SupportNeed
+from casework.cases.services.contacts import contact_add
 from casework.cases.views import home as home_views
 from tests.accounts.test_second_factor import code, enrolled
 from tests.factories import PASSWORD, make_provider
@@ -321,3 +322,36 @@ def test_a_page_takes_the_chain_lock_once_after_it_is_rendered(world, monkeypatc
     assert client.get(reverse("home")).status_code == 200  # records case.list, then renders
     assert calls == ["render", "lock"]
     assert AuditEntry.objects.filter(event="case.list", actor=world.lead).exists()
+
+
+def test_a_service_called_inside_a_collecting_block_leaves_the_linking_to_its_end(world):
+    """A nested collecting block (a service that opens its own, inside a request) does not
+    link at its own end: the outermost block does, last, so the chain's lock is held shortest."""
+    with chain.audited_atomic():
+        with chain.deferred():
+            record(event="case.view", actor=world.lead, case=world.case, reason="inner")
+        assert not AuditEntry.objects.filter(reason="inner").exists()  # still queued
+        record(event="case.view", actor=world.lead, case=world.case, reason="outer")
+    kept = AuditEntry.objects.filter(event="case.view").order_by("seq").values_list("reason", flat=True)
+    assert list(kept) == ["inner", "outer"]
+    assert "intact" in verify()
+
+
+def test_outside_a_request_the_chain_is_locked_only_at_the_end_of_the_transaction(world, monkeypatch):
+    """Writers on different cases overlap: with ``audited_atomic`` (what every request and
+    the bench's writers use) the chain's head, and with it its lock (an advisory lock held to
+    the commit, on PostgreSQL), is taken only when the entries are linked at the end; in a
+    plain transaction it is taken at the first entry and held through the rest of the work."""
+    taken = []
+    real_head = chain.head
+    monkeypatch.setattr(chain, "head", lambda: taken.append("head") or real_head())
+    with chain.audited_atomic():
+        contact_add(by=world.lead, case=world.case, occurred_at=timezone.now(), channel="phone", purpose="check_in")
+        taken.append("work done")
+    assert taken == ["work done", "head"]
+    taken.clear()
+    with transaction.atomic():
+        contact_add(by=world.lead, case=world.case, occurred_at=timezone.now(), channel="phone", purpose="check_in")
+        taken.append("work done")
+    assert taken[0] == "head" and taken[-1] == "work done"
+    assert "intact" in verify()
