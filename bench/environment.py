@@ -8,8 +8,11 @@ HTTP to itself). THROWAWAY VALUES, NOT SECRETS: never use them to run casework.
 import os
 from urllib.parse import urlsplit, urlunsplit
 
-# The bare page bench.wsgi serves beside casework, for the req/s comparison.
+# The bare pages bench.wsgi serves beside casework, for the req/s comparison: one answered
+# before Django (the server's ceiling), one through all of Django's middleware and the site's
+# shell, signed in, with no case on it (bench.urls).
 BARE_PATH = "/bench-bare/"
+BARE_DJANGO_PATH = "/bench-bare-django/"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/casework_bench"
 
 THROWAWAY_ENV = {

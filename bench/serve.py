@@ -67,7 +67,7 @@ def _wait_until_up(process):
 
 
 def measure(client, case_url, seconds, threads, progress=print):
-    """req/s of ``case_url`` for the signed-in ``client``'s session, and of the bare page."""
+    """req/s of ``case_url`` for the signed-in ``client``'s session, and of the two bare pages."""
     body = client.get(case_url).content
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     env = {**os.environ, **environment.environment(), "BENCH_BARE_BYTES": str(len(body))}
@@ -83,10 +83,13 @@ def measure(client, case_url, seconds, threads, progress=print):
             "page_bytes": len(body),
             "case_page": requests_per_second(case_url, cookie, seconds, threads),
             "bare_page": requests_per_second(environment.BARE_PATH, cookie, seconds, threads),
+            "bare_django_page": requests_per_second(environment.BARE_DJANGO_PATH, cookie, seconds, threads),
         }
     finally:
         process.terminate()
         process.wait(timeout=30)
     figures["ratio"] = round(figures["case_page"] / figures["bare_page"], 3) if figures["bare_page"] else None
+    bare_django = figures["bare_django_page"]
+    figures["ratio_django"] = round(figures["case_page"] / bare_django, 3) if bare_django else None
     progress(f"gunicorn req/s {figures}")
     return figures

@@ -1,8 +1,10 @@
-"""What gunicorn serves for the bench: casework as in production, and beside it a bare page.
+"""What gunicorn serves for the bench: casework as in production, and beside it two bare pages.
 
 ``/bench-bare/`` answers with ``BENCH_BARE_BYTES`` bytes of HTML and touches neither Django
-nor the database: the ceiling the same server reaches for a page of the same size. It lives
-here, never in ``casework``.
+nor the database: the ceiling the same server reaches for a page of the same size.
+``/bench-bare-django/`` (``bench.urls``) is a page of the same size through all of Django's
+middleware and the site's shell, for the same signed-in person, without a case: what a
+page costs before any case or permission question. Both live here, never in ``casework``.
 """
 
 import os
@@ -10,6 +12,10 @@ import os
 from bench import environment
 
 environment.setup()
+
+from django.conf import settings  # noqa: E402 (after the bench's environment)
+
+settings.ROOT_URLCONF = "bench.urls"
 
 from casework.wsgi import application as casework_application  # noqa: E402 (after the bench's environment)
 
