@@ -107,6 +107,9 @@ def _write(result):
 # The table ------------------------------------------------------------------------
 
 
+_NONE = {"median": None, "p90": None}
+
+
 def _ms(figures):
     if figures["median"] is None:
         return "–"
@@ -119,9 +122,10 @@ def over_budget(row):
     if row["ratio"] is not None and row["ratio"] > RATIO_BUDGET:
         reasons.append(f"ratio > {RATIO_BUDGET}")
     if row["page"] in ("audit: by case", "audit: by person"):
-        median = row["restricted_ms"]["median"]
+        # Per query, as the design puts it (older result files have page times only).
+        median = row.get("slowest_query_ms", row["restricted_ms"])["median"]
         if median is not None and median >= AUDIT_SEARCH_BUDGET_MS:
-            reasons.append(f"≥ {AUDIT_SEARCH_BUDGET_MS} ms")
+            reasons.append(f"query ≥ {AUDIT_SEARCH_BUDGET_MS} ms")
     return ", ".join(reasons)
 
 
@@ -133,14 +137,15 @@ def table(result):
         f"{result['machine']['cpus']} CPUs; {result['rounds']} interleaved rounds",
         "",
         "| persona | page | status | restricted ms (median / p90) | without filter ms (median / p90) | ratio "
-        "| queries | failures | over budget |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| slowest query ms | queries | failures | over budget |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result.get("pages", []):
         ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "–"
         lines.append(
             f"| {row['persona']} | {row['page']} | {row['status']} | {_ms(row['restricted_ms'])} "
-            f"| {_ms(row['unrestricted_ms'])} | {ratio} | {row['queries']} | {row['failures']} | {over_budget(row)} |"
+            f"| {_ms(row['unrestricted_ms'])} | {ratio} | {_ms(row.get('slowest_query_ms', _NONE))} "
+            f"| {row['queries']} | {row['failures']} | {over_budget(row)} |"
         )
     lines += _writes_lines(result.get("writes")) + _serve_lines(result.get("serve"))
     return "\n".join(lines)

@@ -17,8 +17,9 @@ from casework.cases.services.referrals import (
     referral_send_now,
     referral_transition,
 )
-from tests.cases.contract import FormContract, snapshot
-from tests.factories import make_need, make_provider
+from casework.cases.views.cases import CONTACTS_SHOWN
+from tests.cases.contract import FormContract, PageContract, snapshot
+from tests.factories import make_contact, make_need, make_provider
 
 TODAY = timezone.localdate()
 
@@ -307,3 +308,31 @@ def test_the_fast_path_writes_the_same_trail_as_the_three_steps(client, world, s
     page = client.get(case_url(world)).content.decode()
     referrals = page[page.index('id="referrals"') :]
     assert "Referral sent, and her consent recorded." in referrals
+
+
+# --- A case worked for years --------------------------------------------------------------
+
+
+def test_the_case_page_shows_the_newest_contacts_and_links_to_the_rest(client, world, sign_in):
+    now = timezone.now()
+    for hours in range(CONTACTS_SHOWN + 5):
+        make_contact(world.case, world.lead, occurred_at=now - timedelta(hours=hours + 1))
+    sign_in(client, world.lead)
+    page = client.get(case_url(world)).content.decode()
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S).group(1)
+    assert timeline.count("<li") == CONTACTS_SHOWN
+    assert f'href="{reverse("cases:contact_list", args=[world.case.display_code])}"' in page
+    everything = client.get(reverse("cases:contact_list", args=[world.case.display_code])).content.decode()
+    assert re.search(r'<ol class="timeline">(.*?)</ol>', everything, re.S).group(1).count("<li") == CONTACTS_SHOWN + 5
+
+
+def test_a_case_with_few_contacts_has_no_link_to_more(client, world, sign_in):
+    make_contact(world.case, world.lead, occurred_at=timezone.now() - timedelta(hours=1))
+    sign_in(client, world.lead)
+    page = client.get(case_url(world)).content.decode()
+    assert f'href="{reverse("cases:contact_list", args=[world.case.display_code])}"' not in page
+
+
+class TestContactList(PageContract):
+    def url(self, w):
+        return reverse("cases:contact_list", args=[w.case.display_code])

@@ -34,6 +34,9 @@ from casework.web.pages import messages_by_place
 from casework.web.paging import CappedPaginator
 
 CASES_PER_PAGE = 50
+# The newest contacts on the case page; the rest on the contacts page, a page at a time. A
+# case worked for years keeps a page that loads fast on a phone.
+CONTACTS_SHOWN = 20
 
 
 @doors.workspace
@@ -99,6 +102,7 @@ def case_detail(request, case):
     assignments = list(case.assignments.select_related("user"))
     needs = list(case.needs.select_related("owner").prefetch_related("referrals"))
     top_messages, placed_messages = messages_by_place(request, CASE_PAGE_PLACES)
+    contacts = list(case.contacts.all()[: CONTACTS_SHOWN + 1])  # one more: is there an older one?
     context = {
         "case": case,
         "assignments": assignments,
@@ -106,7 +110,8 @@ def case_detail(request, case):
         "urgent_needs": sum(1 for need in needs if need.is_unresolved and need.urgency == Urgency.URGENT),
         "need_board": need_board(needs),
         "referrals": case.referrals.select_related("provider").prefetch_related("needs"),
-        "contacts": case.contacts.all(),
+        "contacts": contacts[:CONTACTS_SHOWN],
+        "more_contacts": len(contacts) > CONTACTS_SHOWN,
         "may_change": case.allows(request.user, "change"),
         "may_manage": case.allows(request.user, "manage"),
         "may_reveal": case.allows(request.user, "reveal"),

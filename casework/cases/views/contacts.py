@@ -14,6 +14,7 @@ from casework.cases.services.contacts import CONTACT_FIELDS
 from casework.cases.views.places import to_case_page
 from casework.web import doors
 from casework.web.forms import form_page
+from casework.web.paging import CappedPaginator
 
 
 def contact_history(contact):
@@ -44,6 +45,16 @@ def contact_history(contact):
 
 def _label(name):
     return capfirst(Contact._meta.get_field(name).verbose_name)
+
+
+CONTACTS_PER_PAGE = 50
+
+
+@doors.case_page("view")
+def contact_list(request, case):
+    """Every contact of the case, newest first, a page at a time (the case page shows the newest)."""
+    page = CappedPaginator(case.contacts.all(), CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/contact_list.html", {"case": case, "page": page, "contacts": page.object_list})
 
 
 @doors.case_record("contacts")
@@ -87,6 +98,7 @@ def contact_edit(request, case, contact):
 
 # Under /cases/<code>/contacts/, in the "cases" namespace.
 urls = [
+    path("", contact_list, name="contact_list"),
     path("new/", contact_create, name="contact_new"),
     path("<str:uid>/", contact_detail, name="contact"),
     path("<str:uid>/edit/", contact_edit, name="contact_edit"),
