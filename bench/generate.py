@@ -343,6 +343,7 @@ def _personas(orgs, lead_counts):
 # Cases ----------------------------------------------------------------------------
 
 CASE_COLUMNS = [
+    "has_lead",  # every generated case has a lead (_assignments)
     "id",
     "code",
     "organisation_id",
@@ -498,6 +499,7 @@ class _CaseWriter:
                 self.identity_sample.append((case_id, org.organisation.pk, lead, nationality, age, region))
             created = datetime.datetime.combine(opened_on, datetime.time(9), datetime.UTC)
             yield (
+                True,
                 case_id,
                 code,
                 org.organisation.pk,

@@ -40,6 +40,10 @@ AUDITED_MODELS = {
     # identity.IdentityIndex is not here: it is derived from the identity (rebuilt with
     # every change, which the identity's own entry records) and holds only keyed digests.
 }
+# model label → fields left out of the trail: derived from records audited in their own right.
+EXCLUDED_FIELDS = {
+    "cases.Case": ["has_lead"],  # from the case's assignments
+}
 M2M_FIELDS = {
     "access.Membership": {"teams", "supervised_teams"},
     "access.AccessRequest": {"teams"},
@@ -56,6 +60,7 @@ def register_models():
         auditlog.register(
             apps.get_model(label),
             mask_fields=masked,
+            exclude_fields=EXCLUDED_FIELDS.get(label, []),
             m2m_fields=M2M_FIELDS.get(label, set()),
             serialize_data=False,
         )

@@ -207,6 +207,10 @@ class Case(models.Model):
         help_text=_("Short and non-identifying: no names, places, phone numbers or dates of birth."),
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Whether a lead caseworker is assigned: derived from the assignments (which are audited)
+    # by the access services, kept here so that "open cases without a lead" is read from a
+    # small index instead of testing every open case of the organisation for a lead.
+    has_lead = models.BooleanField(_("has a lead caseworker"), default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -237,6 +241,12 @@ class Case(models.Model):
                 models.F("opened_on").desc(),
                 models.F("code"),
                 name="case_org_risk",
+            ),
+            # The supervisors' "open cases without a lead", oldest first.
+            models.Index(
+                fields=["organisation", "opened_on", "code"],
+                condition=Q(has_lead=False) & ~Q(status=CaseStatus.CLOSED),
+                name="case_org_unassigned",
             ),
         ]
         constraints = [

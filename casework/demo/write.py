@@ -204,7 +204,13 @@ class BulkWriter:
     def _case(self, plan):
         team = self.directory.teams[(plan.organisation, plan.team)]
         lead_id = self.directory.user_id(plan.lead)
-        return Case(organisation_id=team.organisation_id, team=team, created_by_id=lead_id, **plan.fields)
+        return Case(
+            organisation_id=team.organisation_id,
+            team=team,
+            created_by_id=lead_id,
+            has_lead=bool(plan.lead),  # as the access services keep it: the lead is assigned below
+            **plan.fields,
+        )
 
     def _supervision_rows(self, plan, case, rows):
         group_id = self.directory.teams[(plan.organisation, plan.team)].supervisor_group_id

@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from casework.access import services as access
+from casework.audit.models import AuditEntry
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case, CaseAssignment
 from tests.factories import make_case
@@ -95,3 +96,28 @@ def test_a_supervisor_cannot_name_a_lead_from_another_team(world):
     with pytest.raises(ValidationError, match="member of the case's team"):
         access.case_open(by=world.head, team=world.team_a, lead=world.other_team_worker)
     assert not Case.objects.restrict(world.other_team_worker, "view").exclude(pk=world.other_case.pk).exists()
+
+
+def test_has_lead_follows_the_lead_assignment(world):
+    """The supervisors' "open cases without a lead" reads ``has_lead``: it must follow every
+    way a lead comes and goes (tests/access/test_policy_property.py checks it after random
+    sequences too)."""
+    case = access.case_open(by=world.supervisor, team=world.team_a)
+    assert Case.objects.get(pk=case.pk).has_lead is False
+    access.case_assign(by=world.supervisor, case=case, user=world.teammate, role=AssignmentRole.LEAD)
+    assert Case.objects.get(pk=case.pk).has_lead is True
+    access.case_assign(by=world.supervisor, case=case, user=world.coworker, role=AssignmentRole.LEAD)
+    assert Case.objects.get(pk=case.pk).has_lead is True  # the lead changed hands
+    access.case_assign(by=world.supervisor, case=case, user=world.coworker, role=AssignmentRole.COWORKER)
+    assert Case.objects.get(pk=case.pk).has_lead is False  # the lead became a co-worker
+    access.case_assign(by=world.supervisor, case=case, user=world.teammate, role=AssignmentRole.LEAD)
+    access.case_unassign(by=world.supervisor, case=case, user=world.teammate)
+    assert Case.objects.get(pk=case.pk).has_lead is False
+    assert Case.objects.get(pk=world.case.pk).has_lead is True  # opened by its lead
+
+
+def test_the_flag_stays_out_of_the_trail(world):
+    case = access.case_open(by=world.supervisor, team=world.team_a)
+    access.case_assign(by=world.supervisor, case=case, user=world.teammate, role=AssignmentRole.LEAD)
+    entries = AuditEntry.objects.filter(content_type__model="case", object_pk=str(case.pk))
+    assert entries.exists() and not any("has_lead" in entry.changes_dict for entry in entries)

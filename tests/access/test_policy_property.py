@@ -19,6 +19,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, event, given, note, settings
@@ -27,7 +28,8 @@ from hypothesis import strategies as st
 from casework.access import services as access
 from casework.access.models import AccessRequest, Grant, Membership
 from casework.accounts.services import second_factor_reset
-from casework.cases.models import Case
+from casework.cases.choices import AssignmentRole
+from casework.cases.models import Case, CaseAssignment
 from tests.factories import make_org, make_team, make_user
 
 ACTIONS = ("view", "change", "reveal", "manage")
@@ -429,6 +431,14 @@ def disagreements(policy, db):
     return found
 
 
+def lead_flags_out_of_step():
+    """Cases whose ``has_lead`` (kept by the access services, read by the supervisors' home
+    page) disagrees with their assignments."""
+    leads = CaseAssignment.objects.filter(case=OuterRef("pk"), role=AssignmentRole.LEAD)
+    wrong = Case.objects.annotate(led=Exists(leads)).exclude(has_lead=F("led"))
+    return list(wrong.values_list("code", "has_lead"))
+
+
 class _Rollback(Exception):
     """Raised at the end of every example so that its changes never reach the next one."""
 
@@ -455,6 +465,7 @@ def test_restrict_follows_the_policy_after_any_sequence_of_access_changes(univer
                 run(op, policy, db)
             note(f"policy facts: {policy}")
             assert disagreements(policy, db) == []
+            assert lead_flags_out_of_step() == []
             raise _Rollback
     except _Rollback:
         pass

@@ -104,3 +104,20 @@ def test_the_risk_order_is_read_from_its_own_index(many_cases):
     plan = Case.objects.restrict(user, "view").sorted_as("risk")[:50].explain()
     assert plan.startswith("Limit") and "Index Scan using case_org_risk on cases_case" in plan, plan
     assert "Sort" not in plan, plan
+
+
+def test_open_cases_without_a_lead_are_read_without_testing_each_case_for_a_lead(many_cases):
+    """The supervisors' home page lists open cases without a lead from the case rows' own
+    flag: the plan never reads the assignments (it used to test every open case of the
+    organisation for a lead assignment: 3 s at a million cases)."""
+    from casework.cases.views.home import _unassigned
+
+    for _name, user in as_seen(many_cases.head):
+        scope = Case.objects.restrict(user, "manage")
+        query = _unassigned(scope)[:10]
+        assert len(query) == 10  # the copies have no lead
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "cases_caseassignment" not in plan, plan

@@ -17,6 +17,7 @@ from casework.access.services.permissions import (
     sync_case_user,
 )
 from casework.audit import events
+from casework.audit.guard import unaudited_writes
 from casework.audit.services import record
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case, CaseAssignment, CaseGroupObjectPermission
@@ -75,7 +76,17 @@ def _assign(*, by: User, case: Case, user: User, role: str) -> CaseAssignment:
         assignment.role = role
         assignment.save(update_fields=["role"])
     sync_case_user(case=case, user=user)
+    _sync_has_lead(case)
     return assignment
+
+
+def _sync_has_lead(case: Case) -> None:
+    """``case.has_lead`` from its assignments, after any of them changed (in the same transaction)."""
+    has_lead = CaseAssignment.objects.filter(case=case, role=AssignmentRole.LEAD).exists()
+    if has_lead != case.has_lead:
+        with unaudited_writes("has_lead is derived from the assignments, each audited as it changes"):
+            Case.objects.filter(pk=case.pk).update(has_lead=has_lead)
+        case.has_lead = has_lead
 
 
 @transaction.atomic
@@ -111,6 +122,7 @@ def case_unassign(*, by: User, case: Case, user: User, reason: str = "") -> None
     if not deleted:
         raise ValidationError(_("This person is not assigned to the case."))
     sync_case_user(case=case, user=user)
+    _sync_has_lead(case)
     record(event=events.CASE_UNASSIGN, actor=by, case=case, reason=reason, details={"user": user.username})
 
 

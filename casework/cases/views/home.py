@@ -14,7 +14,7 @@ from casework.audit.models import AuditEntry
 from casework.audit.review import QUIET_EVENTS
 from casework.audit.services import record
 from casework.cases import codes
-from casework.cases.choices import AssignmentRole, ReferralStatus, Urgency
+from casework.cases.choices import ReferralStatus, Urgency
 from casework.cases.models import Case, Referral, SupportNeed
 from casework.identity.services import duplicates_seen_by
 from casework.web import doors
@@ -94,9 +94,7 @@ def _reveals(scope):
 
 
 def _unassigned(scope):
-    return (
-        scope.open().exclude(assignments__role=AssignmentRole.LEAD).select_related("team").order_by("opened_on", "code")
-    )
+    return scope.open().filter(has_lead=False).select_related("team").order_by("opened_on", "code")
 
 
 def _recently_touched(user):
