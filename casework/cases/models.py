@@ -242,6 +242,12 @@ class Case(models.Model):
                 models.F("code"),
                 name="case_org_risk",
             ),
+            # "Follow-ups due" on the home page: open cases by their next follow-up.
+            models.Index(
+                fields=["organisation", "follow_up_on", "code"],
+                condition=Q(follow_up_on__isnull=False) & ~Q(status=CaseStatus.CLOSED),
+                name="case_org_follow_up",
+            ),
             # The supervisors' "open cases without a lead", oldest first.
             models.Index(
                 fields=["organisation", "opened_on", "code"],
@@ -445,6 +451,14 @@ class SupportNeed(CaseChild):
         ordering = ["status", "due_on", "created_at"]
         verbose_name = _("support need")
         verbose_name_plural = _("support needs")
+        indexes = [
+            # "Urgent needs" on the home page: open high and urgent needs, soonest due first.
+            models.Index(
+                fields=["due_on", "created_at"],
+                condition=Q(status__in=UNRESOLVED_NEED, urgency__in=[Urgency.HIGH, Urgency.URGENT]),
+                name="need_open_urgent_by_due",
+            ),
+        ]
         constraints = [
             _check("need_category_valid", _in_choices("category", ServiceType)),
             _check("need_urgency_valid", _in_choices("urgency", Urgency)),
@@ -512,6 +526,12 @@ class Referral(CaseChild):
         ordering = ["-created_at"]
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
+        indexes = [
+            # "Awaiting an answer" on the home page: sent referrals, longest waiting first.
+            models.Index(
+                fields=["sent_on", "created_at"], condition=Q(status=ReferralStatus.SENT), name="referral_sent_waiting"
+            ),
+        ]
         constraints = [
             _check("referral_status_valid", _in_choices("status", ReferralStatus)),
             _check("referral_service_valid", _in_choices("service_type", ServiceType)),
