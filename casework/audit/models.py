@@ -130,6 +130,9 @@ class AuditEntry(AbstractLogEntry):
             models.Index(fields=["case_code", "-seq"], name="audit_case_timeline"),
             # A person's activity, /audit/?user=, and the home page's recently touched cases.
             models.Index(fields=["actor", "-seq"], name="audit_person_activity"),
+            # /audit/?user= for an administrator, who sees only access events: the few of a
+            # busy caseworker's entries she may read, without visiting every other one.
+            models.Index(fields=["actor", "event", "-seq"], name="audit_person_events"),
             # /audit/?event=, the verification alarm (audit.verify entries), flags of one kind.
             models.Index(fields=["event", "-seq"], name="audit_event_newest"),
             # A window of time: the week under review, the flags' days, the home page's reveals.

@@ -20,6 +20,7 @@ NAMED = {
     "audit_trail_org_newest",
     "audit_case_timeline",
     "audit_person_activity",
+    "audit_person_events",
     "audit_event_newest",
     "audit_time_window",
     "audit_object_history",
