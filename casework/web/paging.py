@@ -12,7 +12,7 @@ COUNT_CAP = 1000
 
 class CappedPaginator(Paginator):
     """Django's paginator, counting at most ``cap`` + 1 rows: the count reads no further
-    than that, whatever the list's length (with the list's order served by an index).
+    than that, whatever the list's length.
 
     While the list is no longer than ``cap`` it behaves exactly like ``Paginator``. Past
     that, ``capped`` is true, the number of pages is unknown, and any page may be asked
@@ -25,8 +25,11 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        first: QuerySet[Any] = self.object_list[: self.cap + 1]  # type: ignore[assignment]  # a queryset here
-        return first.count()
+        rows: QuerySet[Any] = self.object_list  # type: ignore[assignment]  # a queryset here
+        # Without the list's order: any cap + 1 rows will do for counting, and the database
+        # may take them the cheapest way (a caseworker's own rows, say) instead of walking
+        # the order until it has found enough.
+        return rows.order_by()[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
