@@ -117,7 +117,7 @@ class Browsing:
         context.watch = Watch(self.origin)
         context.watch.attach(context)
         if language != "en":
-            set_language(context, self.origin, language)
+            choose_language(context.new_page(), language)
         self.contexts.append(context)
         return context
 
@@ -132,22 +132,13 @@ class Browsing:
             context.close()
 
 
-def set_language(context, origin, language):
-    """The choice the footer's form stores: Django's language cookie."""
-    from django.conf import settings
-
-    context.add_cookies(
-        [
-            {
-                "name": settings.LANGUAGE_COOKIE_NAME,
-                "value": language,
-                "url": origin + "/",
-                "secure": settings.LANGUAGE_COOKIE_SECURE,
-                "httpOnly": True,
-                "sameSite": "Lax",
-            }
-        ]
-    )
+def choose_language(page, language):
+    """Chooses the language with the footer's form, as she would (it stores Django's cookie)."""
+    page.goto("/")
+    page.locator("footer select[name=language]").select_option(language)
+    page.locator("footer button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == language
 
 
 @pytest.fixture

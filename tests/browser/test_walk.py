@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from casework.access import services as access
 from casework.audit.models import AuditEntry
+from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case, Contact, Referral
 from casework.identity import services as identity
 from tests.browser.conftest import LANGUAGES, WIDTHS, enrolled
@@ -39,6 +40,8 @@ def build_world():
     w.people = {name: enrolled(user) for name, user in users.items()}
     w.case = make_case(users["lead"], summary="Met at the border office.")
     identity.identity_save(by=users["lead"], case=w.case, values={"legal_name": NAME})
+    for name in ("leaver", "returner"):
+        access.case_assign(by=users["supervisor"], case=w.case, user=users[name], role=AssignmentRole.COWORKER)
     w.code = w.case.display_code
     w.sessions = {}  # name -> storage state after her sign-in, for the tour
     w.visited = []  # (who, path, what): the GET pages the flows opened
@@ -234,6 +237,7 @@ def fill_consent(page):
         text.fill("Shelter, the case code only")
     for box in page.locator("main form input[type=checkbox]").all():
         box.check()
+    page.locator("main form input[type=radio]").first.check()
 
 
 def test_5_she_reveals_the_identity_with_a_fresh_code(site, browsing):
@@ -273,9 +277,10 @@ def test_7_an_administrator_gives_a_colleague_access(site, browsing):
     visit(site, page, "admin", "/access/cases/", "case access directory, admin")
     visit(site, page, "admin", f"/access/cases/{site.code}/", "access to a case")
     grant = page.locator("form[action$='/grant/']")
-    grant.locator("select[name=user]").select_option(label=re.compile("b-colleague"))
-    grant.locator("select[name=level]").select_option("view")
-    grant.locator("[name=reason]").fill("Covering while the lead is away")
+    person = grant.locator("select[name=grant-user] option", has_text="b-colleague").get_attribute("value")
+    grant.locator("select[name=grant-user]").select_option(person)
+    grant.locator("select[name=grant-level]").select_option("view")
+    grant.locator("[name=grant-reason]").fill("Covering while the lead is away")
     submit(page, "form[action$='/grant/']")
     colleague = User.objects.get(username="b-colleague")
     assert Case.objects.restrict(colleague, "view").filter(pk=site.case.pk).exists()
@@ -317,8 +322,12 @@ def test_9_after_signing_out_back_shows_nothing_of_the_case(site, browsing):
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.go_back()
     page.wait_for_load_state()
-    assert site.code not in page.content()
-    assert "Met at the border office." not in page.content()
+    # The browser asks again (no-store) and is sent to sign in: what is on screen is the
+    # sign-in form, with nothing of the case in it.
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    on_screen = page.locator("body").inner_text()
+    assert site.code not in on_screen
+    assert "Met at the border office." not in on_screen
     assert_clean(browsing)
 
 
