@@ -61,11 +61,20 @@ class Person:
     key: bytes
     user_pk: int
 
-    def code(self, steps_ahead=0):
-        """The code her phone shows now (or ``steps_ahead`` steps of 30 seconds later)."""
-        totp = TOTP(self.key, step=30, t0=0, digits=6, drift=0)
-        totp.time = time.time() + steps_ahead * 30
-        return f"{totp.token():06d}"
+    def code(self):
+        """A code her phone shows now or next, that the server will take: one for a time step
+        after the last one she used, inside the window the server accepts (django-otp's
+        tolerance of one step either side, moved by the drift it has learnt)."""
+        device = TOTPDevice.objects.get(user_id=self.user_pk, confirmed=True)
+        while True:  # both spent (two codes within one step): the next one comes within 30 seconds
+            now = int((time.time() - device.t0) // device.step) + device.drift
+            step = next((s for s in (now, now + device.tolerance) if s > device.last_t), None)
+            if step is not None:
+                break
+            time.sleep(1)
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
+        totp.time = device.t0 + step * device.step + device.step / 2
+        return f"{totp.token():0{device.digits}d}"
 
 
 @dataclass
