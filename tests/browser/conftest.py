@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.base import AxeResults
+from axe_playwright_python.sync_playwright import Axe
 from django.db import connection
 from django.test import override_settings
 from django_otp.oath import TOTP
@@ -38,6 +40,9 @@ document.addEventListener("securitypolicyviolation", function (event) {
   console.error("CSP violation: " + event.violatedDirective + " blocked " + event.blockedURI);
 });
 """
+# axe-core as axe-playwright-python ships it, put into every page of a context as it opens
+# (Axe().run() would send the whole script again before each check: half a second a page).
+AXE_SCRIPT = Axe().axe_script
 REFUSED_FORM = "Failed to load resource: the server responded with a status of 400"
 
 
@@ -125,6 +130,7 @@ class Browsing:
         )
         context.watch = Watch(self.origin)
         context.watch.attach(context)
+        context.add_init_script(AXE_SCRIPT)
         if language != "en":
             choose_language(context.new_page(), language)
         self.contexts.append(context)
@@ -139,6 +145,16 @@ class Browsing:
     def close(self):
         for context in self.contexts:
             context.close()
+
+
+def axe_violations(page):
+    """axe-core's violations of any impact on the page as it is now, one line per node."""
+    results = AxeResults(page.evaluate("axe.run(document, {resultTypes: ['violations']})"))
+    lines = []
+    for violation in results.response["violations"]:
+        for node in violation["nodes"]:
+            lines.append(f"{violation['id']} ({violation['impact']}): {node['target']} {node['html'][:160]}")
+    return lines
 
 
 def choose_language(page, language):
@@ -217,22 +233,23 @@ def enrolled(user):
 
 
 def table_state():
-    """For each table: the primary keys already there (few: those the migrations made)."""
+    """For each table with a primary key: the keys already there (few: what the migrations made)."""
     state = {}
+    q = connection.ops.quote_name
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             pk = connection.introspection.get_primary_key_column(cursor, table)
-            q = connection.ops.quote_name
-            cursor.execute(f"SELECT {q(pk)} FROM {q(table)}" if pk else f"SELECT COUNT(*) FROM {q(table)}")
-            state[table] = (pk, {row[0] for row in cursor.fetchall()})
+            if pk:
+                cursor.execute(f"SELECT {q(pk)} FROM {q(table)}")  # noqa: S608 (names from introspection)
+                state[table] = (pk, {row[0] for row in cursor.fetchall()})
     return state
 
 
 def remove_added(before):
     """Deletes every row the module added, leaving what the migrations made, so that the next
     module in this process finds the database as it was. The audit trail is append-only on
-    PostgreSQL: its triggers (and the foreign keys' order) are set aside for this, as only
-    the database's owner can."""
+    PostgreSQL: its triggers (and the order the foreign keys would ask for) are set aside for
+    this, as the database's owner may."""
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -241,14 +258,13 @@ def remove_added(before):
             cursor.execute("PRAGMA foreign_keys = OFF")
         try:
             for table, (pk, kept) in before.items():
-                if not pk:
-                    continue
-                cursor.execute(f"SELECT {q(pk)} FROM {q(table)}")
+                cursor.execute(f"SELECT {q(pk)} FROM {q(table)}")  # noqa: S608 (names from introspection)
                 added = [row[0] for row in cursor.fetchall() if row[0] not in kept]
                 for start in range(0, len(added), 500):
                     chunk = added[start : start + 500]
                     marks = ", ".join(["%s"] * len(chunk))
-                    cursor.execute(f"DELETE FROM {q(table)} WHERE {q(pk)} IN ({marks})", chunk)
+                    delete = f"DELETE FROM {q(table)} WHERE {q(pk)} IN ({marks})"  # noqa: S608 (names from introspection)
+                    cursor.execute(delete, chunk)
         finally:
             if connection.vendor == "postgresql":
                 cursor.execute("SET session_replication_role = DEFAULT")

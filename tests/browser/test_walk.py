@@ -8,7 +8,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
@@ -17,7 +16,7 @@ from casework.audit.models import AuditEntry
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case, Contact, Referral
 from casework.identity import services as identity
-from tests.browser.conftest import LANGUAGES, WIDTHS, enrolled
+from tests.browser.conftest import LANGUAGES, WIDTHS, axe_violations, enrolled
 from tests.factories import PASSWORD, make_admin, make_case, make_caseworker, make_org, make_supervisor, make_team
 
 NAME = "김민지 Browser"  # the identity on the case the reveal flow opens
@@ -89,19 +88,6 @@ def record(site, page, who, what):
 
 def assert_clean(browsing):
     assert browsing.problems() == []
-
-
-AXE = Axe()
-
-
-def axe_violations(page):
-    """axe-core's violations of any impact, one readable line per node."""
-    results = AXE.run(page)
-    lines = []
-    for violation in results.response["violations"]:
-        for node in violation["nodes"]:
-            lines.append(f"{violation['id']} ({violation['impact']}): {node['target']} {node['html'][:160]}")
-    return lines
 
 
 # ---------------------------------------------------------------------------- the flows
