@@ -209,10 +209,11 @@ def _live_server_helper():
 
 
 @pytest.fixture(scope="module")
-def site(live_server, django_db_setup, django_db_blocker, request):
+def site(django_db_setup, live_server, django_db_blocker, request):
     """pytest-django's live server and the module's world (``build_world`` of the module),
     built once and committed so that the server's thread sees it; when the module is done,
-    every row it added is removed (``remove_added``)."""
+    every row it added is removed (``remove_added``). The test databases come first, so that
+    the server, and its connections, stop before they are dropped."""
     with django_db_blocker.unblock():
         before = table_state()
         with (

@@ -19,6 +19,8 @@ from casework.identity import services as identity
 from tests.browser.conftest import LANGUAGES, WIDTHS, axe_violations, enrolled
 from tests.factories import PASSWORD, make_admin, make_case, make_caseworker, make_org, make_supervisor, make_team
 
+pytestmark = pytest.mark.filterwarnings("ignore:No directory at")  # STATIC_ROOT: assets come from the finders
+
 NAME = "김민지 Browser"  # the identity on the case the reveal flow opens
 
 
@@ -43,7 +45,7 @@ def build_world():
         access.case_assign(by=users["supervisor"], case=w.case, user=users[name], role=AssignmentRole.COWORKER)
     w.code = w.case.display_code
     w.sessions = {}  # name -> storage state after her sign-in, for the tour
-    w.visited = []  # (who, path, what): the GET pages the flows opened
+    w.visited = []  # (who, path, what, form): the pages the flows opened; see visit()
     return w
 
 
@@ -76,14 +78,26 @@ def visit(site, page, who, path, what):
     """Opens ``path`` as ``who`` and records it for the tour."""
     response = page.goto(path)
     assert response.status == 200, f"{path} answered {response.status}"
-    site.visited.append((who, path, what))
+    site.visited.append((who, path, what, None))
     return response
 
 
 def record(site, page, who, what):
     """Records the page on screen (reached by a link or a redirect) for the tour."""
     path = page.url.removeprefix(site.url)
-    site.visited.append((who, path, what))
+    site.visited.append((who, path, what, None))
+
+
+def record_refusal(site, page, who, what, form="main form"):
+    """Records, for the tour, the page on screen with ``form`` sent back empty: its errors shown."""
+    path = page.url.removeprefix(site.url)
+    site.visited.append((who, path, what, form))
+
+
+def send_empty(page, form):
+    """Sends ``form`` as it is and checks that the page answers with its errors."""
+    submit(page, form)
+    expect(page.locator(".error-summary")).to_be_visible()
 
 
 def assert_clean(browsing):
@@ -126,8 +140,8 @@ def test_2_a_case_goes_from_intake_to_closure(site, browsing):
     page = context.new_page()
     visit(site, page, "lead", "/cases/", "case list")
     visit(site, page, "lead", "/cases/new/", "new case")
-    submit(page)  # nothing filled in: the form answers with its errors
-    expect(page.locator(".error-summary")).to_be_visible()
+    record_refusal(site, page, "lead", "new case, with errors")
+    send_empty(page, "main form")  # nothing filled in: the form answers with its errors
     assert axe_violations(page) == [], "the intake form with its errors"
     fill_intake(page)
     submit(page)
@@ -143,8 +157,7 @@ def test_2_a_case_goes_from_intake_to_closure(site, browsing):
     visit(site, boss, "supervisor", f"/cases/{code}/", "case page, supervisor")
     boss.locator(".page-actions").get_by_role("link", name="Close").click()
     record(site, boss, "supervisor", "close form")
-    submit(boss)
-    expect(boss.locator(".error-summary")).to_be_visible()
+    send_empty(boss, "main form")
     assert axe_violations(boss) == [], "the closing form with its errors"
     boss.fill("main form textarea, main form input[name=reason]", "She is safe and settled; no more support needed.")
     submit(boss)
@@ -197,6 +210,7 @@ def test_4_a_referral_gets_consent_and_is_sent(site, browsing):
     referral = Referral.objects.get(case=site.case)
     record(site, page, "lead", "referral")
     visit(site, page, "lead", f"/cases/{site.code}/referrals/{referral.uid}/consent/", "consent")
+    record_refusal(site, page, "lead", "consent, with errors")
     fill_consent(page)
     submit(page)
     referral.refresh_from_db()
@@ -230,6 +244,7 @@ def test_5_she_reveals_the_identity_with_a_fresh_code(site, browsing):
     context = browsing.open(storage_state=site.sessions["lead"])
     page = context.new_page()
     visit(site, page, "lead", f"/cases/{site.code}/identity/", "reveal form")
+    record_refusal(site, page, "lead", "reveal form, with errors")
     page.locator("select[name=purpose]").select_option(index=1)
     page.locator("input[name=reason]").fill("Checking the record before a call")
     page.locator("input[name=fields]").first.check()
@@ -262,6 +277,7 @@ def test_7_an_administrator_gives_a_colleague_access(site, browsing):
     visit(site, page, "admin", "/access/users/b-colleague/", "a person")
     visit(site, page, "admin", "/access/cases/", "case access directory, admin")
     visit(site, page, "admin", f"/access/cases/{site.code}/", "access to a case")
+    record_refusal(site, page, "admin", "access to a case, grant with errors", "form[action$='/grant/']")
     grant = page.locator("form[action$='/grant/']")
     person = grant.locator("select[name=grant-user] option", has_text="b-colleague").get_attribute("value")
     grant.locator("select[name=grant-user]").select_option(person)
@@ -323,18 +339,20 @@ def test_9_after_signing_out_back_shows_nothing_of_the_case(site, browsing):
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_every_page_of_the_walk_passes_the_checks(site, browsing, width, language):
-    assert len({what for _, _, what in site.visited}) >= 20, "the flows above recorded too few pages"
-    contexts = {}
+    assert len({visited[2] for visited in site.visited}) >= 20, "the flows above recorded too few pages"
+    pages = {}
     failures = []
-    for who, path, what in dict.fromkeys(site.visited):
-        if who not in contexts:
+    for who, path, what, form in dict.fromkeys(site.visited):
+        if who not in pages:
             state = site.sessions.get(who) if who != "anonymous" else None
-            contexts[who] = browsing.open(width=width, language=language, storage_state=state).new_page()
-        page = contexts[who]
+            pages[who] = browsing.open(width=width, language=language, storage_state=state).new_page()
+        page = pages[who]
         response = page.goto(path)
         if response.status != 200:
             failures.append(f"{what} {path}: answered {response.status}")
             continue
+        if form:
+            send_empty(page, form)
         assert page.locator("html").get_attribute("lang") == language
         failures += [f"{what} {path}: {line}" for line in axe_violations(page)]
     failures += browsing.problems()
