@@ -124,9 +124,9 @@ class Browsing:
     def __init__(self, browser, origin):
         self.browser, self.origin, self.contexts = browser, origin, []
 
-    def open(self, *, width="wide", language="en", storage_state=None):
+    def open(self, *, width="wide", language="en", storage_state=None, **options):
         context = self.browser.new_context(
-            viewport=WIDTHS[width], base_url=self.origin, storage_state=storage_state, locale="en-GB"
+            viewport=WIDTHS[width], base_url=self.origin, storage_state=storage_state, locale="en-GB", **options
         )
         context.watch = Watch(self.origin)
         context.watch.attach(context)

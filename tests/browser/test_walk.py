@@ -104,6 +104,37 @@ def assert_clean(browsing):
     assert browsing.problems() == []
 
 
+# ---------------------------------------------------------------------------- the checks themselves
+
+
+def test_0_the_checks_see_what_they_look_for(site, browsing):
+    """The watch sees a CSP violation, a request to another host and an error; axe sees a
+    violation. (Were they blind, every page below would pass.)"""
+    page = browsing.open().new_page()
+    page.goto("/accounts/login/")
+    page.evaluate("document.head.appendChild(document.createElement('style')).textContent = 'p {}'")
+    page.evaluate("document.querySelector('main').appendChild(document.createElement('img')).alt = ''")
+    page.evaluate("setTimeout(() => { throw new Error('thrown by the test') })")
+    page.wait_for_timeout(200)
+    problems = browsing.problems()
+    assert any("CSP violation: style-src" in problem for problem in problems)
+    assert any("uncaught error: thrown by the test" in problem for problem in problems)
+    assert "image-alt" not in "".join(axe_violations(page))  # alt="" is allowed: decorative
+    page.evaluate("document.querySelector('main img').removeAttribute('alt')")
+    assert any(line.startswith("image-alt (critical)") for line in axe_violations(page))
+
+    # The page's CSP would stop the request before the network: set it aside to see the watch.
+    elsewhere = browsing.open(bypass_csp=True)
+    elsewhere.route(re.compile(r"^https?://elsewhere\.invalid/"), lambda route: route.abort())
+    page = elsewhere.new_page()
+    page.goto("/accounts/login/")
+    page.evaluate("fetch('http://elsewhere.invalid/beacon').catch(() => {})")
+    page.wait_for_timeout(200)
+    problems = browsing.problems()
+    assert "request to another host: http://elsewhere.invalid/beacon" in problems
+    assert not any("CSP violation" in problem for problem in problems)
+
+
 # ---------------------------------------------------------------------------- the flows
 
 
