@@ -21,11 +21,6 @@ from django.test import override_settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-# Playwright's sync API runs an asyncio event loop in the test's own thread. Django sees that
-# loop and refuses ORM calls from the thread (SynchronousOnlyOperation), although the test
-# calls them synchronously and nothing awaits them: allow it, for these tests only.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = Path(os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium"))
 FAILURES = Path(__file__).resolve().parents[2] / "browser-failures"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -214,7 +209,12 @@ def site(django_db_setup, live_server, django_db_blocker, request):
     built once and committed so that the server's thread sees it; when the module is done,
     every row it added is removed (``remove_added``). The test databases come first, so that
     the server, and its connections, stop before they are dropped."""
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API runs an asyncio event loop in the test's own thread. Django sees
+        # that loop and refuses ORM calls from the thread (SynchronousOnlyOperation), although
+        # the test makes them synchronously and nothing awaits them: allow it, while this
+        # module runs (Django reads the variable at each call; other modules keep the check).
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         before = table_state()
         with (
             live_server._live_server_modified_settings,

@@ -52,10 +52,10 @@ def build_world():
 # ---------------------------------------------------------------------------- helpers
 
 
-def sign_in(browsing, site, name, **options):
+def sign_in(browsing, site, name):
     """Her sign-in through the login form and the code page; the context, signed in."""
     person = site.people[name]
-    context = browsing.open(**options)
+    context = browsing.open()
     page = context.new_page()
     page.goto("/accounts/login/")
     page.fill("input[name=username]", person.username)
@@ -66,6 +66,16 @@ def sign_in(browsing, site, name, **options):
     submit(page)
     expect(page.locator("nav.site-nav")).to_be_visible()
     return context, page
+
+
+def signed_in(browsing, site, name):
+    """A page of hers, in the session she signed in to earlier in the walk (or now, through the
+    forms, if none yet: a test run alone); the tour reuses these sessions."""
+    if name in site.sessions:
+        return browsing.open(storage_state=site.sessions[name]).new_page()
+    context, page = sign_in(browsing, site, name)
+    site.sessions[name] = context.storage_state()
+    return page
 
 
 def submit(page, form="main form"):
@@ -167,8 +177,7 @@ def test_1_she_signs_in_with_her_password_and_a_code(site, browsing):
 
 
 def test_2_a_case_goes_from_intake_to_closure(site, browsing):
-    context = browsing.open(storage_state=site.sessions["lead"])
-    page = context.new_page()
+    page = signed_in(browsing, site, "lead")
     visit(site, page, "lead", "/cases/", "case list")
     visit(site, page, "lead", "/cases/new/", "new case")
     record_refusal(site, page, "lead", "new case, with errors")
@@ -183,8 +192,7 @@ def test_2_a_case_goes_from_intake_to_closure(site, browsing):
     page.get_by_role("link", name="Go to the case").click()
     expect(page.locator("h1 .code")).to_have_text(code)
 
-    _, boss = sign_in(browsing, site, "supervisor")
-    site.sessions["supervisor"] = boss.context.storage_state()
+    boss = signed_in(browsing, site, "supervisor")
     visit(site, boss, "supervisor", f"/cases/{code}/", "case page, supervisor")
     boss.locator(".page-actions").get_by_role("link", name="Close").click()
     record(site, boss, "supervisor", "close form")
@@ -208,8 +216,7 @@ def fill_intake(page):
 
 
 def test_3_a_contact_with_a_follow_up_date_joins_the_timeline(site, browsing):
-    context = browsing.open(storage_state=site.sessions["lead"])
-    page = context.new_page()
+    page = signed_in(browsing, site, "lead")
     visit(site, page, "lead", f"/cases/{site.code}/", "case page")
     quick = page.locator("form.quick-add")
     follow_up = datetime.date.today() + datetime.timedelta(days=7)
@@ -232,8 +239,7 @@ def test_3_a_contact_with_a_follow_up_date_joins_the_timeline(site, browsing):
 
 
 def test_4_a_referral_gets_consent_and_is_sent(site, browsing):
-    context = browsing.open(storage_state=site.sessions["lead"])
-    page = context.new_page()
+    page = signed_in(browsing, site, "lead")
     visit(site, page, "lead", f"/cases/{site.code}/referrals/new/", "new referral")
     page.locator("select[name=service_type]").select_option("shelter")
     page.locator("input[name=external_provider]").fill("A partner shelter")
@@ -272,8 +278,7 @@ def fill_consent(page):
 
 
 def test_5_she_reveals_the_identity_with_a_fresh_code(site, browsing):
-    context = browsing.open(storage_state=site.sessions["lead"])
-    page = context.new_page()
+    page = signed_in(browsing, site, "lead")
     visit(site, page, "lead", f"/cases/{site.code}/identity/", "reveal form")
     record_refusal(site, page, "lead", "reveal form, with errors")
     page.locator("select[name=purpose]").select_option(index=1)
@@ -289,8 +294,7 @@ def test_5_she_reveals_the_identity_with_a_fresh_code(site, browsing):
 
 
 def test_6_a_supervisor_reviews_the_audit_trail(site, browsing):
-    context = browsing.open(storage_state=site.sessions["supervisor"])
-    page = context.new_page()
+    page = signed_in(browsing, site, "supervisor")
     visit(site, page, "supervisor", "/audit/", "audit trail")
     expect(page.locator("main")).to_contain_text("b-lead")
     visit(site, page, "supervisor", f"/audit/cases/{site.code}/", "case timeline")
@@ -302,8 +306,7 @@ def test_6_a_supervisor_reviews_the_audit_trail(site, browsing):
 
 
 def test_7_an_administrator_gives_a_colleague_access(site, browsing):
-    _, page = sign_in(browsing, site, "admin")
-    site.sessions["admin"] = page.context.storage_state()
+    page = signed_in(browsing, site, "admin")
     visit(site, page, "admin", "/access/users/", "people")
     visit(site, page, "admin", "/access/users/b-colleague/", "a person")
     visit(site, page, "admin", "/access/cases/", "case access directory, admin")
