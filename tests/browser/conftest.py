@@ -223,9 +223,14 @@ def site(django_db_setup, live_server, django_db_blocker, request):
             try:
                 world = request.module.build_world()
                 world.url = live_server.url
+                # Playwright's tests run in another context (a greenlet), where Django opens a
+                # connection of its own: this one would be left open, and PostgreSQL would
+                # refuse to drop the test database at the end.
+                connection.close()
                 yield world
             finally:
                 remove_added(before)
+                connection.close()
 
 
 def enrolled(user):
