@@ -20,6 +20,7 @@ from django.db import connection
 from django.test import override_settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path(os.environ.get("CASEWORK_CHROMIUM", "/usr/bin/chromium"))
 FAILURES = Path(__file__).resolve().parents[2] / "browser-failures"
@@ -51,6 +52,17 @@ def browser_type_launch_args(browser_type_launch_args):
             pytrace=False,
         )
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM)}
+
+
+@pytest.fixture(scope="module")
+def browser(browser_type_launch_args):
+    """Chromium for one module, with a Playwright of its own. pytest-playwright keeps its own
+    for the whole session, and the event loop Playwright leaves running in this thread would
+    make Django refuse the ORM (SynchronousOnlyOperation) to every later test of the process."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(**browser_type_launch_args)
+        yield launched
+        launched.close()
 
 
 @dataclass
