@@ -179,6 +179,9 @@ def browsing(browser, site, request):
     request.node.stash[BROWSING] = opened
     yield opened
     opened.close()
+    # The test ran with Playwright's loop going, where Django keeps another connection: closed
+    # here, or PostgreSQL would refuse to drop the test database at the end.
+    connection.close()
 
 
 BROWSING = pytest.StashKey[Browsing]()
