@@ -93,8 +93,9 @@ def visit(site, page, who, path, what):
 
 
 def record(site, page, who, what):
-    """Records the page on screen (reached by a link or a redirect) for the tour."""
-    path = page.url.removeprefix(site.url)
+    """Records the page on screen (reached by a link or a redirect) for the tour. Without the
+    fragment a save lands on (#timeline): the tour opens the page itself, not a place in it."""
+    path = page.url.removeprefix(site.url).split("#")[0]
     site.visited.append((who, path, what, None))
 
 
@@ -238,13 +239,59 @@ def test_3_a_contact_with_a_follow_up_date_joins_the_timeline(site, browsing):
     assert_clean(browsing)
 
 
+def test_3_on_a_phone_the_case_page_opens_on_what_she_does_most_and_a_save_lands_where_she_was(site, browsing):
+    person = "lead"
+    signed_in(browsing, site, person)  # her session, from the walk or now
+    page = browsing.open(width="phone", storage_state=site.sessions[person]).new_page()
+    visit(site, page, person, f"/cases/{site.code}/", "case page")
+    # Above the fold on a 390 px screen: the case at a glance and the three actions.
+    expect(page.locator("dl.case-strip")).to_be_in_viewport()
+    for action in page.locator("nav.case-do a").all():
+        expect(action).to_be_in_viewport()
+    page.locator("nav.case-do a[href='#log-contact']").click()
+    expect(page).to_have_url(re.compile(r"#log-contact$"))
+    quick = page.locator("form.quick-add")
+    expect(quick.locator("select[name=channel]")).to_be_in_viewport()
+    quick.locator("input[name=occurred_at]").fill(datetime.datetime.now().strftime("%Y-%m-%dT%H:%M"))
+    quick.locator("select[name=channel]").select_option("secure_messenger")
+    quick.locator("select[name=purpose]").select_option("check_in")
+    quick.locator("[name=notes]").fill("Late call, all well.")
+    submit(page, "form.quick-add")
+    expect(page).to_have_url(re.compile(rf"/cases/{site.code}/#timeline$"))
+    # She lands on the timeline, the saved message in view, not at the top of the page.
+    expect(page.locator("#timeline .message")).to_be_in_viewport()
+    expect(page.locator("dl.case-strip")).not_to_be_in_viewport()
+    assert_clean(browsing)
+
+
+def test_4_a_referral_is_made_consented_and_sent_in_one_form(site, browsing):
+    page = signed_in(browsing, site, "lead")
+    visit(site, page, "lead", f"/cases/{site.code}/", "case page")
+    page.locator("nav.case-do").get_by_role("link", name="Make a referral").click()
+    record(site, page, "lead", "referral fast path")
+    record_refusal(site, page, "lead", "referral fast path, with errors")
+    page.locator("select[name=service_type]").select_option("legal")
+    page.locator("input[name=external_provider]").fill("A legal aid clinic")
+    page.locator("input[name=data_shared]").fill("Age band and the legal need")
+    page.locator("select[name=consent_given_by]").select_option("survivor")
+    page.locator("input[name=consent_given_on]").fill(datetime.date.today().isoformat())
+    page.locator("input[name=consent_method][value=written]").check()
+    page.locator("textarea[name=consent_scope]").fill("Age band and the legal need, nothing else")
+    submit(page)
+    expect(page).to_have_url(re.compile(rf"/cases/{site.code}/#referrals$"))
+    expect(page.locator("#referrals .message")).to_be_in_viewport()
+    referral = Referral.objects.get(case=site.case, service_type="legal")
+    assert (referral.status, referral.consent_recipient) == ("sent", "A legal aid clinic")
+    assert_clean(browsing)
+
+
 def test_4_a_referral_gets_consent_and_is_sent(site, browsing):
     page = signed_in(browsing, site, "lead")
     visit(site, page, "lead", f"/cases/{site.code}/referrals/new/", "new referral")
     page.locator("select[name=service_type]").select_option("shelter")
     page.locator("input[name=external_provider]").fill("A partner shelter")
     submit(page)
-    referral = Referral.objects.get(case=site.case)
+    referral = Referral.objects.get(case=site.case, service_type="shelter")
     record(site, page, "lead", "referral")
     visit(site, page, "lead", f"/cases/{site.code}/referrals/{referral.uid}/consent/", "consent")
     record_refusal(site, page, "lead", "consent, with errors")
