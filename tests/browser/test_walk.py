@@ -105,10 +105,22 @@ def record_refusal(site, page, who, what, form="main form"):
     site.visited.append((who, path, what, form))
 
 
+# A date written in numbers alone (11/09/2026, 2026-11-09, 9.11.26): read one way in one
+# country and another way in the next. The pages write the month in words (or 년/월, 年/月).
+NUMERIC_DATE = re.compile(r"(?<![\w-])\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?![\w-])")
+
+
+def numeric_dates(page):
+    """The numeric-only dates in what the page shows as text (form fields' values aside: a
+    date field holds its value in the browser's own format)."""
+    return NUMERIC_DATE.findall(page.locator("body").inner_text())
+
+
 def send_empty(page, form):
     """Sends ``form`` as it is and checks that the page answers with its errors."""
     submit(page, form)
-    expect(page.locator(".error-summary")).to_be_visible()
+    # The error summary takes the focus, so that she hears or sees at once what to correct.
+    expect(page.locator(".error-summary")).to_be_focused()
 
 
 def assert_clean(browsing):
@@ -133,6 +145,12 @@ def test_0_the_checks_see_what_they_look_for(site, browsing):
     assert "image-alt" not in "".join(axe_violations(page))  # alt="" is allowed: decorative
     page.evaluate("document.querySelector('main img').removeAttribute('alt')")
     assert any(line.startswith("image-alt (critical)") for line in axe_violations(page))
+    assert numeric_dates(page) == []
+    page.evaluate(
+        "document.querySelector('main').appendChild(document.createElement('p')).textContent ="
+        " 'Case 7X3-QM9P-DK4, 2 Dec 2026, 2026년 12월 2일 14:05, 2026年12月2日; due 11/09/2026, sent 2026-11-09'"
+    )
+    assert numeric_dates(page) == ["11/09/2026", "2026-11-09"]
 
     # The page's CSP would stop the request before the network: set it aside to see the watch.
     elsewhere = browsing.open(bypass_csp=True)
@@ -162,10 +180,12 @@ def test_1_she_signs_in_with_her_password_and_a_code(site, browsing):
     page.fill("input[name=password]", PASSWORD)
     submit(page)
     expect(page).to_have_url(re.compile(r"/accounts/verify/$"))
+    expect(page.locator("input[name=code]")).to_be_focused()  # no Tabs past a menu to reach it
+    expect(page.locator("nav.site-nav")).to_have_count(0)  # and no menu before the code
     assert axe_violations(page) == [], "the code page"
     page.fill("input[name=code]", "000000" if site.people["lead"].code() != "000000" else "111111")
     submit(page)
-    expect(page.locator(".error-summary")).to_be_visible()
+    expect(page.locator(".error-summary")).to_be_focused()
     assert axe_violations(page) == [], "the code page with its error"
     page.wait_for_timeout(1100)  # django-otp lets the next try in a second after a wrong code
     page.fill("input[name=code]", site.people["lead"].code())
@@ -436,5 +456,6 @@ def test_every_page_of_the_walk_passes_the_checks(site, browsing, width, languag
             send_empty(page, form)
         assert page.locator("html").get_attribute("lang") == language
         failures += [f"{what} {path}: {line}" for line in axe_violations(page)]
+        failures += [f"{what} {path}: a date in numbers only, {date!r}" for date in numeric_dates(page)]
     failures += browsing.problems()
     assert failures == []
