@@ -182,7 +182,13 @@ def deferred() -> Iterator[None]:
     """Collect the entries written inside the block and link and write them at its end,
     inside the same transaction: call within the transaction that the block's acts use.
     Inside a block that already collects (a service called by a view), the outer block
-    links them: at the end of the outermost transaction, where the lock is held shortest."""
+    links them: at the end of the outermost transaction, where the lock is held shortest.
+
+    Only inside a transaction: outside one, a transaction opened within the block would
+    commit its acts on its own, and the entries waiting here would be forgotten with it.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("chain.deferred() collects the entries of a transaction: open one first (audited_atomic)")
     if _queue.get() is not None:
         yield
         return

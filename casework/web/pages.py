@@ -25,18 +25,19 @@ def csv_response(rows: list[list[str]], filename: str) -> HttpResponse:
     return response
 
 
-def messages_by_place(request: HttpRequest, places: tuple[str, ...]) -> tuple[list, dict[str, list]]:
+def messages_by_place(request: HttpRequest, places: tuple[str, ...], owner: str) -> tuple[list, dict[str, list]]:
     """The saved messages of this request: those for the top of the page, and those placed.
 
-    A message saved with ``extra_tags`` naming one of ``places`` belongs beside that part of
-    the page (where the redirect after a save lands: ``redirect_to_place``), so that she sees
-    it where she is; every other message goes at the top.
+    A message saved with ``extra_tags`` naming one of ``places`` and ``owner`` (what the page
+    shows: a case) belongs beside that part of this page (where the redirect after a save
+    lands: ``redirect_to_place``), so that she sees it where she is; every other message,
+    one saved on another case's page included, goes at the top.
     """
     top: list = []
     placed: dict[str, list] = {place: [] for place in places}
     for message in messages.get_messages(request):
         tags = set(message.extra_tags.split()) if message.extra_tags else set()
-        place = next((place for place in places if place in tags), None)
+        place = next((place for place in places if place in tags), None) if owner in tags else None
         (placed[place] if place else top).append(message)
     return top, placed
 

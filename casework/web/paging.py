@@ -8,6 +8,10 @@ from django.utils.functional import cached_property
 
 # Past this many rows a list says "more than 1,000" instead of counting them.
 COUNT_CAP = 1000
+# How deep a long list may be paged: each page reads every row before it, so a page number
+# from a crafted URL (or past what the database's integers hold) must not set the depth.
+# Past it, narrow the list with its filters.
+MAX_ROWS_PAGED = 10_000
 
 
 class CappedPaginator(Paginator):
@@ -45,6 +49,8 @@ class CappedPaginator(Paginator):
             valid = 0
         if valid < 1:  # get_page() then gives the first page: the last one is not known
             raise PageNotAnInteger("That page number is not a whole number from 1 up")
+        if (valid - 1) * self.per_page >= MAX_ROWS_PAGED:
+            raise PageNotAnInteger("That page is deeper than a list is paged")
         return valid
 
     def page(self, number: Any) -> Page:

@@ -121,3 +121,21 @@ def test_the_flag_stays_out_of_the_trail(world):
     access.case_assign(by=world.supervisor, case=case, user=world.teammate, role=AssignmentRole.LEAD)
     entries = AuditEntry.objects.filter(content_type__model="case", object_pk=str(case.pk))
     assert entries.exists() and not any("has_lead" in entry.changes_dict for entry in entries)
+
+
+def test_has_lead_is_read_from_the_database_not_from_a_stale_copy_of_the_case(world):
+    """Two supervisors at once, each with the case as loaded at the start of her request: the
+    flag must follow the assignments as they end up, whichever copy the last change came with."""
+    case = access.case_open(by=world.supervisor, team=world.team_a)
+    access.case_assign(by=world.supervisor, case=case, user=world.teammate, role=AssignmentRole.LEAD)
+    stale = Case.objects.get(pk=case.pk)  # has_lead True, as loaded
+    access.case_unassign(by=world.supervisor, case=Case.objects.get(pk=case.pk), user=world.teammate)
+    access.case_assign(by=world.supervisor, case=stale, user=world.coworker, role=AssignmentRole.LEAD)
+    assert Case.objects.get(pk=case.pk).has_lead is True
+
+    stale = Case.objects.get(pk=case.pk)  # has_lead True
+    access.case_unassign(by=world.supervisor, case=Case.objects.get(pk=case.pk), user=world.coworker)
+    fresh = Case.objects.get(pk=case.pk)  # has_lead False
+    access.case_assign(by=world.supervisor, case=fresh, user=world.teammate, role=AssignmentRole.LEAD)
+    access.case_unassign(by=world.supervisor, case=stale, user=world.teammate)
+    assert Case.objects.get(pk=case.pk).has_lead is False  # nobody leads it: it shows as without a lead

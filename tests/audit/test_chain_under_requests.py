@@ -355,3 +355,11 @@ def test_outside_a_request_the_chain_is_locked_only_at_the_end_of_the_transactio
         taken.append("work done")
     assert taken[0] == "head" and taken[-1] == "work done"
     assert "intact" in verify()
+
+
+def test_collecting_entries_outside_a_transaction_is_refused(world, monkeypatch):
+    """Outside a transaction, an inner transaction would commit its act on its own and the
+    entries waiting for the outer block would be forgotten: the block refuses to start."""
+    monkeypatch.setattr(type(connection), "in_atomic_block", False, raising=False)
+    with pytest.raises(RuntimeError, match="open one first"), chain.deferred():
+        pass

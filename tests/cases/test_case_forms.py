@@ -83,9 +83,9 @@ class TestCaseReopen(TestCaseClose):
 class TestCaseAssign(FormContract):
     forbidden = "lead"
     allowed = "supervisor"
-    max_queries = (
-        47  # two assignments and both people's permission rows rewritten and audited, and whether she may name a lead
-    )
+    # Two assignments and both people's permission rows rewritten and audited, whether she may
+    # name a lead, the case locked for the change and its has_lead flag set from the database.
+    max_queries = 48
 
     def url(self, w):
         return reverse("cases:assign", args=[w.case.display_code])

@@ -18,8 +18,9 @@ from casework.cases.services.referrals import (
     referral_transition,
 )
 from casework.cases.views.cases import CONTACTS_SHOWN
+from casework.web import paging
 from tests.cases.contract import FormContract, PageContract, snapshot
-from tests.factories import make_contact, make_need, make_provider
+from tests.factories import make_case, make_contact, make_need, make_provider
 
 TODAY = timezone.localdate()
 
@@ -336,3 +337,39 @@ def test_a_case_with_few_contacts_has_no_link_to_more(client, world, sign_in):
 class TestContactList(PageContract):
     def url(self, w):
         return reverse("cases:contact_list", args=[w.case.display_code])
+
+
+def test_a_message_saved_on_one_case_never_shows_in_another_cases_panel(client, world, sign_in):
+    """Two tabs: a need added on case A, then case B opened. B's needs panel must not say a
+    need was added there; the message shows at the top of B, naming no case."""
+    other = make_case(world.lead)
+    sign_in(client, world.lead)
+    data = {"category": "medical", "urgency": "high", "owner": world.lead.pk, "identified_on": TODAY.isoformat()}
+    client.post(reverse("cases:need_new", args=[world.case.display_code]), data)
+    page = client.get(reverse("cases:detail", args=[other.display_code])).content.decode()
+    needs = page[page.index('id="needs"') : page.index('id="referrals"')]
+    assert "Support need added." not in needs
+    assert before(page, "Support need added.", 'class="case-strip"')
+
+
+def test_contacts_at_the_same_moment_are_neither_skipped_nor_repeated_across_pages(client, world, sign_in):
+    moment = timezone.now() - timedelta(hours=1)
+    made = {str(make_contact(world.case, world.lead, occurred_at=moment).uid) for _ in range(60)}
+    sign_in(client, world.lead)
+    url = reverse("cases:contact_list", args=[world.case.display_code])
+    seen = []
+    for number in (1, 2):
+        page = client.get(url, {"page": number}).content.decode()
+        seen += re.findall(r"/contacts/([0-9a-f-]{36})/", page)
+    assert sorted(seen) == sorted(made)
+
+
+@pytest.mark.parametrize("number", ["999999999999999999999999999999", "100000", "201"])
+def test_a_page_deeper_than_a_list_is_paged_gives_the_first_page(client, world, sign_in, number, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)  # the list counts as long: its depth is unknown
+    for hours in range(4):
+        make_contact(world.case, world.lead, occurred_at=timezone.now() - timedelta(hours=hours + 1))
+    sign_in(client, world.lead)
+    response = client.get(reverse("cases:contact_list", args=[world.case.display_code]), {"page": number})
+    assert response.status_code == 200
+    assert response.context["page"].number == 1

@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from casework.access.models import Membership, Role, Team
@@ -61,8 +62,14 @@ def supervises(membership: Membership | None, team: Team) -> bool:
     )
 
 
+def _lock_assignments(case: Case) -> None:
+    """Changes to one case's assignments in turn: the case row is locked to the commit."""
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True).get()
+
+
 def _assign(*, by: User, case: Case, user: User, role: str) -> CaseAssignment:
     require_case_worker(user, case)
+    _lock_assignments(case)
     if role == AssignmentRole.LEAD:
         current = CaseAssignment.objects.filter(case=case, role=AssignmentRole.LEAD).exclude(user=user).first()
         if current is not None:
@@ -81,12 +88,13 @@ def _assign(*, by: User, case: Case, user: User, role: str) -> CaseAssignment:
 
 
 def _sync_has_lead(case: Case) -> None:
-    """``case.has_lead`` from its assignments, after any of them changed (in the same transaction)."""
-    has_lead = CaseAssignment.objects.filter(case=case, role=AssignmentRole.LEAD).exists()
-    if has_lead != case.has_lead:
-        with unaudited_writes("has_lead is derived from the assignments, each audited as it changes"):
-            Case.objects.filter(pk=case.pk).update(has_lead=has_lead)
-        case.has_lead = has_lead
+    """``case.has_lead`` from its assignments as the database holds them, after any of them
+    changed (in the same transaction, the case locked): never from a copy of the case loaded
+    earlier, which another change may have made stale."""
+    leads = CaseAssignment.objects.filter(case=OuterRef("pk"), role=AssignmentRole.LEAD)
+    with unaudited_writes("has_lead is derived from the assignments, each audited as it changes"):
+        Case.objects.filter(pk=case.pk).update(has_lead=Exists(leads))
+    case.has_lead = Case.objects.filter(pk=case.pk).values_list("has_lead", flat=True).get()
 
 
 @transaction.atomic
@@ -118,6 +126,7 @@ def _require_may_name_lead(by: User, case: Case, user: User) -> None:
 @transaction.atomic
 def case_unassign(*, by: User, case: Case, user: User, reason: str = "") -> None:
     require_manage(by, case)
+    _lock_assignments(case)
     deleted, _rows = CaseAssignment.objects.filter(case=case, user=user).delete()
     if not deleted:
         raise ValidationError(_("This person is not assigned to the case."))

@@ -23,7 +23,7 @@ from casework.cases.models import Case
 from casework.cases.services import cases as services
 from casework.cases.services.export import may_export
 from casework.cases.views.needs import need_board
-from casework.cases.views.places import CASE_PAGE_PLACES
+from casework.cases.views.places import CASE_PAGE_PLACES, case_tag
 from casework.identity import guard
 from casework.identity import services as identity_services
 from casework.identity.flow import second_factor_given, tell_about_duplicates
@@ -101,8 +101,10 @@ def case_opened(request, case):
 def case_detail(request, case):
     assignments = list(case.assignments.select_related("user"))
     needs = list(case.needs.select_related("owner").prefetch_related("referrals"))
-    top_messages, placed_messages = messages_by_place(request, CASE_PAGE_PLACES)
-    contacts = list(case.contacts.all()[: CONTACTS_SHOWN + 1])  # one more: is there an older one?
+    top_messages, placed_messages = messages_by_place(request, CASE_PAGE_PLACES, case_tag(case))
+    contacts = list(
+        case.contacts.order_by("-occurred_at", "-pk")[: CONTACTS_SHOWN + 1]
+    )  # one more: is there an older one?
     context = {
         "case": case,
         "assignments": assignments,

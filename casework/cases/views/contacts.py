@@ -11,7 +11,7 @@ from casework.cases.forms.contacts import ContactForm
 from casework.cases.models import Contact
 from casework.cases.services import contacts as services
 from casework.cases.services.contacts import CONTACT_FIELDS
-from casework.cases.views.places import to_case_page
+from casework.cases.views.places import saved_on_case_page
 from casework.web import doors
 from casework.web.forms import form_page
 from casework.web.paging import CappedPaginator
@@ -53,7 +53,8 @@ CONTACTS_PER_PAGE = 50
 @doors.case_page("view")
 def contact_list(request, case):
     """Every contact of the case, newest first, a page at a time (the case page shows the newest)."""
-    page = CappedPaginator(case.contacts.all(), CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    contacts = case.contacts.order_by("-occurred_at", "-pk")  # a tie never skips or repeats one
+    page = CappedPaginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "cases/contact_list.html", {"case": case, "page": page, "contacts": page.object_list})
 
 
@@ -76,8 +77,7 @@ def contact_create(request, case):
 
     def add(form):
         services.contact_add(by=request.user, case=case, **form.changes())
-        messages.success(request, _("Contact logged."), extra_tags="timeline")
-        return to_case_page(case, "timeline")
+        return saved_on_case_page(request, case, "timeline", _("Contact logged."))
 
     return form_page(request, form, "cases/contact_form.html", {"case": case}, add)
 

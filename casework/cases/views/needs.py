@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from casework.cases.choices import NeedStatus
 from casework.cases.forms.needs import NeedForm, NeedStatusForm
 from casework.cases.services import needs as services
-from casework.cases.views.places import to_case_page
+from casework.cases.views.places import saved_on_case_page
 from casework.web import doors
 from casework.web.forms import form_page
 
@@ -66,8 +66,7 @@ def need_create(request, case):
 
     def add(form):
         services.need_add(by=request.user, case=case, **form.changes())
-        messages.success(request, _("Support need added."), extra_tags="needs")
-        return to_case_page(case, "needs")
+        return saved_on_case_page(request, case, "needs", _("Support need added."))
 
     return form_page(request, form, "cases/need_form.html", {"case": case}, add)
 

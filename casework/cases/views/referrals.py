@@ -12,7 +12,7 @@ from casework.cases.forms.referrals import (
     TransitionForm,
 )
 from casework.cases.services import referrals as services
-from casework.cases.views.places import to_case_page
+from casework.cases.views.places import saved_on_case_page
 from casework.web import doors
 from casework.web.forms import form_page
 
@@ -56,8 +56,7 @@ def referral_send(request, case):
         services.referral_send_now(
             by=request.user, case=case, on=form.cleaned_data["on"], needs=changes.pop("needs"), **changes
         )
-        messages.success(request, _("Referral sent, and her consent recorded."), extra_tags="referrals")
-        return to_case_page(case, "referrals")
+        return saved_on_case_page(request, case, "referrals", _("Referral sent, and her consent recorded."))
 
     return form_page(request, form, "cases/referral_send.html", {"case": case}, send)
 
