@@ -63,6 +63,7 @@ from casework.cases.models import (
     Referral,
     SupportNeed,
 )
+from casework.cases.services.contacts import CONTACT_FIELDS
 from casework.demo.plan import identity_values, synthetic_identity
 from casework.identity import blind
 from casework.identity.models import Identity, IdentityIndex
@@ -431,18 +432,7 @@ class _CaseWriter:
             ),
             (
                 Contact,
-                [
-                    *CHILD_COLUMNS,
-                    "occurred_at",
-                    "duration_minutes",
-                    "channel",
-                    "place",
-                    "participants",
-                    "purpose",
-                    "notes",
-                    "safety_concern",
-                    "follow_up_on",
-                ],
+                [*CHILD_COLUMNS, *CONTACT_FIELDS],
                 self._contacts,
             ),
             (

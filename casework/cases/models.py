@@ -602,7 +602,7 @@ class Contact(CaseChild):
     follow_up_on = models.DateField(_("follow-up due"), null=True, blank=True)
 
     class Meta:
-        ordering = ["-occurred_at"]
+        ordering = ["-occurred_at", "-pk"]  # newest first; a tie never skips or repeats one across pages
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         constraints = [

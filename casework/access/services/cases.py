@@ -94,7 +94,7 @@ def _sync_has_lead(case: Case) -> None:
     leads = CaseAssignment.objects.filter(case=OuterRef("pk"), role=AssignmentRole.LEAD)
     with unaudited_writes("has_lead is derived from the assignments, each audited as it changes"):
         Case.objects.filter(pk=case.pk).update(has_lead=Exists(leads))
-    case.has_lead = Case.objects.filter(pk=case.pk).values_list("has_lead", flat=True).get()
+    case.refresh_from_db(fields=["has_lead"])
 
 
 @transaction.atomic

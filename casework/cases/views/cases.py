@@ -102,9 +102,7 @@ def case_detail(request, case):
     assignments = list(case.assignments.select_related("user"))
     needs = list(case.needs.select_related("owner").prefetch_related("referrals"))
     top_messages, placed_messages = messages_by_place(request, CASE_PAGE_PLACES, case_tag(case))
-    contacts = list(
-        case.contacts.order_by("-occurred_at", "-pk")[: CONTACTS_SHOWN + 1]
-    )  # one more: is there an older one?
+    contacts = list(case.contacts.all()[: CONTACTS_SHOWN + 1])  # one more: is there an older one?
     context = {
         "case": case,
         "assignments": assignments,

@@ -53,8 +53,7 @@ CONTACTS_PER_PAGE = 50
 @doors.case_page("view")
 def contact_list(request, case):
     """Every contact of the case, newest first, a page at a time (the case page shows the newest)."""
-    contacts = case.contacts.order_by("-occurred_at", "-pk")  # a tie never skips or repeats one
-    page = CappedPaginator(contacts, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(case.contacts.all(), CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "cases/contact_list.html", {"case": case, "page": page, "contacts": page.object_list})
 
 

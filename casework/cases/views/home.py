@@ -42,12 +42,12 @@ def home(request):
         .filter(follow_up_on__lte=today + FOLLOW_UP_HORIZON)
         .select_related("team")
         .order_by("follow_up_on", "code")[:SHOWN],
-        "urgent_needs": _children_in_scope(SupportNeed, request.user, supervising)
+        "urgent_needs": _scope(request.user, supervising, SupportNeed)
         .filter(urgency__in=[Urgency.HIGH, Urgency.URGENT])
         .unresolved()
         .select_related("case", "owner")
         .order_by("due_on", "created_at")[:SHOWN],
-        "awaiting": _children_in_scope(Referral, request.user, supervising)
+        "awaiting": _scope(request.user, supervising, Referral)
         .filter(status=ReferralStatus.SENT)
         .select_related("case", "provider")
         .order_by("sent_on", "created_at")[:SHOWN],
@@ -70,21 +70,16 @@ def home(request):
     return render(request, "cases/home.html", context)
 
 
-def _scope(user, supervising):
-    """A caseworker's own cases (lead or co-worker); a supervisor's: every case of her teams."""
-    if supervising:
-        return Case.objects.restrict(user, "manage")
-    return Case.objects.restrict(user, "view").filter(assignments__user=user)  # one assignment per person
-
-
-def _children_in_scope(model, user, supervising):
-    """Needs or referrals of the cases in ``_scope``, asked the same way as the scope itself
-    (not as "records she may view, of cases in her scope": that set of cases, gathered
-    first, grew with the cases she works on; this lets the database walk the records in
-    the page's order and stop after a page)."""
+def _scope(user, supervising, model=Case):
+    """A caseworker's own cases (lead or co-worker); a supervisor's: every case of her teams.
+    With ``model`` (needs, referrals): their records, asked the same way, so that the
+    database walks the records in the page's order and stops after a page (not "records
+    she may view, of a set of cases gathered first", which grew with the cases she works on)."""
+    to_case = "" if model is Case else "case__"
     if supervising:
         return model.objects.restrict(user, "manage")
-    return model.objects.restrict(user, "view").filter(case__assignments__user=user)
+    # One assignment per person and case: the join repeats no row.
+    return model.objects.restrict(user, "view").filter(**{f"{to_case}assignments__user": user})
 
 
 def _reveals(scope):
