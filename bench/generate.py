@@ -619,7 +619,7 @@ class _CaseWriter:
                     "draft",
                     "",
                     "",
-                    "",
+                    "[]",  # consent_scope: categories (JSON), none on a draft
                     "",
                     "",
                     "",

@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "casework.audit",
     "casework.accounts",
     "casework.identity",
+    "casework.partners",
     "casework.demo",
 ]
 

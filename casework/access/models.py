@@ -22,6 +22,11 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # A partner that runs its own server: known here by name and public keys only, with
+    # no members, teams or cases; packets reach it as files (casework.partners.exchange).
+    is_remote = models.BooleanField(_("runs its own server"), default=False, editable=False)
+    # Whether a supervisor approves each packet before it leaves for a partner organisation.
+    packets_need_approval = models.BooleanField(_("packets need a supervisor's approval"), default=True)
 
     objects = AuditedQuerySet.as_manager()
 
@@ -128,6 +133,8 @@ class Membership(models.Model):
     # Set when an administrator creates the account with a temporary password: until she
     # chooses her own, every page sends her to the password change.
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # Named by a supervisor to work the partner intake inbox (supervisors always may).
+    receives_packets = models.BooleanField(_("works the partner intake"), default=False)
     # Set when a supervisor vouched for her (met her, saw her enrol her own authenticator),
     # or by an operator at the server (vouched_by None). Until then restrict() gives her
     # nothing: an account an administrator created or reset could be the administrator's.

@@ -74,6 +74,16 @@ DETAIL_LABELS = {
     "told": _("The writer was warned"),
     "request": _("Request"),
     "cause": _("Because of"),
+    "partner": _("Partner organisation"),
+    "categories": _("What it holds"),
+    "answer": _("Answer"),
+    "refused": _("Refused because"),
+    "active": _("Now active"),
+    "by_partner": _("Done by the partner"),
+    "entry": _("Directory entry of"),
+    "consent": _("Because consent was withdrawn"),
+    "erased": _("Erased"),
+    "kept": _("Kept"),
 }
 _CHOICES = {
     "purpose": dict(Purpose.choices),

@@ -87,6 +87,43 @@ IDENTITY_IN_TEXT = _event("identity.in_text", _("Wrote identity details into fre
 EXPORT_CSV = _event("export.csv", _("Exported cases (de-identified)"), BOTH, sensitive=True, kind=EXPORT)
 EXPORT_AUDIT_CSV = _event("export.audit_csv", _("Exported the audit trail"), BOTH, sensitive=True, kind=EXPORT)
 
+# Partner organisations and the packets between them. Each side's entries are its own:
+# the sender's under her case code, the receiver's under its own, and an entry one side's
+# act writes into the other's trail names no actor.
+PARTNERSHIP_PROPOSE = _event("partnership.propose", _("Proposed a partnership"), BOTH, sensitive=True, kind=ACCESS)
+PARTNERSHIP_CONFIRM = _event("partnership.confirm", _("Confirmed a partnership"), BOTH, sensitive=True, kind=ACCESS)
+PARTNERSHIP_END = _event("partnership.end", _("Ended a partnership"), BOTH, sensitive=True, kind=ACCESS)
+PARTNERSHIP_DIRECTORY = _event("partnership.directory", _("Changed a partner directory entry"), BOTH, kind=ACCESS)
+PACKET_BUILD = _event(
+    "packet.build", _("Built a packet for a partner organisation"), SUPERVISOR, sensitive=True, kind=EXPORT
+)
+PACKET_SEND = _event(
+    "packet.send", _("Sent a packet to a partner organisation"), SUPERVISOR, sensitive=True, kind=EXPORT
+)
+PACKET_ARRIVE = _event("packet.arrive", _("A packet arrived from a partner organisation"), SUPERVISOR)
+PACKET_VIEW = _event("packet.view", _("Looked at a packet in the partner inbox"), SUPERVISOR, kind=VIEW)
+PACKET_WITHDRAW = _event("packet.withdraw", _("Withdrew a packet"), SUPERVISOR, sensitive=True)
+PACKET_ACCEPT = _event(
+    "packet.accept", _("Received a packet from a partner organisation: opened this case"), SUPERVISOR, kind=CHANGE
+)
+PACKET_DECLINE = _event("packet.decline", _("Declined a packet from a partner organisation"), SUPERVISOR)
+PACKET_ANSWER = _event("packet.answer", _("A partner organisation answered a packet"), SUPERVISOR, kind=CHANGE)
+PACKET_ANSWER_SEND = _event(
+    "packet.answer_send", _("Told the sending organisation how the referral goes"), SUPERVISOR, kind=CHANGE
+)
+PACKET_CONSENT_WITHDRAWN = _event(
+    "packet.consent_withdrawn", _("The sending organisation reported consent withdrawn"), SUPERVISOR, sensitive=True
+)
+PACKET_CONSENT_DECISION = _event(
+    "packet.consent_decision", _("Decided what a withdrawal of consent means for a case"), SUPERVISOR, sensitive=True
+)
+PACKET_FILE_EXPORT = _event(
+    "packet.file_export", _("Exported a packet or an answer as a file"), SUPERVISOR, sensitive=True, kind=EXPORT
+)
+PACKET_FILE_IMPORT = _event(
+    "packet.file_import", _("Imported a file from a partner on another server"), SUPERVISOR, sensitive=True
+)
+
 # Accounts, teams and access.
 ACCESS_CASE = _event("access.case", _("Tried to manage access to a case"), BOTH, sensitive=True, kind=ACCESS)
 USER_CREATE = _event("user.create", _("Created an account"), BOTH, sensitive=True, kind=ACCESS)

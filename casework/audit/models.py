@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.audit import chain
+from casework.audit.context import receivers_done
 
 # The request's audit context (actor, address hash), set by AuditContextMiddleware for the
 # length of one request and reset after it. auditlog's own context variable is never reset
@@ -162,7 +163,8 @@ class AuditEntry(AbstractLogEntry):
 
     def write_linked(self):
         """Insert the entry that chain.link() has just linked, and make sure nothing changed it on the way."""
-        super().save()
+        with receivers_done():
+            super().save()
         chain.check_linked(self)
 
     def _complete(self):

@@ -25,7 +25,7 @@ AUDITED_MODELS = {
     "cases.SupportNeed": ["outcome_notes"],
     "cases.Referral": [
         "external_provider",
-        "consent_scope",
+        "consent_scope_note",
         "consent_recipient",
         "consent_witness",
         "data_shared",
@@ -42,7 +42,7 @@ AUDITED_MODELS = {
 }
 # model label → fields left out of the trail: derived from records audited in their own right.
 EXCLUDED_FIELDS = {
-    "cases.Case": ["has_lead"],  # from the case's assignments
+    "cases.Case": ["has_lead", "from_packet"],  # from the assignments; from the packet accepted (its own entry)
 }
 M2M_FIELDS = {
     "access.Membership": {"teams", "supervised_teams"},

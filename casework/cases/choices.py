@@ -106,8 +106,60 @@ class ReferralStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
+    STARTED = "started", _("Service started")
     COMPLETED = "completed", _("Completed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Language(models.TextChoices):
+    KOREAN = "ko", _("Korean")
+    CHINESE = "zh", _("Chinese")
+    ENGLISH = "en", _("English")
+    RUSSIAN = "ru", _("Russian")
+    MONGOLIAN = "mn", _("Mongolian")
+    VIETNAMESE = "vi", _("Vietnamese")
+    LAO = "lo", _("Lao")
+    THAI = "th", _("Thai")
+    OTHER = "other", _("Another language")
+
+
+class ShareCategory(models.TextChoices):
+    """What a survivor's consent may cover, one category of data at a time: the server
+    checks a packet for a partner organisation against these, never against free text.
+    The identity categories are the identity record's field names."""
+
+    NEEDS = "needs", _("Needs (category and urgency)")
+    RISK = "risk", _("Risk level")
+    AGE_BAND = "age_band", _("Age band")
+    LANGUAGES = "languages", _("Languages")
+    NATIONALITY = "nationality", _("Nationality")
+    REGION = "region", _("Region")
+    NOTE = "note", _("A handover note")
+    LEGAL_NAME = "legal_name", _("Legal name")
+    OTHER_NAMES = "other_names", _("Other names and aliases")
+    DATE_OF_BIRTH = "date_of_birth", _("Date of birth")
+    APPROXIMATE_AGE = "approximate_age", _("Approximate age")
+    PHONES = "phones", _("Phone numbers")
+    MESSENGERS = "messengers", _("Messenger handles")
+    ADDRESSES = "addresses", _("Addresses")
+    LAST_LOCATION = "last_location", _("Last known location")
+    FAMILY_CONTACTS = "family_contacts", _("Family contacts")
+    DOCUMENTS = "documents", _("Identity documents")
+
+
+# The categories that are identity fields (travel encrypted, stored in the receiver's vault).
+IDENTITY_CATEGORIES = (
+    ShareCategory.LEGAL_NAME,
+    ShareCategory.OTHER_NAMES,
+    ShareCategory.DATE_OF_BIRTH,
+    ShareCategory.APPROXIMATE_AGE,
+    ShareCategory.PHONES,
+    ShareCategory.MESSENGERS,
+    ShareCategory.ADDRESSES,
+    ShareCategory.LAST_LOCATION,
+    ShareCategory.FAMILY_CONTACTS,
+    ShareCategory.DOCUMENTS,
+)
 
 
 class ConsentGiver(models.TextChoices):

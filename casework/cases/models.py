@@ -23,12 +23,14 @@ from casework.cases.choices import (
     ContactPurpose,
     Gender,
     IntakeSource,
+    Language,
     Nationality,
     NeedStatus,
     ReferralStatus,
     Region,
     RiskLevel,
     ServiceType,
+    ShareCategory,
     Urgency,
     values_of,
 )
@@ -195,6 +197,7 @@ class Case(models.Model):
     )
     region = models.CharField(_("current region"), max_length=10, choices=Region.choices, default=Region.UNKNOWN)
     exploitation_types = models.JSONField(_("exploitation types"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
     intake_source = models.CharField(
         _("intake source"), max_length=10, choices=IntakeSource.choices, default=IntakeSource.OTHER
     )
@@ -211,6 +214,9 @@ class Case(models.Model):
     # by the access services, kept here so that "open cases without a lead" is read from a
     # small index instead of testing every open case of the organisation for a lead.
     has_lead = models.BooleanField(_("has a lead caseworker"), default=False, editable=False)
+    # Opened by accepting a partner organisation's packet (casework.partners): its page then
+    # asks for the packet's answers and notices. Never which case it came from.
+    from_packet = models.BooleanField(_("opened from a partner's packet"), default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -273,6 +279,9 @@ class Case(models.Model):
     @property
     def display_code(self):
         return codes.display(self.code)
+
+    def languages_display(self):
+        return [label for value, label in Language.choices if value in (self.languages or [])]
 
     def allows(self, user, action):
         """Whether ``user`` may ``action`` this case: restrict(), asked about one case, or
@@ -489,6 +498,16 @@ class Referral(CaseChild):
         verbose_name=_("provider"),
     )
     external_provider = models.CharField(_("other provider"), max_length=200, blank=True)
+    # A partner organisation on this server (or a remote one it knows): what is shared
+    # travels as a packet (casework.partners), never by hand.
+    partner = models.ForeignKey(
+        "access.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner organisation"),
+    )
     service_type = models.CharField(_("service"), max_length=20, choices=ServiceType.choices)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT)
@@ -500,7 +519,12 @@ class Referral(CaseChild):
     consent_given_by = models.CharField(_("consent given by"), max_length=20, choices=ConsentGiver.choices, blank=True)
     consent_given_on = models.DateField(_("consent given on"), null=True, blank=True)
     consent_method = models.CharField(_("consent method"), max_length=20, choices=ConsentMethod.choices, blank=True)
-    consent_scope = models.CharField(_("consent to share"), max_length=500, blank=True)
+    # What she agreed may be shared: categories of data (ShareCategory), which the server
+    # checks a packet against. Referrals recorded before categories kept it as text.
+    consent_scope = models.JSONField(_("consent to share"), default=list, blank=True)
+    consent_scope_note = models.CharField(
+        _("consent to share (as written before categories)"), max_length=500, blank=True, editable=False
+    )
     consent_recipient = models.CharField(_("consent to share with"), max_length=200, blank=True)
     consent_expires_on = models.DateField(_("consent expires"), null=True, blank=True)
     consent_witness = models.CharField(
@@ -537,8 +561,9 @@ class Referral(CaseChild):
             _check("referral_service_valid", _in_choices("service_type", ServiceType)),
             _check(
                 "referral_one_provider",
-                (Q(provider__isnull=False) & Q(external_provider=""))
-                | (Q(provider__isnull=True) & ~Q(external_provider="")),
+                (Q(provider__isnull=False) & Q(external_provider="") & Q(partner__isnull=True))
+                | (Q(provider__isnull=True) & ~Q(external_provider="") & Q(partner__isnull=True))
+                | (Q(provider__isnull=True) & Q(external_provider="") & Q(partner__isnull=False)),
             ),
             _check(
                 "referral_sent_needs_consent",
@@ -558,14 +583,41 @@ class Referral(CaseChild):
     def __str__(self):
         return f"{self.get_service_type_display()} ({self.get_status_display()})"
 
+    @property
+    def recipient_name(self):
+        """Whom it goes to: the provider, the other provider named, or the partner organisation."""
+        if self.partner_id is not None:
+            return self.partner.name
+        return self.provider.name if self.provider_id is not None else self.external_provider
+
+    def consent_covers(self):
+        """The categories of her consent, as labels, in the catalogue's order."""
+        return [label for value, label in ShareCategory.choices if value in (self.consent_scope or [])]
+
 
 class ReferralStep(models.Model):
-    """One move of a referral through its workflow: to which status, on which day, by whom."""
+    """One move of a referral through its workflow: to which status, on which day, by whom
+    (a person of the case's organisation, or a partner organisation answering a packet)."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="steps", verbose_name=_("referral"))
     status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices)
     on = models.DateField(_("date"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    by_organisation = models.ForeignKey(
+        "access.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by the partner organisation"),
+    )
     at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
@@ -575,10 +627,22 @@ class ReferralStep(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("referral step")
         verbose_name_plural = _("referral steps")
-        constraints = [_check("referral_step_status_valid", _in_choices("status", ReferralStatus))]
+        constraints = [
+            _check("referral_step_status_valid", _in_choices("status", ReferralStatus)),
+            _check(
+                "referral_step_one_author",
+                (Q(by__isnull=False) & Q(by_organisation__isnull=True))
+                | (Q(by__isnull=True) & Q(by_organisation__isnull=False)),
+            ),
+        ]
 
     def __str__(self):
         return self.get_status_display()
+
+    @property
+    def author(self):
+        """Who made the move: a person, or the partner organisation that answered."""
+        return self.by if self.by_id is not None else self.by_organisation
 
     def get_additional_data(self):
         return self.referral.get_additional_data()

@@ -22,6 +22,7 @@ PROFILE_FIELDS = (
     "nationality",
     "region",
     "exploitation_types",
+    "languages",
     "intake_source",
     "summary",
 )

@@ -12,25 +12,34 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from casework.cases.choices import ConsentMethod, NeedStatus, ReferralStatus
+from casework.access.models import Organisation
+from casework.audit.context import without_actor
+from casework.cases.choices import ConsentMethod, NeedStatus, ReferralStatus, ShareCategory
 from casework.cases.models import UNRESOLVED_NEED, Case, Referral, ReferralStep, ServiceProvider, SupportNeed
 from casework.cases.services.common import apply, require, save_versioned
+from casework.partners.models import Partnership
 
 Status = ReferralStatus
+
+# Sent inside the transaction that records a withdrawal of consent (``referral=``, ``on=``):
+# casework.partners tells a partner that accepted a packet of this referral.
+consent_withdrawn = Signal()
 
 # Where a referral may go from each status; a status not listed here is final.
 MOVES: dict[str, tuple[str, ...]] = {
     Status.DRAFT: (Status.SENT, Status.WITHDRAWN),
     Status.SENT: (Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN),
-    Status.ACCEPTED: (Status.COMPLETED, Status.WITHDRAWN),
+    Status.ACCEPTED: (Status.STARTED, Status.COMPLETED, Status.WITHDRAWN),
+    Status.STARTED: (Status.COMPLETED, Status.WITHDRAWN),
 }
 
 # The date field each move sets (as the demo data does: a declined referral is answered, not closed).
-MOVE_DATE: dict[str, str] = {
+MOVE_DATE: dict[str, str] = {  # starting a service sets no date of its own: its step has it
     Status.SENT: "sent_on",
     Status.ACCEPTED: "responded_on",
     Status.DECLINED: "responded_on",
@@ -38,7 +47,7 @@ MOVE_DATE: dict[str, str] = {
     Status.WITHDRAWN: "closed_on",
 }
 
-PROVIDER_FIELDS = ("provider", "external_provider")
+PROVIDER_FIELDS = ("provider", "external_provider", "partner")
 DETAIL_FIELDS = ("service_type", "urgency", "next_step", "data_shared", "outcome")
 CONSENT_FIELDS = (
     "consent_given_by",
@@ -49,6 +58,11 @@ CONSENT_FIELDS = (
     "consent_recipient",
     "consent_expires_on",
 )
+
+
+# The moves of a referral to a partner organisation that the partner makes, by answering
+# its packet; the packet itself sends it.
+PARTNER_ANSWERS = (Status.SENT, Status.ACCEPTED, Status.DECLINED, Status.STARTED)
 
 
 def moves_from(status: str) -> tuple[str, ...]:
@@ -66,16 +80,34 @@ def move_refusal(status: str) -> str:
 
 
 def _check_provider(
-    case: Case, provider: ServiceProvider | None, external: str, current: ServiceProvider | None = None
+    case: Case,
+    provider: ServiceProvider | None,
+    external: str,
+    current: ServiceProvider | None = None,
+    partner: Organisation | None = None,
 ) -> None:
-    """Exactly one provider: an active one from the case organisation's directory, or a named other."""
-    if (provider is None) == (not external):
-        message = _("Choose a provider from the directory, or name another one in “Other provider”: one, not both.")
+    """Exactly one recipient: an active provider from the case organisation's directory, a
+    named other, or an active partner organisation."""
+    if [provider is not None, bool(external), partner is not None].count(True) != 1:
+        message = _(
+            "Choose one recipient: a provider from the directory, a partner organisation, "
+            "or another one named in “Other provider”."
+        )
         raise ValidationError({"provider": message})
+    if partner is not None:
+        if not is_partner(case.organisation_id, partner):
+            raise ValidationError({"partner": _("Choose one of your organisation's active partners.")})
+        return
     if provider is None or provider == current:
         return  # a referral keeps pointing to its provider even after the provider is deactivated
     if provider.organisation_id != case.organisation_id or not provider.is_active:
         raise ValidationError({"provider": _("Choose an active provider from your organisation's directory.")})
+
+
+def is_partner(organisation_id: int, partner: Organisation) -> bool:
+    """Whether ``partner`` is an active partner of the organisation (casework.partners)."""
+    found: bool = Partnership.objects.active().between(organisation_id, partner.pk).exists()
+    return found
 
 
 def _check_needs(case: Case, needs: Iterable[SupportNeed]) -> None:
@@ -91,15 +123,21 @@ def referral_create(
     needs: Iterable[SupportNeed] = (),
     provider: ServiceProvider | None = None,
     external_provider: str = "",
+    partner: Organisation | None = None,
     **details: Any,
 ) -> Referral:
-    """A draft referral of ``case``; it is sent later, through ``referral_transition``."""
+    """A draft referral of ``case``; it is sent later, through ``referral_transition`` (or,
+    to a partner organisation, as a packet: casework.partners)."""
     require(by, case, "change")
-    _check_provider(case, provider, external_provider)
+    _check_provider(case, provider, external_provider, partner=partner)
     _check_needs(case, needs)
-    referral = Referral(case=case, created_by=by, provider=provider, external_provider=external_provider)
+    referral = Referral(
+        case=case, created_by=by, provider=provider, external_provider=external_provider, partner=partner
+    )
     apply(referral, details, DETAIL_FIELDS)
-    referral.full_clean(exclude=["case", "created_by", "provider"], validate_unique=False, validate_constraints=False)
+    referral.full_clean(
+        exclude=["case", "created_by", "provider", "partner"], validate_unique=False, validate_constraints=False
+    )
     referral.save()
     referral.needs.set(needs)
     return referral
@@ -107,12 +145,16 @@ def referral_create(
 
 def _check_provider_change(referral: Referral, changes: Mapping[str, Any]) -> None:
     # Compared with the saved row: a model form has already copied its input onto ``referral``.
-    saved = Referral.objects.select_related("provider").get(pk=referral.pk)
+    saved = Referral.objects.select_related("provider", "partner").get(pk=referral.pk)
     provider = changes.get("provider", saved.provider)
     external = changes.get("external_provider", saved.external_provider)
-    if (provider, external) != (saved.provider, saved.external_provider) and saved.status != Status.DRAFT:
+    partner = changes.get("partner", saved.partner)
+    was = (saved.provider, saved.external_provider, saved.partner)
+    if (provider, external, partner) != was and saved.status != Status.DRAFT:
         raise ValidationError(_("The provider cannot change once the referral is sent: withdraw it, then refer again."))
-    _check_provider(referral.case, provider, external, current=saved.provider)
+    if partner is not None and partner == saved.partner and provider is None and not external:
+        return  # an ended partnership does not unmake a referral already recorded
+    _check_provider(referral.case, provider, external, current=saved.provider, partner=partner)
 
 
 @transaction.atomic
@@ -145,6 +187,9 @@ def _check_consent(referral: Referral) -> None:
     for name in ("consent_given_by", "consent_given_on", "consent_method", "consent_scope", "consent_recipient"):
         if not getattr(referral, name):
             errors[name] = _("This is required to record consent.")
+    unknown = set(referral.consent_scope or []) - set(ShareCategory.values)
+    if unknown:
+        errors["consent_scope"] = _("Choose what may be shared from the list.")
     if errors:
         raise ValidationError(errors)
 
@@ -183,7 +228,9 @@ def referral_consent_withdraw(*, by: User, referral: Referral, on: datetime.date
     if on < referral.consent_given_on:
         raise ValidationError({"consent_withdrawn_on": _("Consent cannot be withdrawn before it was given.")})
     referral.consent_withdrawn_on = on
-    return save_versioned(referral, version=version, fields=["consent_withdrawn_on"])
+    save_versioned(referral, version=version, fields=["consent_withdrawn_on"])
+    consent_withdrawn.send(sender=Referral, referral=referral, on=on)
+    return referral
 
 
 def consent_problem(referral: Referral, on: datetime.date) -> str | None:
@@ -209,7 +256,8 @@ def _check_move(referral: Referral, to: str, on: datetime.date) -> None:
         raise ValidationError({"on": _("This cannot be in the future.")})
     # Each move sets one of these dates, so the latest of them is the previous step's date
     # (also for referrals recorded before steps were kept).
-    previous = max(filter(None, (referral.sent_on, referral.responded_on, referral.closed_on)), default=None)
+    last_step = referral.steps.order_by("-on").values_list("on", flat=True).first()
+    previous = max(filter(None, (referral.sent_on, referral.responded_on, referral.closed_on, last_step)), default=None)
     if previous is not None and on < previous:
         raise ValidationError(
             {"on": _("This cannot be before the previous step, on %(date)s.") % {"date": date_format(previous)}}
@@ -240,6 +288,7 @@ def referral_transition(
     note: str = "",
     version: int,
     mark_needs_met: bool = False,
+    _packet_move: bool = False,
 ) -> Referral:
     """Move ``referral`` to status ``to`` on day ``on``, and record the step.
 
@@ -249,15 +298,51 @@ def referral_transition(
     """
     require(by, referral.case, "change")
     _check_move(referral, to, on)
+    if referral.partner_id is not None and to in PARTNER_ANSWERS and not _packet_move:
+        raise ValidationError(
+            _("A referral to a partner organisation is sent as a packet, and the partner answers it itself.")
+        )
     if mark_needs_met and to != Status.COMPLETED:
         raise ValidationError({"mark_needs_met": _("Only completing a referral can mark its needs met.")})
-    date_field = MOVE_DATE[to]
-    referral.status = to
-    setattr(referral, date_field, on)
-    save_versioned(referral, version=version, fields=["status", date_field])
-    ReferralStep.objects.create(referral=referral, status=to, on=on, by=by, note=note)
+    _move(referral, to, on, version=version, by=by, note=note)
     if mark_needs_met:
         _mark_needs_met(referral, on)
+    return referral
+
+
+def _move(
+    referral: Referral,
+    to: str,
+    on: datetime.date,
+    *,
+    version: int,
+    by: User | None = None,
+    partner: Organisation | None = None,
+    note: str = "",
+) -> None:
+    date_field = MOVE_DATE.get(to)
+    referral.status = to
+    if date_field:
+        setattr(referral, date_field, on)
+    save_versioned(referral, version=version, fields=["status", *([date_field] if date_field else [])])
+    ReferralStep.objects.create(referral=referral, status=to, on=on, by=by, by_organisation=partner, note=note)
+
+
+@transaction.atomic
+def referral_partner_answer(*, referral: Referral, partner: Organisation, to: str, on: datetime.date) -> Referral:
+    """A partner organisation's answer to the packet of ``referral`` (accepted, declined,
+    service started, completed), as a step whose author is the partner organisation.
+
+    Written for the partner, not by anyone of the case's organisation: the entries it
+    leaves in this organisation's trail name no actor (the person who answered works
+    for the partner, and her name stays there). Moves that no longer fit (the sender
+    withdrew or closed the referral meanwhile) are skipped: the answer changes nothing.
+    """
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if to not in moves_from(referral.status):
+        return referral
+    with without_actor():
+        _move(referral, to, on, version=referral.version, partner=partner)
     return referral
 
 
@@ -282,5 +367,7 @@ def referral_send_now(
     referral = referral_create(
         by=by, case=case, needs=needs, provider=provider, external_provider=external_provider, **fields
     )
+    if referral.partner_id is not None:
+        raise ValidationError(_("A referral to a partner organisation is sent as a packet, from its page."))
     referral_consent_record(by=by, referral=referral, version=referral.version, **consent)
     return referral_transition(by=by, referral=referral, to=Status.SENT, on=on, version=referral.version)

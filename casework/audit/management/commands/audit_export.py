@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from casework.access.models import Organisation
 from casework.audit.models import AuditEntry
 from casework.cases import codes
 
@@ -36,14 +37,18 @@ def as_json(entry, username):
 
 
 class Command(BaseCommand):
-    help = "Print audit entries as JSON lines, oldest first: --since DATE, --case CODE, --actor USERNAME."
+    help = (
+        "Print audit entries as JSON lines, oldest first: --since DATE, --case CODE, --actor USERNAME, "
+        "--organisation SLUG (one organisation's own trail, for handing to it)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--since", type=_date, help="entries from this local date on (YYYY-MM-DD)")
         parser.add_argument("--case", help="entries about this case code")
         parser.add_argument("--actor", help="entries by this username")
+        parser.add_argument("--organisation", help="entries of this organisation (its slug)")
 
-    def handle(self, *args, since=None, case=None, actor=None, **options):
+    def handle(self, *args, since=None, case=None, actor=None, organisation=None, **options):
         entries = AuditEntry.objects.select_related("actor", "content_type").order_by("seq")
         if since:
             start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
@@ -58,6 +63,11 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user is called {actor!r}.")
             entries = entries.filter(actor=user)
+        if organisation:
+            found = Organisation.objects.filter(slug=organisation).first()
+            if found is None:
+                raise CommandError(f"No organisation has the slug {organisation!r}.")
+            entries = entries.filter(organisation=found)
         for entry in entries.iterator(chunk_size=2000):
             username = entry.actor.get_username() if entry.actor else None
             self.stdout.write(json.dumps(as_json(entry, username), ensure_ascii=False, sort_keys=True))

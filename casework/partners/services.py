@@ -1,0 +1,700 @@
+"""Partnerships and packets: every act checks who may do it and records it on its own side.
+
+Each side's trail holds only what is its own: the sender's entries are about the sender's
+case (under its code), the receiver's about the receiver's (under its code, once there is
+one); an entry one side's act writes into the other side's trail names no actor. No entry,
+message or page on either side carries the other side's case code.
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.access.models import Membership, Organisation, Role, Team, active_membership
+from casework.access.services.cases import case_open
+from casework.audit import events
+from casework.audit.context import without_actor
+from casework.audit.services import record
+from casework.cases.choices import IDENTITY_CATEGORIES, IntakeSource, ReferralStatus, ShareCategory
+from casework.cases.models import UNRESOLVED_NEED, Case, Referral
+from casework.cases.services.common import require
+from casework.cases.services.needs import need_add
+from casework.cases.services.referrals import consent_problem, referral_partner_answer, referral_transition
+from casework.identity import crypto
+from casework.identity.models import FIELDS_BY_NAME, Identity
+from casework.identity.services import identity_save
+from casework.partners.models import (
+    OPEN_PACKET,
+    Answer,
+    ConsentNotice,
+    DeclineReason,
+    Packet,
+    PacketLink,
+    PacketStatus,
+    Partnership,
+    PartnerSide,
+)
+
+# The profile fields a packet copies from the case, each under its own category.
+PROFILE_CATEGORIES = {
+    ShareCategory.RISK: "risk_level",
+    ShareCategory.AGE_BAND: "age_band",
+    ShareCategory.NATIONALITY: "nationality",
+    ShareCategory.REGION: "region",
+    ShareCategory.LANGUAGES: "languages",
+}
+DIRECTORY_FIELDS = ("services", "regions", "languages", "reach")
+
+
+# Who may do what ----------------------------------------------------------------------------
+
+
+def _membership(user: User, *roles: str) -> Membership:
+    membership: Membership | None = active_membership(user)
+    if membership is None or membership.role not in roles or not membership.is_vouched:
+        raise PermissionDenied(_("You may not do this."))
+    return membership
+
+
+def works_intake(membership: Membership | None) -> bool:
+    """Whether she works her organisation's partner intake inbox: its supervisors, and the
+    caseworkers they named."""
+    if membership is None or not membership.is_active or not membership.is_vouched:
+        return False
+    return membership.role == Role.SUPERVISOR or (membership.role == Role.CASEWORKER and membership.receives_packets)
+
+
+def _require_intake(by: User) -> Membership:
+    membership: Membership | None = active_membership(by)
+    if not works_intake(membership):
+        raise PermissionDenied(_("You may not do this."))
+    assert membership is not None
+    return membership
+
+
+# Partnerships -------------------------------------------------------------------------------
+
+
+def partnerships_of(organisation: Organisation) -> QuerySet[Partnership]:
+    partnerships: QuerySet[Partnership] = Partnership.objects.of(organisation)
+    return partnerships.prefetch_related("sides__organisation")
+
+
+@transaction.atomic
+def partnership_propose(*, by: User, partner: Organisation, **directory: Any) -> Partnership:
+    """An administrator proposes (or agrees to) a partnership with ``partner``; it becomes
+    active once a supervisor of each side has confirmed it. ``directory``: her own side's
+    entry in the partner's directory."""
+    membership = _membership(by, Role.ADMIN)
+    own = membership.organisation
+    if partner.pk == own.pk or partner.is_remote:
+        raise ValidationError(_("Choose another organisation on this server."))
+    low, high = sorted([own.pk, partner.pk])
+    partnership: Partnership | None = (
+        Partnership.objects.select_for_update().live().filter(first_id=low, second_id=high).first()
+    )
+    if partnership is None:
+        partnership = Partnership.objects.create(first_id=low, second_id=high)
+        PartnerSide.objects.create(partnership=partnership, organisation=partner)
+        PartnerSide.objects.create(partnership=partnership, organisation=own)
+    side = partnership.sides.get(organisation=own)
+    if side.proposed_at is not None:
+        raise ValidationError(_("Your organisation has already proposed this partnership."))
+    side.proposed_by, side.proposed_at = by, timezone.now()
+    _set_directory(side, directory)
+    side.save()
+    record(event=events.PARTNERSHIP_PROPOSE, actor=by, organisation=own.pk, details={"partner": partner.slug})
+    _tell_partner(partnership, own, events.PARTNERSHIP_PROPOSE)
+    return partnership
+
+
+def _set_directory(side: PartnerSide, directory: dict[str, Any]) -> None:
+    unknown = set(directory) - set(DIRECTORY_FIELDS)
+    if unknown:
+        raise TypeError(f"Not directory fields: {sorted(unknown)}")
+    for name, value in directory.items():
+        setattr(side, name, value)
+
+
+def _tell_partner(partnership: Partnership, acting: Organisation, event: events.Event) -> None:
+    """The same act, in the other side's trail, with no actor: what its own reviewers must know."""
+    other = partnership.other_side(acting).organisation
+    if other.is_remote:
+        return
+    with without_actor():
+        record(event=event, actor=None, organisation=other.pk, details={"partner": acting.slug, "by_partner": True})
+
+
+@transaction.atomic
+def partnership_confirm(*, by: User, partnership: Partnership) -> Partnership:
+    """A supervisor confirms her organisation's side, once both administrators have proposed
+    it. The partnership is active when both sides have confirmed."""
+    membership = _membership(by, Role.SUPERVISOR)
+    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if partnership.ended_at is not None:
+        raise ValidationError(_("This partnership has ended."))
+    side = partnership.side_of(membership.organisation_id)
+    other = partnership.other_side(membership.organisation_id)
+    if side.proposed_at is None or (other.proposed_at is None and not other.organisation.is_remote):
+        raise ValidationError(_("An administrator of each organisation must propose the partnership first."))
+    if side.confirmed_at is not None:
+        raise ValidationError(_("Your organisation has already confirmed this partnership."))
+    side.confirmed_by, side.confirmed_at = by, timezone.now()
+    side.save(update_fields=["confirmed_by", "confirmed_at", "updated_at"])
+    if other.confirmed_at is not None:
+        partnership.active_since = timezone.now()
+        partnership.save(update_fields=["active_since"])
+    details = {"partner": other.organisation.slug, "active": partnership.is_active}
+    record(event=events.PARTNERSHIP_CONFIRM, actor=by, organisation=membership.organisation_id, details=details)
+    _tell_partner(partnership, membership.organisation, events.PARTNERSHIP_CONFIRM)
+    return partnership
+
+
+@transaction.atomic
+def partnership_end(*, by: User, partnership: Partnership, reason: str) -> Partnership:
+    """Either side's administrator or supervisor ends it: no new packets; packets already
+    sent can still be answered."""
+    membership = _membership(by, Role.ADMIN, Role.SUPERVISOR)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why, for the record.")})
+    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if membership.organisation_id not in (partnership.first_id, partnership.second_id):
+        raise PermissionDenied(_("You may not do this."))
+    if partnership.ended_at is not None:
+        raise ValidationError(_("This partnership has already ended."))
+    partnership.ended_at, partnership.ended_by = timezone.now(), by
+    partnership.save(update_fields=["ended_at", "ended_by"])
+    # Packets still waiting for a supervisor's approval will never leave now.
+    for packet in Packet.objects.filter(partnership=partnership, status=PacketStatus.AWAITING_APPROVAL):
+        _close(packet, PacketStatus.WITHDRAWN)
+    other = partnership.other_side(membership.organisation_id).organisation
+    record(
+        event=events.PARTNERSHIP_END,
+        actor=by,
+        organisation=membership.organisation_id,
+        reason=reason.strip(),
+        details={"partner": other.slug},
+    )
+    _tell_partner(partnership, membership.organisation, events.PARTNERSHIP_END)
+    return partnership
+
+
+@transaction.atomic
+def directory_update(*, by: User, side: PartnerSide, version: int, **directory: Any) -> PartnerSide:
+    """Her organisation's own entry in a partner's directory (or, for a partner on another
+    server, the entry her organisation keeps about it): administrators and supervisors."""
+    membership = _membership(by, Role.ADMIN, Role.SUPERVISOR)
+    side = PartnerSide.objects.select_for_update().select_related("organisation").get(pk=side.pk)
+    partnership = side.partnership
+    own_side = side.organisation_id == membership.organisation_id
+    keeps_remote = side.organisation.is_remote and membership.organisation_id in (
+        partnership.first_id,
+        partnership.second_id,
+    )
+    if not (own_side or keeps_remote):
+        raise PermissionDenied(_("You may not do this."))
+    if side.version != version:
+        raise ValidationError(_("Someone changed this entry while you were editing it: look at it again."))
+    _set_directory(side, directory)
+    side.version += 1
+    side.save()
+    record(
+        event=events.PARTNERSHIP_DIRECTORY,
+        actor=by,
+        organisation=membership.organisation_id,
+        details={"entry": side.organisation.slug, "fields": sorted(directory)},
+    )
+    return side
+
+
+@transaction.atomic
+def approval_setting(*, by: User, required: bool) -> Organisation:
+    """A supervisor sets whether packets need a supervisor's approval before they leave."""
+    membership = _membership(by, Role.SUPERVISOR)
+    organisation: Organisation = Organisation.objects.select_for_update().get(pk=membership.organisation_id)
+    if organisation.packets_need_approval != required:
+        organisation.packets_need_approval = required
+        organisation.save(update_fields=["packets_need_approval"])
+    return organisation
+
+
+@transaction.atomic
+def intake_name(*, by: User, member: Membership, receives: bool) -> Membership:
+    """A supervisor names a caseworker of her organisation to the partner intake (or takes
+    her off it)."""
+    membership = _membership(by, Role.SUPERVISOR)
+    member = Membership.objects.select_for_update().get(pk=member.pk)
+    if member.organisation_id != membership.organisation_id or member.role != Role.CASEWORKER:
+        raise PermissionDenied(_("You may not do this."))
+    if member.receives_packets != receives:
+        member.receives_packets = receives
+        member.save(update_fields=["receives_packets"])
+    return member
+
+
+# Building and sending a packet ---------------------------------------------------------------
+
+
+class Refusal(ValidationError):
+    """A packet refused before anything left: the message says why; ``code`` is what the
+    audit entry records (never content)."""
+
+
+def packet_problem(referral: Referral, today: datetime.date | None = None) -> Refusal | None:
+    """Why no packet can leave for ``referral`` now, or None."""
+    today = today or timezone.localdate()
+    partner = referral.partner
+    if partner is None:
+        return Refusal(_("This referral is not to a partner organisation."), code="not_partner")
+    partnership = Partnership.objects.active().between(referral.case.organisation_id, referral.partner_id).first()
+    if partnership is None:
+        return Refusal(
+            _("%(partner)s is not an active partner of your organisation: nothing can be sent to it.")
+            % {"partner": partner.name},
+            code="not_partner",
+        )
+    if referral.status not in (ReferralStatus.DRAFT, ReferralStatus.SENT):
+        return Refusal(_("Only a referral that is a draft or sent can carry a packet."), code="status")
+    if Packet.objects.filter(referral=referral, status__in=[*OPEN_PACKET, PacketStatus.ACCEPTED]).exists():
+        return Refusal(_("A packet of this referral is already on its way or accepted."), code="open_packet")
+    problem = consent_problem(referral, today)
+    if problem:
+        return Refusal(problem, code="consent")
+    if not referral.consent_scope:
+        return Refusal(
+            _("Her consent was recorded before consent named categories of data: record it again."), code="consent"
+        )
+    return None
+
+
+def _check_scope(referral: Referral, categories: Iterable[str]) -> None:
+    outside = [category for category in categories if category not in (referral.consent_scope or [])]
+    if outside:
+        names = ", ".join(str(ShareCategory(category).label) for category in outside)
+        raise Refusal(
+            _("Her consent does not cover: %(categories)s. Leave it out, or record her consent to share it first.")
+            % {"categories": names},
+            code="scope",
+        )
+
+
+@transaction.atomic
+def packet_build(
+    *,
+    by: User,
+    referral: Referral,
+    categories: Sequence[str],
+    needs: Iterable[Any] = (),
+    note: str = "",
+) -> Packet:
+    """Build the packet of ``referral`` for its partner organisation from ``categories``
+    (ShareCategory values), each checked against her consent: anything outside it is
+    refused by name, and nothing leaves. Identity categories need the reveal permission.
+    With the organisation's approval setting on it waits for a supervisor; else it is sent.
+    """
+    case = referral.case
+    require(by, case, "change")
+    categories = list(dict.fromkeys(categories))
+    unknown = set(categories) - set(ShareCategory.values)
+    if unknown:
+        raise TypeError(f"Not share categories: {sorted(unknown)}")
+    problem = packet_problem(referral)
+    if problem is not None:
+        raise problem
+    _check_scope(referral, categories)
+    identity_fields = [category for category in categories if category in IDENTITY_CATEGORIES]
+    if identity_fields:
+        require(by, case, "reveal")
+    if note.strip() and ShareCategory.NOTE not in categories:
+        raise Refusal(_("Tick “A handover note” to send one."), code="scope")
+    needs = list(needs)
+    if needs and ShareCategory.NEEDS not in categories:
+        raise Refusal(_("Tick “Needs” to send them."), code="scope")
+    if any(need.case_id != case.pk for need in needs):
+        raise ValidationError({"needs": _("Link only needs of this case.")})
+    assert referral.partner is not None  # packet_problem() refuses a referral without one
+    partnership = Partnership.objects.active().between(case.organisation_id, referral.partner.pk).get()
+    packet = Packet(
+        partnership=partnership,
+        sender_id=case.organisation_id,
+        recipient=referral.partner,
+        referral=referral,
+        status=PacketStatus.AWAITING_APPROVAL,
+        categories=categories,
+        service_type=referral.service_type,
+        urgency=referral.urgency,
+        needs=[{"category": need.category, "urgency": need.urgency} for need in needs],
+        note=note.strip() if ShareCategory.NOTE in categories else "",
+        created_by=by,
+    )
+    for category, field in PROFILE_CATEGORIES.items():
+        if category in categories:
+            setattr(packet, field, getattr(case, field))
+    packet.save()
+    _seal_identity(packet, case, identity_fields)
+    record(event=events.PACKET_BUILD, actor=by, case=case, details=_what(packet))
+    if not case.organisation.packets_need_approval:
+        _send(packet, by=by)
+    return packet
+
+
+def _what(packet: Packet) -> dict[str, Any]:
+    """What an entry says of a packet: to whom, which categories. Never a value, never a code of the other side."""
+    return {"partner": packet.recipient.slug, "categories": sorted(packet.categories)}
+
+
+def _seal_identity(packet: Packet, case: Case, names: list[str]) -> None:
+    if not names:
+        return
+    identity = Identity.objects.filter(case=case).first()
+    values = identity.read(names) if identity is not None else {}
+    tokens = {}
+    for name in names:
+        value = values.get(name)
+        if value:
+            tokens[name] = crypto.encrypt(FIELDS_BY_NAME[name].dump(value), packet.identity_context(name))
+    packet.identity = tokens
+    packet.save(update_fields=["identity", "updated_at"])
+
+
+def packet_refused(*, by: User, referral: Referral, code: str) -> None:
+    """A packet refused before anything left (outside her consent, not a partner, consent
+    withdrawn or expired): for the sender's supervisors."""
+    record(
+        event=events.PACKET_BUILD,
+        actor=by,
+        case=referral.case,
+        outcome="denied",
+        details={"refused": code, "partner": referral.partner.slug if referral.partner is not None else ""},
+    )
+
+
+def _send(packet: Packet, *, by: User) -> None:
+    """The packet leaves: it waits in the partner's inbox (or, for a partner on another
+    server, is ready to download as a file), and the referral is sent."""
+    packet.status, packet.sent_at = PacketStatus.SENT, timezone.now()
+    packet.save(update_fields=["status", "sent_at", "approved_by", "updated_at"])
+    referral = packet.referral
+    assert referral is not None
+    if referral.status == ReferralStatus.DRAFT:
+        referral_transition(
+            by=by,
+            referral=referral,
+            to=ReferralStatus.SENT,
+            on=timezone.localdate(),
+            version=referral.version,
+            _packet_move=True,
+        )
+    record(event=events.PACKET_SEND, actor=by, case=referral.case, details=_what(packet))
+    if not packet.recipient.is_remote:
+        with without_actor():
+            record(
+                event=events.PACKET_ARRIVE,
+                actor=None,
+                organisation=packet.recipient_id,
+                details={"partner": packet.sender.slug, "categories": sorted(packet.categories)},
+            )
+
+
+@transaction.atomic
+def packet_approve(*, by: User, packet: Packet) -> Packet:
+    """A supervisor of the case's team approves a packet waiting for her: it is sent."""
+    packet = _lock_sender_packet(packet)
+    assert packet.referral is not None
+    require(by, packet.referral.case, "manage")
+    if packet.status != PacketStatus.AWAITING_APPROVAL:
+        raise ValidationError(_("This packet is not waiting for approval."))
+    problem = packet_problem_after_build(packet)
+    if problem is not None:
+        raise problem
+    packet.approved_by = by
+    _send(packet, by=by)
+    return packet
+
+
+def packet_problem_after_build(packet: Packet) -> Refusal | None:
+    """Consent and partnership checked again when a waiting packet is approved."""
+    referral = packet.referral
+    assert referral is not None
+    if not Partnership.objects.active().filter(pk=packet.partnership_id).exists():
+        return Refusal(_("The partnership has ended: this packet cannot leave."), code="not_partner")
+    problem = consent_problem(referral, timezone.localdate())
+    if problem:
+        return Refusal(problem, code="consent")
+    outside = set(packet.categories) - set(referral.consent_scope or [])
+    if outside:
+        return Refusal(_("Her consent no longer covers everything in this packet."), code="scope")
+    return None
+
+
+def _lock_sender_packet(packet: Packet) -> Packet:
+    # Only the packet's row: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    locked: Packet = (
+        Packet.objects.select_for_update(of=("self",)).select_related("referral__case__organisation").get(pk=packet.pk)
+    )
+    return locked
+
+
+def _close(packet: Packet, status: str) -> None:
+    """Close a packet and wipe what it carried: only its categories stay, for the record."""
+    packet.status, packet.answered_at = status, timezone.now()
+    packet.identity, packet.note = {}, ""
+    packet.save(update_fields=["status", "answered_at", "identity", "note", "decline_reason", "updated_at"])
+
+
+@transaction.atomic
+def packet_withdraw(*, by: User, packet: Packet) -> Packet:
+    """The sender withdraws a packet that has not been accepted yet: it leaves the partner's
+    inbox (which then answers as if it never was), and the referral is withdrawn."""
+    packet = _lock_sender_packet(packet)
+    referral = packet.referral
+    assert referral is not None
+    require(by, referral.case, "change")
+    if packet.status not in OPEN_PACKET:
+        raise ValidationError(_("Only a packet not yet accepted or declined can be withdrawn."))
+    was_sent = packet.status == PacketStatus.SENT
+    _close(packet, PacketStatus.WITHDRAWN)
+    referral.refresh_from_db()
+    if referral.status == ReferralStatus.SENT:
+        referral_transition(
+            by=by, referral=referral, to=ReferralStatus.WITHDRAWN, on=timezone.localdate(), version=referral.version
+        )
+    record(event=events.PACKET_WITHDRAW, actor=by, case=referral.case, details={"partner": packet.recipient.slug})
+    if was_sent and not packet.recipient.is_remote:
+        with without_actor():
+            record(
+                event=events.PACKET_WITHDRAW,
+                actor=None,
+                organisation=packet.recipient_id,
+                details={"partner": packet.sender.slug, "by_partner": True},
+            )
+    return packet
+
+
+# The receiving end -------------------------------------------------------------------------
+
+
+def inbox(user: User) -> QuerySet[Packet]:
+    """The packets waiting for her organisation, if she works its partner intake."""
+    membership = active_membership(user)
+    if not works_intake(membership):
+        return Packet.objects.none()
+    assert membership is not None
+    return (
+        Packet.objects.filter(recipient_id=membership.organisation_id, status=PacketStatus.SENT)
+        .select_related("sender")
+        .order_by("sent_at", "pk")
+    )
+
+
+def packet_viewed(*, by: User, packet: Packet) -> None:
+    record(
+        event=events.PACKET_VIEW,
+        actor=by,
+        organisation=packet.recipient_id,
+        details={"partner": packet.sender.slug, "categories": sorted(packet.categories)},
+    )
+
+
+def _lock_inbox_packet(by: User, packet: Packet) -> tuple[Membership, Packet]:
+    membership = _require_intake(by)
+    locked = Packet.objects.select_for_update().filter(pk=packet.pk, recipient_id=membership.organisation_id).first()
+    if locked is None or locked.status != PacketStatus.SENT:
+        raise ValidationError(_("This packet is no longer waiting: it was withdrawn or answered."))
+    return membership, locked
+
+
+@transaction.atomic
+def packet_accept(*, by: User, packet: Packet, team: Team, lead: User | None = None) -> Case:
+    """Accept a packet: a new case in ``team`` of her organisation, with its own new code,
+    the packet's profile, its needs as the case's needs and its identity fields in this
+    organisation's vault. The sender's referral shows "Accepted", by this organisation."""
+    membership, packet = _lock_inbox_packet(by, packet)
+    if team.organisation_id != membership.organisation_id:
+        raise PermissionDenied(_("You may not do this."))
+    profile: dict[str, Any] = {"intake_source": IntakeSource.PARTNER}
+    for field in PROFILE_CATEGORIES.values():
+        if getattr(packet, field):
+            profile[field] = getattr(packet, field)
+    if packet.note:
+        profile["summary"] = packet.note
+    case = case_open(by=by, team=team, lead=lead, **profile)
+    for need in packet.needs:
+        need_add(by=by, case=case, category=need["category"], urgency=need["urgency"])
+    values = _open_identity(packet)
+    if values:
+        identity_save(by=by, case=case, values=values)
+    PacketLink.objects.create(packet=packet, case=case)
+    case.from_packet = True
+    case.save(update_fields=["from_packet"])
+    _close(packet, PacketStatus.ACCEPTED)
+    record(event=events.PACKET_ACCEPT, actor=by, case=case, details={"partner": packet.sender.slug})
+    _answer_sender(packet, ReferralStatus.ACCEPTED)
+    return case
+
+
+def _open_identity(packet: Packet) -> dict[str, Any]:
+    return {
+        name: FIELDS_BY_NAME[name].load(crypto.decrypt(token, packet.identity_context(name)))
+        for name, token in packet.identity.items()
+    }
+
+
+@transaction.atomic
+def packet_decline(*, by: User, packet: Packet, reason: str) -> Packet:
+    """Decline a packet with a reason from the list: nothing of it stays here."""
+    membership, packet = _lock_inbox_packet(by, packet)
+    if reason not in DeclineReason.values:
+        raise ValidationError({"reason": _("Choose a reason from the list.")})
+    packet.decline_reason = reason
+    _close(packet, PacketStatus.DECLINED)
+    record(
+        event=events.PACKET_DECLINE,
+        actor=by,
+        organisation=membership.organisation_id,
+        details={"partner": packet.sender.slug, "reason": reason},
+    )
+    _answer_sender(packet, ReferralStatus.DECLINED)
+    return packet
+
+
+def _answer_sender(packet: Packet, status: str) -> None:
+    """The answer, as a step on the sender's referral by the receiving organisation, and in
+    the sender's trail under the sender's own code, with no actor."""
+    referral = packet.referral
+    if referral is None:
+        return  # imported from another server: the answer travels back as a file
+    referral_partner_answer(referral=referral, partner=packet.recipient, to=status, on=timezone.localdate())
+    details = {"partner": packet.recipient.slug, "answer": status}
+    if status == ReferralStatus.DECLINED:
+        details["reason"] = packet.decline_reason
+    with without_actor():
+        record(event=events.PACKET_ANSWER, actor=None, case=referral.case, details=details)
+
+
+def received_packet(case: Case) -> Packet | None:
+    """The packet that opened ``case`` at this (receiving) end, if one did: for its page's
+    "received from" line, its answers and a consent notice. Never the other end's case."""
+    link = PacketLink.objects.filter(case=case).select_related("packet__sender").first()
+    return link.packet if link is not None else None
+
+
+@transaction.atomic
+def packet_answer(*, by: User, case: Case, answer: str) -> Packet:
+    """Tell the sending organisation that the service started, or is completed."""
+    require(by, case, "change")
+    if answer not in Answer.values:
+        raise ValidationError(_("Choose an answer from the list."))
+    link = PacketLink.objects.select_related("packet").filter(case=case).first()
+    if link is None:
+        raise ValidationError(_("This case did not come from a partner's packet."))
+    packet = Packet.objects.select_for_update().get(pk=link.packet_id)
+    record(
+        event=events.PACKET_ANSWER_SEND, actor=by, case=case, details={"partner": packet.sender.slug, "answer": answer}
+    )
+    _answer_sender(packet, answer)
+    return packet
+
+
+def notify_consent_withdrawn(referral: Referral, on: datetime.date) -> None:
+    """The survivor withdrew the consent a packet was sent on. Still waiting: the packet is
+    withdrawn. Accepted: the receiving case shows a notice and its supervisors decide."""
+    for packet in Packet.objects.select_for_update().filter(referral=referral):
+        if packet.status in OPEN_PACKET:
+            _close(packet, PacketStatus.WITHDRAWN)
+            record(
+                event=events.PACKET_WITHDRAW,
+                actor=None,
+                case=referral.case,
+                details={"partner": packet.recipient.slug, "consent": True},
+            )
+        elif packet.status == PacketStatus.ACCEPTED and packet.consent_withdrawn_on is None:
+            packet.consent_withdrawn_on, packet.consent_notice = on, ConsentNotice.WAITING
+            packet.save(update_fields=["consent_withdrawn_on", "consent_notice", "updated_at"])
+            link = PacketLink.objects.filter(packet=packet).select_related("case").first()
+            if link is not None:
+                with without_actor():
+                    record(
+                        event=events.PACKET_CONSENT_WITHDRAWN,
+                        actor=None,
+                        case=link.case,
+                        details={"partner": packet.sender.slug},
+                    )
+
+
+@transaction.atomic
+def consent_decide(*, by: User, case: Case, erase_identity: bool, reason: str) -> Packet:
+    """A supervisor of the receiving case decides what a withdrawal of consent means for
+    it: erase the identity details that came with the packet, or keep them (a reason)."""
+    require(by, case, "manage")
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why, for the record.")})
+    link = PacketLink.objects.filter(case=case).first()
+    packet = Packet.objects.select_for_update().get(pk=link.packet_id) if link is not None else None
+    if packet is None or packet.consent_notice != ConsentNotice.WAITING:
+        raise ValidationError(_("There is no withdrawal of consent waiting for a decision on this case."))
+    fields: list[str] = []
+    if erase_identity:
+        identity = Identity.objects.filter(case=case).first()
+        fields = identity.filled() if identity is not None else []
+        if fields:
+            identity_save(by=by, case=case, values={name: FIELDS_BY_NAME[name].empty() for name in fields})
+    packet.consent_notice = ConsentNotice.ERASED if erase_identity else ConsentNotice.KEPT
+    packet.save(update_fields=["consent_notice", "updated_at"])
+    record(
+        event=events.PACKET_CONSENT_DECISION,
+        actor=by,
+        case=case,
+        reason=reason.strip(),
+        details={"erased": sorted(fields), "kept": not erase_identity},
+    )
+    return packet
+
+
+def waiting_approval(user: User) -> QuerySet[Packet]:
+    """Packets of the cases she manages that wait for a supervisor's approval."""
+    managed = Case.objects.restrict(user, "manage").values("pk")
+    return (
+        Packet.objects.filter(status=PacketStatus.AWAITING_APPROVAL, referral__case__in=managed)
+        .select_related("referral__case", "recipient")
+        .order_by("created_at")
+    )
+
+
+def waiting_counts(user: User) -> tuple[int, int]:
+    """(packets waiting in her intake inbox, packets of her teams' cases waiting for her
+    approval), in one query; (0, 0) for anyone who works neither."""
+    membership: Membership | None = active_membership(user)
+    if membership is None:
+        return 0, 0
+    supervising = membership.role == Role.SUPERVISOR and membership.is_vouched
+    inbox_of = (
+        Q(recipient_id=membership.organisation_id, status=PacketStatus.SENT) if works_intake(membership) else None
+    )
+    approving = None
+    if supervising:
+        managed = Case.objects.restrict(user, "manage").values("pk")
+        approving = Q(status=PacketStatus.AWAITING_APPROVAL, referral__case__in=managed)
+    if inbox_of is None and approving is None:
+        return 0, 0
+    nothing = Q(pk__in=[])
+    counts = Packet.objects.aggregate(
+        waiting=Count("pk", filter=inbox_of or nothing), to_approve=Count("pk", filter=approving or nothing)
+    )
+    return counts["waiting"], counts["to_approve"]
+
+
+def open_needs(case: Case) -> QuerySet[Any]:
+    return case.needs.filter(status__in=UNRESOLVED_NEED).order_by("identified_on", "pk")
+
+
+def describe_identity(packet: Packet) -> list[str]:
+    """The identity fields a packet carries, by name (never their values)."""
+    return [str(FIELDS_BY_NAME[name].label) for name in packet.identity]
