@@ -490,17 +490,17 @@ def _referral_consent(rng, plan, referral):
     given_on = (referral["sent_on"] or referral["created_at"].date()) - timedelta(days=rng.randint(0, 3))
     given_on = max(given_on, plan.fields["opened_on"])
     minor = plan.fields["age_band"] in (AgeBand.UNDER_14, AgeBand.TEEN)
-    scope = rng.choice(CONSENT_SCOPES)
+    scope, shared = rng.choice(CONSENT_SCOPES)
     method = rng.choice(ConsentMethod.values)
     return {
         "consent_given_by": ConsentGiver.GUARDIAN if minor else ConsentGiver.SURVIVOR,
         "consent_given_on": given_on,
         "consent_method": method,
         "consent_witness": "Interpreter" if method == ConsentMethod.VERBAL_WITNESSED else "",
-        "consent_scope": scope,
+        "consent_scope": list(scope),
         "consent_recipient": referral["provider"] or "The receiving provider only",
         "consent_expires_on": given_on + timedelta(days=rng.choice((90, 180, 365))),
-        "data_shared": scope if referral["status"] != ReferralStatus.DRAFT else "",
+        "data_shared": shared if referral["status"] != ReferralStatus.DRAFT else "",
     }
 
 

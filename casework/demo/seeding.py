@@ -20,10 +20,11 @@ from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casework.access.models import Grant, Membership, Organisation, Team
+from casework.access.models import Grant, Membership, Organisation, Role, Team
 from casework.audit import events
 from casework.audit.models import AuditEntry
 from casework.audit.services import record
+from casework.cases.choices import ConsentGiver, ConsentMethod
 from casework.cases.models import (
     Case,
     CaseAssignment,
@@ -35,10 +36,13 @@ from casework.cases.models import (
     ServiceProvider,
     SupportNeed,
 )
+from casework.cases.services.referrals import referral_consent_record, referral_create
 from casework.demo.plan import demo_usernames, identity_values, plan_cases, plan_people, synthetic_identity
 from casework.demo.vocabulary import BATCH_SIZE, DEFAULT_CASES, SERVICES_LIMIT
 from casework.demo.write import BulkWriter, chunks, create_people, write_with_services
 from casework.identity.models import DuplicateAlert, Identity, IdentityIndex
+from casework.partners import services as partners
+from casework.partners.models import Packet, PacketLink, Partnership, PartnerSide
 
 __all__ = [
     "BATCH_SIZE",
@@ -71,6 +75,7 @@ def seed(*, cases=DEFAULT_CASES, seed=1, today=None, progress=None):
             entries = _write_in_bulk(plans, directory, cases, progress)
         else:
             entries = _write_through_services(plans, directory)
+            _partners(organisations, directory, plans)
         record(event=events.DEMO_SEED, actor=None, details={"cases": cases, "seed": seed, "bulk": bulk})
     users = [user.manifest_entry() for organisation in organisations for user in organisation.users]
     return {"users": users, "cases": entries}
@@ -134,6 +139,10 @@ def reset():
     group_ids = list(Team.objects.values_list("supervisor_group_id", flat=True))
     bulk_deleted = (
         AuditEntry,
+        PacketLink,
+        Packet,
+        PartnerSide,
+        Partnership,
         IdentityIndex,
         DuplicateAlert,
         Identity,
@@ -158,3 +167,54 @@ def reset():
         Team.objects.all().delete()
         Group.objects.filter(pk__in=group_ids).delete()
         Organisation.objects.all().delete()
+
+
+def _partners(organisations, directory, plans):
+    """haven and bridge in partnership, as their people would set it up (administrators
+    propose, supervisors confirm), with a bridge caseworker on the intake and one packet of
+    a haven case waiting in bridge's inbox."""
+    people = {plan.slug: plan.users for plan in organisations}
+    if not {"haven", "bridge"} <= set(people):
+        return
+
+    def first(slug, role):
+        return directory.users[next(user.username for user in people[slug] if user.role == role)]
+
+    haven, bridge = directory.organisations["haven"], directory.organisations["bridge"]
+    offers = {
+        "haven": {"services": ["shelter", "safe_passage"], "regions": ["CN-JL", "CN-LN"], "languages": ["ko", "zh"]},
+        "bridge": {
+            "services": ["shelter", "legal", "documents"],
+            "regions": ["transit", "KR"],
+            "languages": ["ko", "en"],
+        },
+    }
+    reach = "Secure messenger, weekdays; the intake desk answers within a day."
+    partners.partnership_propose(by=first("haven", Role.ADMIN), partner=bridge, **offers["haven"], reach=reach)
+    partnership = partners.partnership_propose(
+        by=first("bridge", Role.ADMIN), partner=haven, **offers["bridge"], reach=reach
+    )
+    partners.partnership_confirm(by=first("haven", Role.SUPERVISOR), partnership=partnership)
+    partners.partnership_confirm(by=first("bridge", Role.SUPERVISOR), partnership=partnership)
+    intake = first("bridge", Role.CASEWORKER)
+    partners.intake_name(by=first("bridge", Role.SUPERVISOR), member=intake.membership, receives=True)
+    plan = next((plan for plan in plans if plan.organisation == "haven" and plan.lead), None)
+    if plan is None:
+        return
+    case = Case.objects.get(code=plan.code)
+    lead = directory.users[plan.lead]
+    referral = referral_create(by=lead, case=case, partner=bridge, service_type="shelter", urgency="high")
+    referral_consent_record(
+        by=lead,
+        referral=referral,
+        version=referral.version,
+        consent_given_by=ConsentGiver.SURVIVOR,
+        consent_given_on=timezone.localdate(),
+        consent_method=ConsentMethod.WRITTEN,
+        consent_scope=["needs", "age_band", "languages", "legal_name"],
+        consent_recipient=bridge.name,
+    )
+    packet = partners.packet_build(
+        by=lead, referral=referral, categories=["needs", "age_band", "legal_name"], needs=case.needs.all()[:2]
+    )
+    partners.packet_approve(by=first("haven", Role.SUPERVISOR), packet=packet)

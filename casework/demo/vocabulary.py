@@ -122,10 +122,11 @@ REFERRAL_OUTCOMES = {
     ReferralStatus.DECLINED: "The provider had no capacity; looking for an alternative.",
     ReferralStatus.WITHDRAWN: "Withdrawn at the survivor's request.",
 }
+# What she agreed may be shared (categories), and how the caseworker wrote down what was shared.
 CONSENT_SCOPES = (
-    "Case code, age band and the service needed",
-    "Case code, the service needed and its urgency",
-    "Case code and the medical needs relevant to the appointment",
+    (("age_band", "needs"), "Case code, age band and the service needed"),
+    (("needs",), "Case code, the service needed and its urgency"),
+    (("needs", "languages"), "Case code and the medical needs relevant to the appointment"),
 )
 GRANT_REASONS = (
     "Covering for the lead caseworker during leave",

@@ -20,6 +20,8 @@ the only way to case content.
 - ``access_directory`` / ``directory_case``: administrators and supervisors at /access/.
 - ``confirmer``: supervisors who may vouch and confirm.
 - ``reviewer`` / ``case_reviewer``: whoever reviews the audit trail.
+- ``partners_member`` / ``partnership_page``: members (of some roles) at /partners/.
+- ``partner_intake`` / ``inbox_packet``: who works the partner intake inbox, and a packet in it.
 """
 
 import uuid
@@ -42,6 +44,7 @@ from casework.cases.forms.cases import intake_teams
 from casework.cases.models import Case
 from casework.cases.services import export
 from casework.cases.services import providers as provider_services
+from casework.partners import services as partner_services
 from casework.web.pages import forbidden, not_found
 
 View = Callable[..., HttpResponse]
@@ -377,3 +380,68 @@ def case_reviewer(page: str) -> Callable[[View], View]:
         return _named("case_reviewer", wrapper)
 
     return decorator
+
+
+# Partner organisations (/partners/) ----------------------------------------------------------
+
+
+def partners_member(*roles: str) -> Callable[[View], View]:
+    """For a vouched member of an organisation, with one of ``roles`` (any role if none
+    given), who gets her membership as the view's first argument; anyone else 404."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = _membership(request)
+            if membership is None or not membership.is_vouched or (roles and membership.role not in roles):
+                return not_found(request)
+            return view(request, membership, *args, **kwargs)
+
+        return _named("partners_member", wrapper)
+
+    return decorator
+
+
+def partnership_page(*roles: str) -> Callable[[View], View]:
+    """Like ``partners_member``, then the partnership ``uid`` of her own organisation only."""
+
+    def decorator(view: View) -> View:
+        @partners_member(*roles)
+        @wraps(view)
+        def wrapper(request: DoorRequest, membership: Membership, uid: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            partnership = find_by_uid(partner_services.partnerships_of(membership.organisation), uid)
+            if partnership is None:
+                return not_found(request)
+            return view(request, membership, partnership, *args, **kwargs)
+
+        return _named("partnership_page", wrapper)
+
+    return decorator
+
+
+def partner_intake(view: View) -> View:
+    """The partner intake inbox: its organisation's supervisors, and the caseworkers they named."""
+
+    @wraps(view)
+    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = _membership(request)
+        if not partner_services.works_intake(membership):
+            return not_found(request)
+        return view(request, membership, *args, **kwargs)
+
+    return _named("partner_intake", wrapper)
+
+
+def inbox_packet(view: View) -> View:
+    """Like ``partner_intake``, then a packet ``uid`` waiting in her organisation's inbox:
+    a withdrawn, answered or unknown packet, or another organisation's, is the same 404."""
+
+    @partner_intake
+    @wraps(view)
+    def wrapper(request: DoorRequest, membership: Membership, uid: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        packet = find_by_uid(partner_services.inbox(request.user), uid)
+        if packet is None:
+            return not_found(request)
+        return view(request, membership, packet, *args, **kwargs)
+
+    return _named("inbox_packet", wrapper)

@@ -8,6 +8,7 @@ from casework.cases import codes
 from casework.cases.choices import (
     CaseStatus,
     ExploitationType,
+    Language,
     ReferralStatus,
     RiskLevel,
     ServiceType,
@@ -104,6 +105,12 @@ class CaseForm(VersionedForm):
         label=_("Exploitation types"),
         required=False,
         choices=ExploitationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages she speaks"),
+        required=False,
+        choices=Language.choices,
         widget=forms.CheckboxSelectMultiple,
     )
 

@@ -7,10 +7,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.cases.choices import ConsentMethod, ReferralStatus
+from casework.access.models import Organisation
+from casework.cases.choices import ConsentMethod, ReferralStatus, ShareCategory
 from casework.cases.forms.common import DateInput, VersionedForm, not_in_future
 from casework.cases.models import Referral, ServiceProvider
-from casework.cases.services.referrals import move_refusal, moves_from
+from casework.cases.services.referrals import PARTNER_ANSWERS, move_refusal, moves_from
+from casework.partners.models import active_partners, partner_directory
 
 
 def directory_choices(organisation, current=None):
@@ -19,6 +21,22 @@ def directory_choices(organisation, current=None):
     if current is not None:
         providers = providers | ServiceProvider.objects.filter(pk=current.pk)
     return providers.order_by("name")
+
+
+def partner_choices(organisation, current=None):
+    """The partner organisations a referral may go to: the active partners, and the one it already has."""
+    partners = active_partners(organisation)
+    if current is not None:
+        partners = partners | Organisation.objects.filter(pk=current.pk)
+    return partners.order_by("name")
+
+
+def directory_label(organisation, entry):
+    if entry is None:
+        return organisation.name
+    parts = [", ".join(map(str, part)) for part in (entry.services_display(), entry.regions_display()) if part]
+    languages = ", ".join(map(str, entry.languages_display()))
+    return " · ".join([organisation.name, *parts, *([languages] if languages else [])])
 
 
 class ReferralForm(VersionedForm):
@@ -31,6 +49,7 @@ class ReferralForm(VersionedForm):
         model = Referral
         fields = [
             "provider",
+            "partner",
             "external_provider",
             "service_type",
             "needs",
@@ -43,6 +62,7 @@ class ReferralForm(VersionedForm):
         labels = {"needs": _("Linked needs")}
         help_texts = {
             "external_provider": _("Only when the provider is not in the directory: an organisation, never a person."),
+            "partner": _("An organisation in partnership with yours: what her consent covers goes to it as a packet."),
             "data_shared": _("The least that was shared, and only what her consent covers."),
             "next_step": _("What should happen next, and who does it."),
         }
@@ -53,13 +73,22 @@ class ReferralForm(VersionedForm):
         provider = self.fields.get("provider")
         provider.queryset = directory_choices(case.organisation_id, self.instance.provider)
         provider.empty_label = _("Not in the directory")
+        partner = self.fields.get("partner")
+        partner.queryset = partner_choices(case.organisation_id, self.instance.partner)
+        partner.empty_label = _("Not a partner organisation")
+        # The partner directory, in each choice: what it offers, where, in which languages.
+        entries = {entry.organisation_id: entry for entry in partner_directory(case.organisation_id)}
+        partner.label_from_instance = lambda organisation: directory_label(organisation, entries.get(organisation.pk))
+        if not partner.queryset.exists():
+            del self.fields["partner"]
         self.fields["needs"].queryset = case.needs.all()
         self.fields["needs"].help_text = _("The support needs of this case that the referral answers.")
         if self.instance.pk is None:
             for name in self.UNKNOWN_AT_CREATION:
                 del self.fields[name]
         elif self.instance.status != ReferralStatus.DRAFT:
-            del self.fields["provider"], self.fields["external_provider"]  # sent to whom it was sent
+            for name in ("provider", "partner", "external_provider"):  # sent to whom it was sent
+                self.fields.pop(name, None)
         for name in ("external_provider", "next_step", "data_shared"):
             if name in self.fields:
                 self.fields[name].widget.attrs.update(autocomplete="off")
@@ -69,10 +98,14 @@ class ReferralForm(VersionedForm):
         if "provider" not in self.fields or self.has_error("provider"):
             return data
         provider, external = data.get("provider"), (data.get("external_provider") or "").strip()
-        if provider is None and not external:
+        partner = data.get("partner")
+        chosen = [provider is not None, partner is not None, bool(external)].count(True)
+        if chosen == 0:
             self.add_error("provider", _("Choose a provider from the directory, or name another one below."))
-        elif provider is not None and external:
-            self.add_error("external_provider", _("Leave this empty when you choose a provider from the directory."))
+        elif chosen > 1:
+            self.add_error(
+                "external_provider", _("Choose one recipient: a provider, a partner organisation or another one.")
+            )
         return data
 
 
@@ -96,10 +129,8 @@ class ConsentFields:
         "consent_given_on": DateInput,
         "consent_expires_on": DateInput,
         "consent_method": forms.RadioSelect,
-        "consent_scope": forms.Textarea(attrs={"rows": 3}),
     }
     HELP_TEXTS = {
-        "consent_scope": _("Exactly what she agreed may be shared."),
         "consent_recipient": _("The organisation her consent covers."),
         "consent_expires_on": _("Leave empty if she set no end date."),
     }
@@ -111,6 +142,12 @@ class ConsentFields:
     add_error: Callable[..., None]
 
     def set_up_consent(self, referral):
+        self.fields["consent_scope"] = forms.MultipleChoiceField(
+            label=_("She agreed to share"),
+            choices=ShareCategory.choices,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Tick only what she agreed may be shared: nothing else can leave."),
+        )
         for name in self.REQUIRED:
             self.fields[name].required = True
         self.fields["consent_method"].choices = ConsentMethod.choices  # no empty radio button
@@ -134,7 +171,7 @@ class ConsentFields:
 class ConsentForm(ConsentFields, VersionedForm):
     """The consent of a draft referral, recorded before it is sent."""
 
-    identity_guarded = ("consent_scope", "consent_recipient", "consent_witness")
+    identity_guarded = ("consent_recipient", "consent_witness")
 
     class Meta:
         model = Referral
@@ -147,9 +184,11 @@ class ConsentForm(ConsentFields, VersionedForm):
         referral = self.instance
         self.set_up_consent(referral)
         if not referral.consent_recipient:
-            self.initial["consent_recipient"] = (
-                referral.provider.name if referral.provider else referral.external_provider
-            )
+            self.initial["consent_recipient"] = referral.recipient_name
+        if referral.partner_id is not None:
+            # Her consent covers the partner the referral goes to, and no one else.
+            self.fields["consent_recipient"].disabled = True
+            self.initial["consent_recipient"] = referral.partner.name
 
     def clean(self):
         data = super().clean()
@@ -180,6 +219,7 @@ class ReferralSendForm(ConsentFields, ReferralForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.set_up_consent(self.instance)
+        self.fields.pop("partner", None)  # to a partner organisation, a referral goes as a packet
         self.fields["consent_recipient"].required = False  # the provider chosen above, unless named
         self.fields["data_shared"].required = True
         self.initial["on"] = timezone.localdate()
@@ -247,10 +287,11 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.referral = referral
         status = self.fields["status"]
-        status.choices = [(move, ReferralStatus(move).label) for move in moves_from(referral.status)]
+        moves = [move for move in moves_from(referral.status) if not _partner_answers(referral, move)]
+        status.choices = [(move, ReferralStatus(move).label) for move in moves]
         status.error_messages["invalid_choice"] = move_refusal(referral.status)
         self.initial.update(version=referral.version, on=timezone.localdate())
-        if ReferralStatus.COMPLETED not in moves_from(referral.status):
+        if ReferralStatus.COMPLETED not in moves:
             del self.fields["mark_needs_met"]
         self.fields["note"].widget.attrs.update(autocomplete="off")
 
@@ -262,3 +303,8 @@ class TransitionForm(forms.Form):
         if data.get("mark_needs_met") and data.get("status") not in (None, ReferralStatus.COMPLETED):
             self.add_error("mark_needs_met", _("Only completing a referral can mark its needs met."))
         return data
+
+
+def _partner_answers(referral, move):
+    """Whether ``move`` is the partner organisation's to make (it answers the packet itself)."""
+    return referral.partner_id is not None and move in PARTNER_ANSWERS

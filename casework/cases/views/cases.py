@@ -28,6 +28,8 @@ from casework.identity import guard
 from casework.identity import services as identity_services
 from casework.identity.flow import second_factor_given, tell_about_duplicates
 from casework.identity.forms import IdentityForm
+from casework.partners import services as partner_services
+from casework.partners.forms import AnswerForm
 from casework.web import doors
 from casework.web.forms import KEEP_AS_WRITTEN, form_page, record_kept
 from casework.web.pages import messages_by_place
@@ -109,7 +111,7 @@ def case_detail(request, case):
         "lead": next((a.user for a in assignments if a.role == AssignmentRole.LEAD), None),
         "urgent_needs": sum(1 for need in needs if need.is_unresolved and need.urgency == Urgency.URGENT),
         "need_board": need_board(needs),
-        "referrals": case.referrals.select_related("provider").prefetch_related("needs"),
+        "referrals": case.referrals.select_related("provider", "partner").prefetch_related("needs"),
         "contacts": contacts[:CONTACTS_SHOWN],
         "more_contacts": len(contacts) > CONTACTS_SHOWN,
         "may_change": case.allows(request.user, "change"),
@@ -119,6 +121,9 @@ def case_detail(request, case):
         "placed_messages": placed_messages,
     }
     context["contact_form"] = QuickContactForm() if context["may_change"] else None
+    # Where a case that came from a partner's packet answers back: the partner's name, never its case.
+    context["received"] = partner_services.received_packet(case) if case.from_packet else None
+    context["answer_form"] = AnswerForm() if context["received"] and context["may_change"] else None
     return render(request, "cases/case_detail.html", context)
 
 

@@ -17,6 +17,7 @@ from casework.cases import codes
 from casework.cases.choices import ReferralStatus, Urgency
 from casework.cases.models import Case, Referral, SupportNeed
 from casework.identity.services import duplicates_seen_by
+from casework.partners import services as partner_services
 from casework.web import doors
 
 SHOWN = 10  # per section; the case list holds the rest
@@ -55,6 +56,8 @@ def home(request):
         "unassigned": _unassigned(scope)[:SHOWN] if supervising else None,
     }
     context["not_vouched"] = not membership.is_vouched
+    # Packets waiting in the partner inbox (for who works it), and for a supervisor's approval.
+    context["packets_waiting"], context["packets_to_approve"] = partner_services.waiting_counts(request.user)
     if supervising:
         # Every supervisor and administrator, of every organisation, is told the trail broke.
         context["chain_broken"] = verification.failed()

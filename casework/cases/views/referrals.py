@@ -21,14 +21,19 @@ def _to_referral(case, referral):
     return redirect("cases:referral", case.display_code, referral.uid)
 
 
-@doors.case_record("referrals", select=("provider", "created_by", "consent_recorded_by"))
+@doors.case_record("referrals", select=("provider", "partner", "created_by", "consent_recorded_by"))
 def referral_detail(request, case, referral):
     context = {
         "case": case,
         "record": referral,
         "needs": referral.needs.all(),
-        "steps": referral.steps.select_related("by").order_by("on", "at", "pk"),
+        "steps": referral.steps.select_related("by", "by_organisation").order_by("on", "at", "pk"),
         "may_change": case.allows(request.user, "change"),
+        "may_manage": case.allows(request.user, "manage"),
+        # The packet that carries it to a partner organisation (its latest), if any.
+        "packet": referral.packets.select_related("recipient").order_by("-created_at").first()
+        if referral.partner_id
+        else None,
     }
     return render(request, "cases/referral_detail.html", context)
 
