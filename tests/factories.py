@@ -84,6 +84,18 @@ def make_provider(org, name=None):
 
 def make_referral(case, by, provider=None, **fields):
     fields.setdefault("service_type", "shelter")
-    if provider is None:
+    if provider is None and fields.get("partner") is None:
         fields.setdefault("external_provider", "A partner clinic")
     return Referral.objects.create(case=case, created_by=by, provider=provider, **fields)
+
+
+def make_partnership(one_admin, one_supervisor, other_admin, other_supervisor):
+    """An active partnership between two organisations, made as the application makes it:
+    proposed by an administrator of each, confirmed by a supervisor of each."""
+    from casework.partners import services as partners
+
+    other_org = other_admin.membership.organisation
+    partners.partnership_propose(by=one_admin, partner=other_org)
+    partnership = partners.partnership_propose(by=other_admin, partner=one_admin.membership.organisation)
+    partners.partnership_confirm(by=one_supervisor, partnership=partnership)
+    return partners.partnership_confirm(by=other_supervisor, partnership=partnership)

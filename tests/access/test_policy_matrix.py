@@ -20,7 +20,17 @@ from casework.access.models import AccessRequest
 from casework.cases import codes
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case
-from tests.factories import make_admin, make_case, make_caseworker, make_supervisor
+from casework.partners import services as partners
+from tests.factories import (
+    make_admin,
+    make_case,
+    make_caseworker,
+    make_org,
+    make_partnership,
+    make_referral,
+    make_supervisor,
+    make_team,
+)
 from tests.personas import fresh, person
 
 ACTIONS = ("view", "change", "reveal", "manage")
@@ -54,6 +64,9 @@ moved_and_unassigned | -                      | -                         | -
 demoted           | -                         | -                         | -
 superuser         | -                         | -                         | -
 global_viewer     | -                         | -                         | -
+partner_supervisor | -                        | -                         | -
+partner_intake    | -                         | -                         | -
+partner_admin     | -                         | -                         | -
 anonymous         | -                         | -                         | -
 """
 # The personas below the first table's own need a change of circumstances (see `matrix_world`):
@@ -62,7 +75,10 @@ anonymous         | -                         | -                         | -
 # whose expiry has passed; moved: a co-worker on case moved from team A to team B;
 # moved_and_unassigned: the same, with the administrator choosing to take her off team A's
 # cases; demoted: the supervisor of team A made a caseworker; other_admin: an administrator
-# of the other organisation.
+# of the other organisation; partner_*: the supervisor, an intake caseworker and the
+# administrator of a partner organisation that accepted a packet of case (into a case of
+# its own, which the intake caseworker leads): a partner's people see nothing of the
+# sender's cases, ever.
 
 
 def _parse(table):
@@ -132,10 +148,34 @@ def matrix_world(world, foreign_case):
     )
     world.demoted = make_supervisor(world.org, world.team_a, username="demoted")
     access.membership_set_role(by=admin, membership=world.demoted.membership, role="caseworker")
+    _partner_accepts_a_packet_of_case(world)
     for name, value in list(vars(world).items()):
         if isinstance(value, User):
             setattr(world, name, fresh(value))
     return timezone.now() + GRANT_EXPIRES_IN + timedelta(minutes=1)
+
+
+def _partner_accepts_a_packet_of_case(world):
+    partner_org = make_org("org-partner")
+    partner_team = make_team(partner_org, "team-p")
+    world.partner_supervisor = make_supervisor(partner_org, partner_team, username="partner_supervisor")
+    world.partner_intake = make_caseworker(partner_org, partner_team, username="partner_intake")
+    world.partner_admin = make_admin(partner_org, username="partner_admin")
+    make_partnership(world.admin, world.supervisor, world.partner_admin, world.partner_supervisor)
+    partners.intake_name(by=world.partner_supervisor, member=world.partner_intake.membership, receives=True)
+    referral = make_referral(
+        world.case,
+        world.lead,
+        partner=partner_org,
+        consent_given_by="survivor",
+        consent_given_on=timezone.localdate(),
+        consent_method="written",
+        consent_scope=["needs", "age_band"],
+        consent_recipient=partner_org.name,
+    )
+    packet = partners.packet_build(by=world.lead, referral=referral, categories=["needs", "age_band"])
+    partners.packet_approve(by=world.supervisor, packet=packet)
+    partners.packet_accept(by=world.partner_intake, packet=packet, team=partner_team)
 
 
 def test_restrict_answers_as_the_policy_table_says(world, foreign_case, matrix_world):

@@ -82,7 +82,7 @@ def walk_the_workspace(world):
     post(worker, reverse("cases:referral_new", args=[case_code]), referral_data)
     referral = Referral.objects.get(case=world.case)
     consent = {"version": referral.version, "consent_given_by": "survivor", "consent_given_on": TODAY}
-    consent.update(consent_method="verbal_witnessed", consent_witness="Interpreter", consent_scope="Medical needs")
+    consent.update(consent_method="verbal_witnessed", consent_witness="Interpreter", consent_scope=["needs"])
     consent.update(consent_recipient="The clinic", consent_expires_on=TODAY + timedelta(days=90))
     post(worker, reverse("cases:referral_consent", args=[case_code, referral.uid]), consent)
     referral.refresh_from_db()

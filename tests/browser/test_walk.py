@@ -16,8 +16,19 @@ from casework.audit.models import AuditEntry
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case, Contact, Referral
 from casework.identity import services as identity
+from casework.partners import services as partners
 from tests.browser.conftest import LANGUAGES, WIDTHS, axe_violations, enrolled
-from tests.factories import PASSWORD, make_admin, make_case, make_caseworker, make_org, make_supervisor, make_team
+from tests.factories import (
+    PASSWORD,
+    make_admin,
+    make_case,
+    make_caseworker,
+    make_org,
+    make_partnership,
+    make_referral,
+    make_supervisor,
+    make_team,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:No directory at")  # STATIC_ROOT: assets come from the finders
 
@@ -44,9 +55,36 @@ def build_world():
     for name in ("leaver", "returner"):
         access.case_assign(by=users["supervisor"], case=w.case, user=users[name], role=AssignmentRole.COWORKER)
     w.code = w.case.display_code
+    _partner_of(w, users)
     w.sessions = {}  # name -> storage state after her sign-in, for the tour
     w.visited = []  # (who, path, what, form): the pages the flows opened; see visit()
     return w
+
+
+def _partner_of(w, users):
+    """A partner organisation with an intake caseworker, and two referrals of the case to it
+    whose consent covers its needs and her legal name (one to accept, one left waiting)."""
+    partner_org = make_org("browser-partner")
+    partner_team = make_team(partner_org, "partner-team")
+    intake = make_caseworker(partner_org, partner_team, username="b-partner")
+    partner_supervisor = make_supervisor(partner_org, partner_team, username="b-partner-supervisor")
+    make_partnership(
+        users["admin"], users["supervisor"], make_admin(partner_org, username="b-partner-admin"), partner_supervisor
+    )
+    partners.intake_name(by=partner_supervisor, member=intake.membership, receives=True)
+    w.people["partner"] = enrolled(intake)
+    consent = {
+        "consent_given_by": "survivor",
+        "consent_given_on": datetime.date.today(),
+        "consent_method": "written",
+        "consent_scope": ["needs", "legal_name"],
+        "consent_recipient": partner_org.name,
+    }
+    w.partner_referrals = [
+        make_referral(w.case, users["lead"], partner=partner_org, service_type=service, **consent)
+        for service in ("shelter", "legal")
+    ]
+    w.partner_team = partner_team
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -296,7 +334,8 @@ def test_4_a_referral_is_made_consented_and_sent_in_one_form(site, browsing):
     page.locator("select[name=consent_given_by]").select_option("survivor")
     page.locator("input[name=consent_given_on]").fill(datetime.date.today().isoformat())
     page.locator("input[name=consent_method][value=written]").check()
-    page.locator("textarea[name=consent_scope]").fill("Age band and the legal need, nothing else")
+    for category in ("age_band", "needs"):
+        page.locator(f"input[name=consent_scope][value={category}]").check()
     submit(page)
     expect(page).to_have_url(re.compile(rf"/cases/{site.code}/#referrals$"))
     expect(page.locator("#referrals .message")).to_be_in_viewport()
@@ -342,6 +381,41 @@ def fill_consent(page):
     for box in page.locator("main form input[type=checkbox]").all():
         box.check()
     page.locator("main form input[type=radio]").first.check()
+
+
+def test_4_a_packet_goes_to_a_partner_and_opens_a_case_of_its_own_there(site, browsing):
+    lead = signed_in(browsing, site, "lead")
+    for referral in site.partner_referrals:
+        visit(site, lead, "lead", f"/cases/{site.code}/referrals/{referral.uid}/", "partner referral")
+        lead.get_by_role("link", name="Send a packet").click()
+        record(site, lead, "lead", "packet form")
+        for category in ("needs", "legal_name"):
+            lead.locator(f"input[name=categories][value={category}]").check()
+        submit(lead)
+        expect(lead.locator("main")).to_contain_text("approval")
+    supervisor = signed_in(browsing, site, "supervisor")
+    for referral in site.partner_referrals:
+        visit(site, supervisor, "supervisor", f"/cases/{site.code}/referrals/{referral.uid}/", "packet to approve")
+        supervisor.get_by_role("button", name="Approve and send").click()
+        supervisor.wait_for_load_state()
+    visit(site, supervisor, "supervisor", "/partners/", "partners")
+    partner = signed_in(browsing, site, "partner")
+    visit(site, partner, "partner", "/partners/inbox/", "intake inbox")
+    links = partner.locator("main table a")
+    expect(links).to_have_count(2)
+    links.first.click()
+    assert site.code not in partner.locator("body").inner_text()
+    partner.locator("form[action$='/accept/'] button[type=submit]").click()
+    partner.wait_for_load_state()
+    record(site, partner, "partner", "case from a packet")
+    received = Case.objects.get(organisation__slug="browser-partner")
+    assert received.code != site.case.code
+    expect(partner.locator("main")).not_to_contain_text(site.code)
+    # The other packet stays waiting: the tour opens its page again.
+    partner.goto("/partners/inbox/")
+    partner.locator("main table a").first.click()
+    record(site, partner, "partner", "waiting packet")
+    assert_clean(browsing)
 
 
 def test_5_she_reveals_the_identity_with_a_fresh_code(site, browsing):

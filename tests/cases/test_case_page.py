@@ -196,7 +196,7 @@ def fast_path_data(w, **changes):
         "consent_given_by": "survivor",
         "consent_given_on": (TODAY - timedelta(days=1)).isoformat(),
         "consent_method": "written",
-        "consent_scope": "Her age band and the medical need; no name.",
+        "consent_scope": ["age_band", "needs"],
         "consent_recipient": "",
         "on": TODAY.isoformat(),
         **changes,
@@ -242,7 +242,7 @@ class TestReferralFastPath(FormContract):
         ({"consent_expires_on": (TODAY - timedelta(days=2)).isoformat()}, "consent_expires_on", "day it was given"),
         ({"data_shared": ""}, "data_shared", "This field is required"),
         ({"provider": "", "external_provider": ""}, "provider", "Choose a provider"),
-        ({"consent_scope": ""}, "consent_scope", "This field is required"),
+        ({"consent_scope": []}, "consent_scope", "This field is required"),
     ],
 )
 def test_the_fast_path_refuses_what_the_long_path_refuses(client, world, sign_in, changes, field, message):
@@ -275,7 +275,7 @@ def test_a_refusal_at_the_last_step_keeps_nothing_of_the_first_two(world):
             consent_given_by="survivor",
             consent_given_on=TODAY - timedelta(days=1),
             consent_method="written",
-            consent_scope="Age band",
+            consent_scope=["age_band"],
             consent_recipient="Partner clinic",
         )
     assert not Referral.objects.filter(case=world.case).exists()

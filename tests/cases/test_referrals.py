@@ -18,7 +18,7 @@ CONSENT = {
     "consent_given_by": "survivor",
     "consent_given_on": TODAY - timedelta(days=2),
     "consent_method": "written",
-    "consent_scope": "Her age band and the medical need; no name.",
+    "consent_scope": ["age_band", "needs"],
     "consent_recipient": "The partner clinic",
 }
 
@@ -220,7 +220,7 @@ def test_consent_cannot_be_rewritten_once_the_referral_is_sent(client, world, si
     referral = consented(world, status="sent", sent_on=TODAY)
     sign_in(client, world.lead)
     before = snapshot()
-    data = {**CONSENT, "version": referral.version, "consent_scope": "Everything"}
+    data = {**CONSENT, "version": referral.version, "consent_scope": ["age_band", "needs", "risk"]}
     response = client.post(referral_url(world, "referral_consent"), data)
     assert response.status_code == 400
     assert "only before the referral is sent" in response.content.decode()
@@ -232,7 +232,7 @@ def test_consent_cannot_be_rewritten_once_the_referral_is_sent(client, world, si
     [
         ("consent_given_on", TODAY + timedelta(days=1), "cannot be given in the future"),
         ("consent_expires_on", TODAY - timedelta(days=5), "until the day it was given or later"),
-        ("consent_scope", "", "This field is required"),
+        ("consent_scope", [], "This field is required"),
     ],
 )
 def test_consent_is_checked_field_by_field(client, world, field, value, message, sign_in):
@@ -392,7 +392,7 @@ def test_a_referral_keeps_its_provider_after_the_provider_is_deactivated(client,
 
 @pytest.mark.parametrize(
     ("provider", "external", "message"),
-    [(False, "", "Choose a provider from the directory"), (True, "Also this one", "Leave this empty")],
+    [(False, "", "Choose a provider from the directory"), (True, "Also this one", "Choose one recipient")],
 )
 def test_a_referral_has_exactly_one_provider(client, world, provider, external, message, sign_in):
     subject(world)

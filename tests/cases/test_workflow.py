@@ -76,7 +76,7 @@ def test_a_case_from_intake_to_closure(world, sign_in):
             "consent_given_on": TODAY,
             "consent_method": "verbal_witnessed",
             "consent_witness": "Interpreter",
-            "consent_scope": "Medical needs and the case code",
+            "consent_scope": ["needs"],
             "consent_recipient": "Riverside Clinic",
             "consent_expires_on": TODAY + timedelta(days=90),
         },

@@ -48,7 +48,7 @@ from casework.cases.models import Case
 from casework.identity import crypto, services
 from casework.identity.models import FIELD_NAMES, Identity
 from casework.logging import redact_path
-from tests.accounts.test_csrf import PARAMETER, UID_OWNERS, every_route
+from tests.accounts.test_csrf import NO_RECORD_UID, PARAMETER, UID_OWNERS, every_route
 from tests.factories import PASSWORD, make_case, make_contact, make_need, make_provider, make_referral
 from tests.identity.conftest import current_code, mark_fresh
 from tests.personas import ANONYMOUS, REVEALERS, everyone_except
@@ -137,7 +137,7 @@ def seed_case(case, by, values, provider):
         consent_given_by="survivor",
         consent_given_on=timezone.localdate() - datetime.timedelta(days=2),
         consent_method="written",
-        consent_scope="Her age band and the shelter need; no name.",
+        consent_scope=["age_band", "needs"],
         consent_recipient=provider.name,
         consent_recorded_by=by,
         next_step="Ask the shelter for a bed",
@@ -187,7 +187,7 @@ def fill(route, records):
             return str(grant.uid if grant else "00000000-0000-4000-8000-000000000000")
         owner = UID_OWNERS.get(route[: match.start()].rstrip("/").rsplit("/", 1)[-1])
         assert match["name"] == "uid" and owner, f"/{route}: teach this test to fill <{match['name']}>"
-        return str(getattr(records, owner).uid)
+        return str(getattr(records, owner).uid) if hasattr(records, owner) else NO_RECORD_UID
 
     return "/" + PARAMETER.sub(value, route)
 
@@ -306,7 +306,7 @@ def form_posts(world, records):
         "consent_given_by": "survivor",
         "consent_given_on": day(-1),
         "consent_method": "written",
-        "consent_scope": "Age band and the legal need",
+        "consent_scope": ["age_band", "needs"],
         "on": day(0),
     }
     on_case = lambda name: reverse(f"cases:{name}", args=[code])  # noqa: E731

@@ -28,6 +28,10 @@ DOORS = {
     "confirmer",
     "reviewer",
     "case_reviewer",
+    "partners_member",
+    "partnership_page",
+    "partner_intake",
+    "inbox_packet",
 }
 
 
