@@ -250,7 +250,9 @@ def _people(scale, rng):
             role, team = _place(org, index, user_id)
             username = f"{org.organisation.slug}-{role}-{index:06d}"
             users.append((user_id, NO_PASSWORD, False, username, "", "", "", False, True, now))
-            memberships.append((user_id, user_id, org.organisation.pk, role, index == 1, True, False, now, None, now))
+            memberships.append(
+                (user_id, user_id, org.organisation.pk, role, index == 1, True, False, False, now, None, now)
+            )
             if role == Role.CASEWORKER:
                 places.append((user_id, team.pk))
             elif role == Role.SUPERVISOR:
@@ -284,6 +286,7 @@ def _people(scale, rng):
             "supervises_all_teams",
             "is_active",
             "must_change_password",
+            "receives_packets",
             "vouched_at",
             "vouched_by_id",
             "created_at",
@@ -345,6 +348,8 @@ def _personas(orgs, lead_counts):
 
 CASE_COLUMNS = [
     "has_lead",  # every generated case has a lead (_assignments)
+    "from_packet",
+    "languages",
     "id",
     "code",
     "organisation_id",
@@ -462,6 +467,7 @@ class _CaseWriter:
                     "consent_given_by",
                     "consent_method",
                     "consent_scope",
+                    "consent_scope_note",
                     "consent_recipient",
                     "consent_witness",
                     "next_step",
@@ -490,6 +496,8 @@ class _CaseWriter:
             created = datetime.datetime.combine(opened_on, datetime.time(9), datetime.UTC)
             yield (
                 True,
+                False,
+                "[]",
                 case_id,
                 code,
                 org.organisation.pk,
@@ -620,6 +628,7 @@ class _CaseWriter:
                     "",
                     "",
                     "[]",  # consent_scope: categories (JSON), none on a draft
+                    "",
                     "",
                     "",
                     "",
