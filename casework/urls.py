@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/logout/", account_views.sign_out, name="logout"),
     path("accounts/", include("casework.accounts.urls")),
     path("i18n/language/", doors.public(set_language), name="set_language"),
+    path("partners/exchange/", include("casework.partners.urls_exchange")),  # partners on another server
     path("", include("casework.partners.urls")),  # /partners/, and a referral's packet under /cases/<code>/
     path("cases/", include("casework.cases.urls")),
     path("providers/", include((providers.urls, "providers"))),

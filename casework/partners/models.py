@@ -299,3 +299,8 @@ class PacketLink(models.Model):
 
     def __str__(self):
         return f"link of packet {self.packet_id}"  # never a code: this row is what joins the two ends
+
+
+# Keys and files for partners on another server, kept in their own modules.
+from casework.partners.exchange_models import AnswerToSend, ReceivedFile  # noqa: E402, F401
+from casework.partners.keys import OrganisationKey  # noqa: E402, F401

@@ -133,9 +133,11 @@ def _tell_partner(partnership: Partnership, acting: Organisation, event: events.
 
 
 @transaction.atomic
-def partnership_confirm(*, by: User, partnership: Partnership) -> Partnership:
+def partnership_confirm(*, by: User, partnership: Partnership, fingerprint_compared: bool = False) -> Partnership:
     """A supervisor confirms her organisation's side, once both administrators have proposed
-    it. The partnership is active when both sides have confirmed."""
+    it. The partnership is active when both sides have confirmed. With a partner on another
+    server, her having compared its fingerprint aloud (``fingerprint_compared``) is its side's
+    confirmation (casework.partners.exchange)."""
     membership = _membership(by, Role.SUPERVISOR)
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
     if partnership.ended_at is not None:
@@ -146,8 +148,15 @@ def partnership_confirm(*, by: User, partnership: Partnership) -> Partnership:
         raise ValidationError(_("An administrator of each organisation must propose the partnership first."))
     if side.confirmed_at is not None:
         raise ValidationError(_("Your organisation has already confirmed this partnership."))
+    if other.organisation.is_remote and not fingerprint_compared:
+        raise ValidationError(
+            _("Compare the partner's fingerprint aloud with its supervisor first, and say it matches.")
+        )
     side.confirmed_by, side.confirmed_at = by, timezone.now()
     side.save(update_fields=["confirmed_by", "confirmed_at", "updated_at"])
+    if other.organisation.is_remote:
+        other.confirmed_by, other.confirmed_at = by, side.confirmed_at
+        other.save(update_fields=["confirmed_by", "confirmed_at", "updated_at"])
     if other.confirmed_at is not None:
         partnership.active_since = timezone.now()
         partnership.save(update_fields=["active_since"])
@@ -570,7 +579,10 @@ def _answer_sender(packet: Packet, status: str) -> None:
     the sender's trail under the sender's own code, with no actor."""
     referral = packet.referral
     if referral is None:
-        return  # imported from another server: the answer travels back as a file
+        from casework.partners.exchange import answer_queue  # lazy: exchange imports this module
+
+        answer_queue(packet, status)  # imported from another server: the answer travels back as a file
+        return
     referral_partner_answer(referral=referral, partner=packet.recipient, to=status, on=timezone.localdate())
     details = {"partner": packet.recipient.slug, "answer": status}
     if status == ReferralStatus.DECLINED:

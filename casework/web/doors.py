@@ -22,6 +22,7 @@ the only way to case content.
 - ``reviewer`` / ``case_reviewer``: whoever reviews the audit trail.
 - ``partners_member`` / ``partnership_page``: members (of some roles) at /partners/.
 - ``partner_intake`` / ``inbox_packet``: who works the partner intake inbox, and a packet in it.
+- ``partner_exchange``: files for partners on another server, for whom casework.partners.exchange names.
 """
 
 import uuid
@@ -445,3 +446,24 @@ def inbox_packet(view: View) -> View:
         return view(request, membership, packet, *args, **kwargs)
 
     return _named("inbox_packet", wrapper)
+
+
+# Partners on another server (/partners/exchange/) ------------------------------------------
+
+
+def partner_exchange(may: Callable[[Membership | None], bool]) -> Callable[[View], View]:
+    """For whoever ``may(her membership)`` lets in (casework.partners.exchange says who keeps
+    the keys, confirms partners, carries or imports files); she gets her membership as the
+    view's first argument. Anyone else gets the page that does not exist."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = _membership(request)
+            if membership is None or not may(membership):
+                return not_found(request)
+            return view(request, membership, *args, **kwargs)
+
+        return _named("partner_exchange", wrapper)
+
+    return decorator

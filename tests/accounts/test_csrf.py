@@ -21,6 +21,9 @@ UID_OWNERS = {
     "requests": "access_request",
     "inbox": "packet",
     "partners": "partnership",
+    "remote": "partnership",
+    "packets": "packet",
+    "answers": "answer",
 }
 # For a record the test's world does not hold (partnerships, packets: tests/partners has its own).
 NO_RECORD_UID = "00000000-0000-4000-8000-000000000000"

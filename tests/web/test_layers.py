@@ -32,6 +32,7 @@ DOORS = {
     "partnership_page",
     "partner_intake",
     "inbox_packet",
+    "partner_exchange",
 }
 
 
