@@ -541,6 +541,8 @@ def answer_queue(packet: Packet, status: str) -> None:
     (``_answer_sender`` calls this where it would write a step on a local sender's referral)."""
     if not packet.imported:
         return
+    if AnswerToSend.objects.filter(packet=packet, answer=status).exists():
+        raise ValidationError(_("This answer was already given: it waits to be carried, or has been."))
     reason = packet.decline_reason if status == ReferralStatus.DECLINED else ""
     AnswerToSend.objects.create(packet=packet, answer=status, reason=reason, on=timezone.localdate())
 

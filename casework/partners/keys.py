@@ -143,6 +143,23 @@ def reseal_private_keys() -> int:
     return resealed
 
 
+def reseal_packet_identities() -> int:
+    """Re-encrypt the identity values of packets still on their way under the newest key of
+    ``CASEWORK_FIELD_KEYS`` (closed packets hold none); returns how many packets changed."""
+    from casework.partners.models import Packet  # lazy: models.py imports this module at its end
+
+    newest, resealed = crypto.newest_key_id(), 0
+    for packet in Packet.objects.select_for_update().exclude(identity={}).order_by("pk"):
+        stale = {name: token for name, token in packet.identity.items() if crypto.token_key_id(token) != newest}
+        for name, token in stale.items():
+            context = packet.identity_context(name)
+            packet.identity[name] = crypto.encrypt(crypto.decrypt(token, context), context)
+        if stale:
+            packet.save(update_fields=["identity", "updated_at"])
+            resealed += 1
+    return resealed
+
+
 # Key cards ------------------------------------------------------------------------------
 
 

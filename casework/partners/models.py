@@ -245,6 +245,12 @@ class Packet(models.Model):
         verbose_name_plural = _("packets")
         indexes = [models.Index(fields=["recipient", "status", "sent_at"], name="packet_inbox")]
         constraints = [
+            # One packet on its way (or accepted) per referral: a second click never sends two.
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(status__in=["approval", "sent", "accepted"]),
+                name="packet_one_live_per_referral",
+            ),
             models.CheckConstraint(condition=~Q(sender=models.F("recipient")), name="packet_between_two"),
             models.CheckConstraint(
                 condition=Q(status__in=[value for value, _label in PacketStatus.choices]), name="packet_status_valid"
@@ -293,6 +299,8 @@ class PacketLink(models.Model):
     packet = models.OneToOneField(Packet, on_delete=models.CASCADE, related_name="+")
     case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # The identity fields that came with the packet: what a withdrawal of consent may erase.
+    identity_fields = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("packet link")

@@ -7,12 +7,14 @@ message or page on either side carries the other side's case code.
 """
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ from casework.access.services.cases import case_open
 from casework.audit import events
 from casework.audit.context import without_actor
 from casework.audit.services import record
+from casework.cases import codes
 from casework.cases.choices import IDENTITY_CATEGORIES, IntakeSource, ReferralStatus, ShareCategory
 from casework.cases.models import UNRESOLVED_NEED, Case, Referral
 from casework.cases.services.common import require
@@ -96,14 +99,7 @@ def partnership_propose(*, by: User, partner: Organisation, **directory: Any) ->
     own = membership.organisation
     if partner.pk == own.pk or partner.is_remote:
         raise ValidationError(_("Choose another organisation on this server."))
-    low, high = sorted([own.pk, partner.pk])
-    partnership: Partnership | None = (
-        Partnership.objects.select_for_update().live().filter(first_id=low, second_id=high).first()
-    )
-    if partnership is None:
-        partnership = Partnership.objects.create(first_id=low, second_id=high)
-        PartnerSide.objects.create(partnership=partnership, organisation=partner)
-        PartnerSide.objects.create(partnership=partnership, organisation=own)
+    partnership = _live_partnership(own, partner)
     side = partnership.sides.get(organisation=own)
     if side.proposed_at is not None:
         raise ValidationError(_("Your organisation has already proposed this partnership."))
@@ -112,6 +108,25 @@ def partnership_propose(*, by: User, partner: Organisation, **directory: Any) ->
     side.save()
     record(event=events.PARTNERSHIP_PROPOSE, actor=by, organisation=own.pk, details={"partner": partner.slug})
     _tell_partner(partnership, own, events.PARTNERSHIP_PROPOSE)
+    return partnership
+
+
+def _live_partnership(own: Organisation, partner: Organisation) -> Partnership:
+    """The live partnership of the pair, locked; made (with its two sides) if there is none.
+    Both administrators proposing at the same moment: the second finds the first's."""
+    low, high = sorted([own.pk, partner.pk])
+    live = Partnership.objects.select_for_update().live().filter(first_id=low, second_id=high)
+    partnership: Partnership | None = live.first()
+    if partnership is not None:
+        return partnership
+    try:
+        with transaction.atomic():
+            partnership = Partnership.objects.create(first_id=low, second_id=high)
+            PartnerSide.objects.create(partnership=partnership, organisation=partner)
+            PartnerSide.objects.create(partnership=partnership, organisation=own)
+    except IntegrityError:  # partnership_one_live_per_pair: the other one was first
+        found: Partnership = live.get()
+        return found
     return partnership
 
 
@@ -181,8 +196,11 @@ def partnership_end(*, by: User, partnership: Partnership, reason: str) -> Partn
     partnership.ended_at, partnership.ended_by = timezone.now(), by
     partnership.save(update_fields=["ended_at", "ended_by"])
     # Packets still waiting for a supervisor's approval will never leave now.
-    for packet in Packet.objects.filter(partnership=partnership, status=PacketStatus.AWAITING_APPROVAL):
-        _close(packet, PacketStatus.WITHDRAWN)
+    waiting = Packet.objects.filter(
+        partnership=partnership, status=PacketStatus.AWAITING_APPROVAL, referral__isnull=False
+    )
+    for packet in waiting.select_related("referral__case", "recipient", "sender"):
+        _withdraw(packet, by=None, why="partnership_end")
     other = partnership.other_side(membership.organisation_id).organisation
     record(
         event=events.PARTNERSHIP_END,
@@ -310,6 +328,13 @@ def packet_build(
     """
     case = referral.case
     require(by, case, "change")
+    # Two clicks at once: the second waits here, then finds the first's packet (and the
+    # database's one-live-packet constraint stands behind this).
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("case__organisation", "partner")
+        .get(pk=referral.pk)
+    )
     categories = list(dict.fromkeys(categories))
     unknown = set(categories) - set(ShareCategory.values)
     if unknown:
@@ -319,10 +344,18 @@ def packet_build(
         raise problem
     _check_scope(referral, categories)
     identity_fields = [category for category in categories if category in IDENTITY_CATEGORIES]
-    if identity_fields:
-        require(by, case, "reveal")
+    # Identity, and free text that leaves the organisation, only from someone who may see
+    # the identity: the free-text guard tells her when her note quotes it, and tells
+    # anyone else nothing (so a note from her could carry a name unseen).
+    if (identity_fields or ShareCategory.NOTE in categories) and not case.allows(by, "reveal"):
+        raise Refusal(
+            _("Only someone who may reveal her identity can send identity details or a handover note."),
+            code="reveal",
+        )
     if note.strip() and ShareCategory.NOTE not in categories:
         raise Refusal(_("Tick “A handover note” to send one."), code="scope")
+    if quotes_a_case_code(note):
+        raise Refusal(_("Leave case codes out of the note: the partner never sees yours."), code="code_in_note")
     needs = list(needs)
     if needs and ShareCategory.NEEDS not in categories:
         raise Refusal(_("Tick “Needs” to send them."), code="scope")
@@ -352,6 +385,16 @@ def packet_build(
     if not case.organisation.packets_need_approval:
         _send(packet, by=by)
     return packet
+
+
+# Ten characters of a case code, with or without the dashes and spaces it is written with.
+# (A lookahead, so that every start is tried: "file 7X3-QM9P-DK4" holds one after "file".)
+CODE_SHAPED = re.compile(r"(?=((?<![0-9A-Za-z])[0-9A-Za-z](?:[-\s]?[0-9A-Za-z]){9}(?![0-9A-Za-z])))")
+
+
+def quotes_a_case_code(text: str) -> bool:
+    """Whether ``text`` holds something a case code's check character accepts."""
+    return any(codes.normalise(found) is not None for found in CODE_SHAPED.findall(text or ""))
 
 
 def _what(packet: Packet) -> dict[str, Any]:
@@ -451,11 +494,26 @@ def _lock_sender_packet(packet: Packet) -> Packet:
     return locked
 
 
+# What a closed packet forgets (each field's empty value): everything it carried.
+WIPED_ON_CLOSE: dict[str, Any] = {
+    "identity": dict,
+    "note": str,
+    "needs": list,
+    "risk_level": str,
+    "age_band": str,
+    "nationality": str,
+    "region": str,
+    "languages": list,
+}
+
+
 def _close(packet: Packet, status: str) -> None:
-    """Close a packet and wipe what it carried: only its categories stay, for the record."""
+    """Close a packet and wipe what it carried: its categories, service, status and dates
+    stay, for the record; no value does."""
     packet.status, packet.answered_at = status, timezone.now()
-    packet.identity, packet.note = {}, ""
-    packet.save(update_fields=["status", "answered_at", "identity", "note", "decline_reason", "updated_at"])
+    for name, empty in WIPED_ON_CLOSE.items():
+        setattr(packet, name, empty())
+    packet.save(update_fields=["status", "answered_at", "decline_reason", *WIPED_ON_CLOSE, "updated_at"])
 
 
 @transaction.atomic
@@ -468,14 +526,26 @@ def packet_withdraw(*, by: User, packet: Packet) -> Packet:
     require(by, referral.case, "change")
     if packet.status not in OPEN_PACKET:
         raise ValidationError(_("Only a packet not yet accepted or declined can be withdrawn."))
+    _withdraw(packet, by=by)
+    return packet
+
+
+def _withdraw(packet: Packet, *, by: User | None, why: str = "") -> None:
+    """Close an open packet of this server's ``referral`` as withdrawn: the referral follows
+    (if it was sent), the sender's trail says so under her code, and the recipient's (if it
+    had it in its inbox) that a packet was withdrawn, with no actor."""
+    referral = packet.referral
+    assert referral is not None
     was_sent = packet.status == PacketStatus.SENT
     _close(packet, PacketStatus.WITHDRAWN)
     referral.refresh_from_db()
-    if referral.status == ReferralStatus.SENT:
+    if was_sent and by is not None and referral.status == ReferralStatus.SENT:
         referral_transition(
             by=by, referral=referral, to=ReferralStatus.WITHDRAWN, on=timezone.localdate(), version=referral.version
         )
-    record(event=events.PACKET_WITHDRAW, actor=by, case=referral.case, details={"partner": packet.recipient.slug})
+    details = {"partner": packet.recipient.slug, **({"cause": why} if why else {})}
+    with without_actor() if by is None else nullcontext():
+        record(event=events.PACKET_WITHDRAW, actor=by, case=referral.case, details=details)
     if was_sent and not packet.recipient.is_remote:
         with without_actor():
             record(
@@ -484,7 +554,6 @@ def packet_withdraw(*, by: User, packet: Packet) -> Packet:
                 organisation=packet.recipient_id,
                 details={"partner": packet.sender.slug, "by_partner": True},
             )
-    return packet
 
 
 # The receiving end -------------------------------------------------------------------------
@@ -498,9 +567,18 @@ def inbox(user: User) -> QuerySet[Packet]:
     assert membership is not None
     return (
         Packet.objects.filter(recipient_id=membership.organisation_id, status=PacketStatus.SENT)
+        .exclude(_consent_lapsed())
         .select_related("sender")
         .order_by("sent_at", "pk")
     )
+
+
+def _consent_lapsed(today: datetime.date | None = None) -> Q:
+    """Packets of this server whose consent has lapsed since they left (expired or withdrawn):
+    no longer anything the receiver may take. (A packet imported from a file carries no
+    consent dates here: its sender withdraws it by telling the partner.)"""
+    today = today or timezone.localdate()
+    return Q(referral__consent_expires_on__lt=today) | Q(referral__consent_withdrawn_on__isnull=False)
 
 
 def packet_viewed(*, by: User, packet: Packet) -> None:
@@ -514,7 +592,12 @@ def packet_viewed(*, by: User, packet: Packet) -> None:
 
 def _lock_inbox_packet(by: User, packet: Packet) -> tuple[Membership, Packet]:
     membership = _require_intake(by)
-    locked = Packet.objects.select_for_update().filter(pk=packet.pk, recipient_id=membership.organisation_id).first()
+    locked = (
+        Packet.objects.select_for_update(of=("self",))
+        .filter(pk=packet.pk, recipient_id=membership.organisation_id)
+        .exclude(_consent_lapsed())
+        .first()
+    )
     if locked is None or locked.status != PacketStatus.SENT:
         raise ValidationError(_("This packet is no longer waiting: it was withdrawn or answered."))
     return membership, locked
@@ -540,7 +623,7 @@ def packet_accept(*, by: User, packet: Packet, team: Team, lead: User | None = N
     values = _open_identity(packet)
     if values:
         identity_save(by=by, case=case, values=values)
-    PacketLink.objects.create(packet=packet, case=case)
+    PacketLink.objects.create(packet=packet, case=case, identity_fields=sorted(values))
     case.from_packet = True
     case.save(update_fields=["from_packet"])
     _close(packet, PacketStatus.ACCEPTED)
@@ -583,7 +666,10 @@ def _answer_sender(packet: Packet, status: str) -> None:
 
         answer_queue(packet, status)  # imported from another server: the answer travels back as a file
         return
-    referral_partner_answer(referral=referral, partner=packet.recipient, to=status, on=timezone.localdate())
+    if not referral_partner_answer(referral=referral, partner=packet.recipient, to=status, on=timezone.localdate()):
+        raise ValidationError(
+            _("The sending organisation's referral is closed or already at this step: nothing was sent.")
+        )
     details = {"partner": packet.recipient.slug, "answer": status}
     if status == ReferralStatus.DECLINED:
         details["reason"] = packet.decline_reason
@@ -615,18 +701,22 @@ def packet_answer(*, by: User, case: Case, answer: str) -> Packet:
     return packet
 
 
-def notify_consent_withdrawn(referral: Referral, on: datetime.date) -> None:
+def withdraw_open_packets(referral: Referral, *, by: User | None) -> None:
+    """Someone withdrew the referral itself: a packet of it not yet accepted goes with it."""
+    open_packets = Packet.objects.select_for_update(of=("self",)).filter(referral=referral, status__in=OPEN_PACKET)
+    for packet in open_packets.select_related("recipient", "sender"):
+        _withdraw(packet, by=by, why="referral_withdrawn")
+
+
+def notify_consent_withdrawn(referral: Referral, on: datetime.date, by: User | None = None) -> None:
     """The survivor withdrew the consent a packet was sent on. Still waiting: the packet is
-    withdrawn. Accepted: the receiving case shows a notice and its supervisors decide."""
-    for packet in Packet.objects.select_for_update().filter(referral=referral):
+    withdrawn (and the referral with it). Accepted: the receiving case shows a notice and
+    its supervisors decide."""
+    for packet in (
+        Packet.objects.select_for_update(of=("self",)).select_related("recipient", "sender").filter(referral=referral)
+    ):
         if packet.status in OPEN_PACKET:
-            _close(packet, PacketStatus.WITHDRAWN)
-            record(
-                event=events.PACKET_WITHDRAW,
-                actor=None,
-                case=referral.case,
-                details={"partner": packet.recipient.slug, "consent": True},
-            )
+            _withdraw(packet, by=by, why="consent")
         elif packet.status == PacketStatus.ACCEPTED and packet.consent_withdrawn_on is None:
             packet.consent_withdrawn_on, packet.consent_notice = on, ConsentNotice.WAITING
             packet.save(update_fields=["consent_withdrawn_on", "consent_notice", "updated_at"])
@@ -654,8 +744,10 @@ def consent_decide(*, by: User, case: Case, erase_identity: bool, reason: str) -
         raise ValidationError(_("There is no withdrawal of consent waiting for a decision on this case."))
     fields: list[str] = []
     if erase_identity:
+        # Only what came with the packet: what this organisation recorded itself is its own.
         identity = Identity.objects.filter(case=case).first()
-        fields = identity.filled() if identity is not None else []
+        came = set(link.identity_fields) if link is not None else set()
+        fields = [name for name in (identity.filled() if identity is not None else []) if name in came]
         if fields:
             identity_save(by=by, case=case, values={name: FIELDS_BY_NAME[name].empty() for name in fields})
     packet.consent_notice = ConsentNotice.ERASED if erase_identity else ConsentNotice.KEPT

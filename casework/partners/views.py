@@ -26,7 +26,7 @@ from casework.partners.forms import (
     ProposeForm,
     SettingsForm,
 )
-from casework.partners.models import PacketStatus, partner_directory
+from casework.partners.models import ConsentNotice, PacketStatus, partner_directory
 from casework.web import doors
 from casework.web.forms import form_page, refusal_as_message
 from casework.web.pages import not_found
@@ -303,7 +303,9 @@ def case_answer(request, case):
 
 @doors.case_page("manage")
 def case_consent_decision(request, case):
-    packet = services.received_packet(case)
+    packet = services.received_packet(case) if case.from_packet else None
+    if packet is None or packet.consent_notice != ConsentNotice.WAITING:
+        return not_found(request)  # nothing to decide here
     form = ConsentDecisionForm(request.POST or None)
 
     def decide(form):

@@ -26,9 +26,12 @@ from casework.partners.models import Partnership
 
 Status = ReferralStatus
 
-# Sent inside the transaction that records a withdrawal of consent (``referral=``, ``on=``):
+# Sent inside the transaction that records a withdrawal of consent (``referral=``, ``on=``, ``by=``):
 # casework.partners tells a partner that accepted a packet of this referral.
 consent_withdrawn = Signal()
+# Sent when someone withdraws a referral (``referral=``, ``by=``): a packet of it still on its
+# way to a partner organisation is withdrawn with it.
+referral_withdrawn = Signal()
 
 # Where a referral may go from each status; a status not listed here is final.
 MOVES: dict[str, tuple[str, ...]] = {
@@ -229,7 +232,7 @@ def referral_consent_withdraw(*, by: User, referral: Referral, on: datetime.date
         raise ValidationError({"consent_withdrawn_on": _("Consent cannot be withdrawn before it was given.")})
     referral.consent_withdrawn_on = on
     save_versioned(referral, version=version, fields=["consent_withdrawn_on"])
-    consent_withdrawn.send(sender=Referral, referral=referral, on=on)
+    consent_withdrawn.send(sender=Referral, referral=referral, on=on, by=by)
     return referral
 
 
@@ -307,6 +310,8 @@ def referral_transition(
     _move(referral, to, on, version=version, by=by, note=note)
     if mark_needs_met:
         _mark_needs_met(referral, on)
+    if to == Status.WITHDRAWN and referral.partner_id is not None:
+        referral_withdrawn.send(sender=Referral, referral=referral, by=by)
     return referral
 
 
@@ -329,21 +334,22 @@ def _move(
 
 
 @transaction.atomic
-def referral_partner_answer(*, referral: Referral, partner: Organisation, to: str, on: datetime.date) -> Referral:
+def referral_partner_answer(*, referral: Referral, partner: Organisation, to: str, on: datetime.date) -> bool:
     """A partner organisation's answer to the packet of ``referral`` (accepted, declined,
     service started, completed), as a step whose author is the partner organisation.
+    Returns whether the referral moved.
 
     Written for the partner, not by anyone of the case's organisation: the entries it
     leaves in this organisation's trail name no actor (the person who answered works
-    for the partner, and her name stays there). Moves that no longer fit (the sender
-    withdrew or closed the referral meanwhile) are skipped: the answer changes nothing.
+    for the partner, and her name stays there). A move that no longer fits (the sender
+    withdrew or closed the referral meanwhile, or it is already there) changes nothing.
     """
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if to not in moves_from(referral.status):
-        return referral
+        return False
     with without_actor():
         _move(referral, to, on, version=referral.version, partner=partner)
-    return referral
+    return True
 
 
 @transaction.atomic

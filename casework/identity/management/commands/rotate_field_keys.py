@@ -21,6 +21,7 @@ from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.identity import crypto
 from casework.identity.models import FIELD_NAMES, Identity
+from casework.partners import keys as partner_keys
 
 
 def stale_identities(newest):
@@ -55,6 +56,8 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         newest = crypto.newest_key_id()
+        if not dry_run:
+            self._reseal_partner_keys(newest)
         total = stale_identities(newest).count()
         if not total:
             self.stdout.write(f"Nothing to rotate: every identity value is under key {newest}.")
@@ -85,6 +88,19 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Done: {rotated:,} identities ({values:,} values) re-encrypted under key {newest}.")
+
+    def _reseal_partner_keys(self, newest):
+        """Organisations' private keys for partners on another server, and identity values
+        in packets still on their way: under the newest key too, or they would stop
+        opening once the old key is removed."""
+        with transaction.atomic():
+            keys_resealed = partner_keys.reseal_private_keys()
+            packets_resealed = partner_keys.reseal_packet_identities()
+        if keys_resealed or packets_resealed:
+            self.stdout.write(
+                f"Organisation keys re-encrypted: {keys_resealed:,}; packets on their way re-encrypted: "
+                f"{packets_resealed:,} (under key {newest})."
+            )
 
     def _batches(self, newest, batch_size, *, save):
         """Walk the stale identities in pk order, one transaction per batch; yields
