@@ -74,6 +74,7 @@ def seed(*, cases=DEFAULT_CASES, seed=1, today=None, progress=None):
         if bulk:
             entries = _write_in_bulk(plans, directory, cases, progress)
         else:
+            plans = list(plans)  # a generator: the partners' demo reads it again
             entries = _write_through_services(plans, directory)
             _partners(organisations, directory, plans)
         record(event=events.DEMO_SEED, actor=None, details={"cases": cases, "seed": seed, "bulk": bulk})

@@ -33,6 +33,8 @@ from casework.demo import plan as planning
 from casework.demo import seeding as demo
 from casework.identity import blind
 from casework.identity.models import FIELD_NAMES, FIELDS, DuplicateAlert, Identity, IdentityIndex
+from casework.partners import services as partners
+from casework.partners.models import Partnership
 
 USER_KEYS = {"username", "password", "totp_secret", "role", "organisation", "teams", "supervises"}
 CASE_KEYS = {"code", "organisation", "team", "caseworkers", "grants", "identity"}
@@ -363,3 +365,12 @@ def test_demo_logins_prints_every_login_and_says_they_are_demo_only(seed_demo):
 def test_demo_logins_explains_a_missing_manifest(tmp_path):
     with pytest.raises(CommandError, match="no demo manifest"):
         call_command("demo_logins", "--manifest", str(tmp_path / "missing.json"), stdout=StringIO())
+
+
+def test_haven_and_bridge_are_partners_with_a_packet_waiting_for_bridges_intake(manifest):
+    haven, bridge = Organisation.objects.get(slug="haven"), Organisation.objects.get(slug="bridge")
+    assert Partnership.objects.active().between(haven, bridge).exists()
+    intake = User.objects.get(membership__organisation=bridge, membership__receives_packets=True)
+    waiting = list(partners.inbox(intake))
+    assert len(waiting) == 1 and waiting[0].sender == haven
+    assert "legal_name" in waiting[0].identity  # sealed for bridge's vault, never in clear
