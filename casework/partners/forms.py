@@ -4,9 +4,9 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from casework.access.models import Membership, Organisation, Role, active_member, active_membership
+from casework.access.models import Membership, Organisation, Role
 from casework.cases.choices import Language, Region, ServiceType, ShareCategory
-from casework.cases.forms.cases import intake_teams
+from casework.cases.forms.cases import check_lead_in_team, offer_teams_and_leads
 from casework.cases.forms.common import ReasonForm
 from casework.partners.models import Answer, DeclineReason, Partnership, PartnerSide
 
@@ -161,24 +161,11 @@ class AcceptForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams = intake_teams(user)
-        if len(teams) == 1:
-            self.fields["team"].initial = teams[0].pk
-        membership = active_membership(user)
-        if membership and membership.role == Role.SUPERVISOR:
-            self.fields["lead"].queryset = (
-                User.objects.filter(active_member(), membership__role=Role.CASEWORKER, membership__teams__in=teams)
-                .distinct()
-                .order_by("username")
-            )
-        else:
-            del self.fields["lead"]  # a caseworker who accepts becomes the lead
+        offer_teams_and_leads(self, user)  # as at intake: a caseworker who accepts becomes the lead
 
     def clean(self):
         data = super().clean()
-        team, lead = data.get("team"), data.get("lead")
-        if team and lead and not Membership.objects.active().filter(user=lead, teams=team).exists():
-            self.add_error("lead", _("The lead caseworker must work in the case's team."))
+        check_lead_in_team(self, data)
         return data
 
 

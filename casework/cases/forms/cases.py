@@ -149,25 +149,36 @@ class CaseIntakeForm(CaseForm):
         # Risk is assessed at intake, never left at a default by an accidental click.
         self.fields["risk_level"].choices = [("", _("Choose the risk level")), *RiskLevel.choices]
         self.fields["risk_level"].initial = ""
-        self.fields["team"].queryset = teams = intake_teams(user)
-        if len(teams) == 1:
-            self.fields["team"].initial = teams[0].pk
-        membership = active_membership(user)
-        if membership and membership.role == Role.SUPERVISOR:
-            self.fields["lead"].queryset = (
-                User.objects.filter(active_member(), membership__role=Role.CASEWORKER, membership__teams__in=teams)
-                .distinct()
-                .order_by("username")
-            )
-        else:
-            del self.fields["lead"]  # a caseworker's new case is hers
+        offer_teams_and_leads(self, user)
 
     def clean(self):
         data = super().clean()
-        team, lead = data.get("team"), data.get("lead")
-        if team and lead and not Membership.objects.active().filter(user=lead, teams=team).exists():
-            self.add_error("lead", _("The lead caseworker must work in the case's team."))
+        check_lead_in_team(self, data)
         return data
+
+
+def offer_teams_and_leads(form, user):
+    """``form``'s ``team`` and ``lead`` fields for ``user`` opening a case (at intake, or by
+    accepting a partner's packet): the teams she may open one in, and for a supervisor a lead
+    among their caseworkers. A caseworker's new case is hers: no lead to choose."""
+    form.fields["team"].queryset = teams = intake_teams(user)
+    if len(teams) == 1:
+        form.fields["team"].initial = teams[0].pk
+    membership = active_membership(user)
+    if membership and membership.role == Role.SUPERVISOR:
+        form.fields["lead"].queryset = (
+            User.objects.filter(active_member(), membership__role=Role.CASEWORKER, membership__teams__in=teams)
+            .distinct()
+            .order_by("username")
+        )
+    else:
+        del form.fields["lead"]
+
+
+def check_lead_in_team(form, data):
+    team, lead = data.get("team"), data.get("lead")
+    if team and lead and not Membership.objects.active().filter(user=lead, teams=team).exists():
+        form.add_error("lead", _("The lead caseworker must work in the case's team."))
 
 
 def intake_teams(user):
