@@ -62,6 +62,7 @@ from casework.cases.choices import (
 )
 from casework.cases.models import Case
 from casework.cases.services.common import require
+from casework.cases.services.referrals import moves_from
 from casework.identity import crypto
 from casework.identity.models import DATE, FIELDS_BY_NAME, LINES
 from casework.partners import keys
@@ -233,7 +234,10 @@ def _seal(*, kind: str, sender: Organisation, side: PartnerSide, body: dict[str,
         "epk": b64(ephemeral.public_key().public_bytes_raw()),
         "nonce": b64(nonce),
     }
-    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(unb64(side.agreement_key)))
+    try:
+        shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(unb64(side.agreement_key)))
+    except ValueError:  # a key no card could bring in now (read_card refuses it): nothing is sealed
+        raise ValidationError(_("The partner's key cannot be used: set the partnership up again.")) from None
     ciphertext = AESGCM(_content_key(shared, header)).encrypt(nonce, _canonical(body), _canonical(header))
     envelope = {**header, "ct": b64(ciphertext)}
     envelope["sig"] = b64(own.signer().sign(SIGNED + _canonical(envelope)))
@@ -250,7 +254,7 @@ def _parse(data: bytes) -> dict[str, Any]:
         raise malformed
     try:
         envelope = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise malformed from None
     if not isinstance(envelope, dict) or set(envelope) != {*HEADER, "ct", "sig"}:
         raise malformed
@@ -258,7 +262,22 @@ def _parse(data: bytes) -> dict[str, Any]:
         raise _refused(_("This file was made by another version of casework: nothing was imported."), "version")
     if not all(isinstance(envelope[name], str) for name in (*HEADER[1:], "ct", "sig")):
         raise malformed
+    if not _well_formed_header(envelope):
+        raise malformed
     return envelope
+
+
+# The sizes a header's values have when casework wrote them (bytes, once decoded).
+HEADER_BYTES = {"id": 16, "epk": 32, "nonce": 12, "sig": 64}
+
+
+def _well_formed_header(envelope: dict[str, Any]) -> bool:
+    try:
+        sizes = all(len(unb64(envelope[name])) == size for name, size in HEADER_BYTES.items())
+        created = datetime.datetime.fromisoformat(envelope["created"])
+    except ValueError:
+        return False
+    return sizes and created is not None and len(envelope["from"]) < 100 and len(envelope["to"]) < 100
 
 
 def _sides_of(organisation_id: int, fingerprint: str) -> list[PartnerSide]:
@@ -302,7 +321,7 @@ def _decrypt(envelope: dict[str, Any], own: keys.OrganisationKey) -> dict[str, A
         key = _content_key(shared, header)
         plaintext = AESGCM(key).decrypt(unb64(envelope["nonce"]), unb64(envelope["ct"]), _canonical(header))
         body = json.loads(plaintext.decode("utf-8"))
-    except (InvalidTag, ValueError, UnicodeDecodeError):
+    except (InvalidTag, ValueError, UnicodeDecodeError, RecursionError):
         raise _tampered() from None
     if not isinstance(body, dict):
         raise _refused(_("This is not a casework file, or it is damaged: nothing was imported."), "malformed")
@@ -318,6 +337,8 @@ def packets_to_send(user: User) -> QuerySet[Packet]:
     cases = Case.objects.restrict(user, "change").values("pk")
     return (
         Packet.objects.filter(status=PacketStatus.SENT, recipient__is_remote=True, referral__case__in=cases)
+        .filter(partnership__ended_at__isnull=True)
+        .exclude(partners.consent_lapsed())
         .select_related("referral__case", "recipient")
         .order_by("sent_at", "pk")
     )
@@ -347,6 +368,12 @@ def packet_export(*, by: User, packet: Packet) -> ExportedFile:
         raise ValidationError(
             _("Only a packet sent to a partner on another server, not yet answered, leaves as a file.")
         )
+    # A partnership ended (its key may have leaked), or her consent lapsed since it was sent:
+    # nothing more is sealed to the partner.
+    if packet.partnership.ended_at is not None:
+        raise ValidationError(_("The partnership has ended: this packet cannot leave."))
+    if Packet.objects.filter(pk=packet.pk).filter(partners.consent_lapsed()).exists():
+        raise ValidationError(_("Her consent has lapsed since the packet was sent: it cannot leave."))
     side = packet.partnership.side_of(packet.recipient_id)
     content = _seal(kind=FileKind.PACKET, sender=packet.sender, side=side, body=_packet_body(packet))
     details = {"partner": packet.recipient.slug, "kind": FileKind.PACKET.value}
@@ -360,14 +387,21 @@ def _choice(value: Any, choices: Any, blank: bool = False) -> str:
     return value
 
 
+# No more than a form takes: an identity value (as stored, JSON), the needs of one packet.
+IDENTITY_VALUE_MAX = 4000
+NEEDS_MAX = 50
+
+
 def _packet_fields(body: dict[str, Any]) -> dict[str, Any]:
     """The packet's fields from a file's content, each checked as a form would; ValueError otherwise."""
     categories = body["categories"]
     if not isinstance(categories, list) or not all(_choice(category, ShareCategory) for category in categories):
         raise ValueError("categories")
     needs = body["needs"]
-    if not isinstance(needs, list) or not all(
-        isinstance(need, dict) and set(need) == {"category", "urgency"} for need in needs
+    if (
+        not isinstance(needs, list)
+        or len(needs) > NEEDS_MAX
+        or not all(isinstance(need, dict) and set(need) == {"category", "urgency"} for need in needs)
     ):
         raise ValueError("needs")
     for need in needs:
@@ -401,6 +435,8 @@ def _identity_values(identity: Any, categories: list[str]) -> dict[str, str]:
     for name, text in identity.items():
         if name not in IDENTITY_CATEGORIES or name not in categories or not isinstance(text, str):
             raise ValueError("identity")
+        if len(text) > IDENTITY_VALUE_MAX:
+            raise ValueError("identity")
         if not _fits(FIELDS_BY_NAME[name].kind, FIELDS_BY_NAME[name].load(text)):
             raise ValueError("identity")
     return identity
@@ -424,13 +460,13 @@ def _import_packet(
         )
     try:
         fields = _packet_fields(body)
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, AttributeError, RecursionError):
         raise _refused(
             _("This packet's content is not what casework sends: nothing was imported."), "malformed"
         ) from None
     remote_uid, identity = fields.pop("uid"), fields.pop("identity")
     seen = ReceivedFile.objects.filter(
-        organisation=own, sender=side.organisation, kind=FileKind.PACKET, remote_uid=remote_uid
+        organisation=own, sender__in=_same_keys(own, envelope), kind=FileKind.PACKET, remote_uid=remote_uid
     )
     if seen.exists():
         raise _refused(_("This packet was already imported, from another copy of its file."), "replay")
@@ -456,6 +492,12 @@ def _import_packet(
     # The import is also the packet's arrival: one entry, by whoever imported it.
     record(event=events.PACKET_FILE_IMPORT, actor=by, organisation=own.pk, details=details)
     return packet
+
+
+def _same_keys(own: Organisation, envelope: dict[str, Any]) -> list[int]:
+    """Every remote organisation row of the sender's keys: a partnership ended and set up
+    again makes a new row, and what was imported under the old one stays imported."""
+    return [side.organisation_id for side in _sides_of(own.pk, envelope["from"])]
 
 
 def _keep_received(
@@ -606,7 +648,7 @@ def _import_answer(
     referral by the partner organisation, and the packet closed once accepted or declined."""
     try:
         answer_uid, remote_uid, answer, reason = _answer_fields(body)
-    except (KeyError, ValueError, TypeError, AttributeError):
+    except (KeyError, ValueError, TypeError, AttributeError, RecursionError):
         raise _refused(
             _("This answer's content is not what casework sends: nothing was imported."), "malformed"
         ) from None
@@ -622,15 +664,23 @@ def _import_answer(
         raise _refused(
             _("This answer is about a packet your organisation did not send to this partner."), "unknown_packet"
         )
-    seen = ReceivedFile.objects.filter(organisation=own, sender=side.organisation, kind=FileKind.ANSWER)
+    seen = ReceivedFile.objects.filter(organisation=own, sender__in=_same_keys(own, envelope), kind=FileKind.ANSWER)
     if seen.filter(remote_uid=answer_uid).exists():
         raise _refused(_("This answer was already imported, from another copy of its file."), "replay")
+    closes = answer in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED)
+    assert packet.referral is not None
+    if (closes and packet.status != PacketStatus.SENT) or answer not in moves_from(packet.referral.status):
+        # Withdrawn meanwhile (the partner was not told in time), or out of order: it
+        # changes nothing here, and the refusal is in the trail.
+        raise _refused(
+            _("This answer no longer fits the referral (withdrawn, closed or already further): nothing was imported."),
+            "out_of_order",
+        )
     _keep_received(by=by, own=own, side=side, envelope=envelope, packet=packet, remote_uid=answer_uid)
-    if answer in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED) and packet.status == PacketStatus.SENT:
+    if closes and packet.status == PacketStatus.SENT:
         packet.decline_reason = reason
         partners._close(packet, answer)
     partners._answer_sender(packet, answer)
-    assert packet.referral is not None
     details = {"partner": side.organisation.slug, "kind": FileKind.ANSWER.value, "answer": answer}
     record(event=events.PACKET_FILE_IMPORT, actor=by, case=packet.referral.case, details=details)
     return packet

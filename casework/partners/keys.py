@@ -198,8 +198,10 @@ def read_card(text: str) -> KeyCard:
         if not isinstance(name, str) or len(signing) != KEY_BYTES or len(agreement) != KEY_BYTES:
             raise ValueError("wrong shape")
         Ed25519PublicKey.from_public_bytes(signing)
-        X25519PublicKey.from_public_bytes(agreement)
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        # A low-order point agrees on nothing (every shared secret the same): refused here,
+        # not at the first packet sealed to it.
+        X25519PrivateKey.generate().exchange(X25519PublicKey.from_public_bytes(agreement))
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
         raise ValidationError(_("This key card is damaged or incomplete: ask the partner to send it again.")) from None
     name = " ".join(name.split())
     if not name or len(name) > NAME_MAX:

@@ -567,13 +567,13 @@ def inbox(user: User) -> QuerySet[Packet]:
     assert membership is not None
     return (
         Packet.objects.filter(recipient_id=membership.organisation_id, status=PacketStatus.SENT)
-        .exclude(_consent_lapsed())
+        .exclude(consent_lapsed())
         .select_related("sender")
         .order_by("sent_at", "pk")
     )
 
 
-def _consent_lapsed(today: datetime.date | None = None) -> Q:
+def consent_lapsed(today: datetime.date | None = None) -> Q:
     """Packets of this server whose consent has lapsed since they left (expired or withdrawn):
     no longer anything the receiver may take. (A packet imported from a file carries no
     consent dates here: its sender withdraws it by telling the partner.)"""
@@ -595,7 +595,7 @@ def _lock_inbox_packet(by: User, packet: Packet) -> tuple[Membership, Packet]:
     locked = (
         Packet.objects.select_for_update(of=("self",))
         .filter(pk=packet.pk, recipient_id=membership.organisation_id)
-        .exclude(_consent_lapsed())
+        .exclude(consent_lapsed())
         .first()
     )
     if locked is None or locked.status != PacketStatus.SENT:

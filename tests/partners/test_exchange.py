@@ -24,9 +24,10 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from casework.audit.guard import unaudited_writes
 from casework.audit.models import AuditEntry
 from casework.cases.choices import ConsentGiver, ConsentMethod, ReferralStatus, ShareCategory
-from casework.cases.models import Case
+from casework.cases.models import Case, Referral
 from casework.identity import crypto
 from casework.identity.models import Identity
 from casework.identity.services import identity_save
@@ -554,3 +555,84 @@ def test_a_signed_packet_whose_content_is_wrong_is_refused(w, change):
     side = packet.partnership.side_of(packet.recipient_id)
     data = exchange._seal(kind="packet", sender=w.north.org, side=side, body=body)
     _refused(w.south, data, "malformed")
+
+
+# Found by trying to break it ------------------------------------------------------------------
+
+
+def _sealed_packet(w, **changes):
+    """A packet file north really signs and seals to south, with ``changes`` to its content."""
+    packet = _sent_packet(w)
+    body = {**exchange._packet_body(packet), **changes}
+    side = packet.partnership.side_of(packet.recipient_id)
+    return exchange._seal(kind="packet", sender=w.north.org, side=side, body=body)
+
+
+def test_no_packet_file_is_sealed_once_the_partnership_has_ended(w):
+    packet = _sent_packet(w)
+    partners.partnership_end(by=w.north.supervisor, partnership=packet.partnership, reason="The key may have leaked")
+    assert list(exchange.packets_to_send(w.north.lead)) == []
+    with pytest.raises(ValidationError, match="partnership has ended"):
+        exchange.packet_export(by=w.north.lead, packet=packet)
+
+
+def test_no_packet_file_is_sealed_once_her_consent_has_lapsed(w):
+    packet = _sent_packet(w)
+    with unaudited_writes("the test moves the consent's dates, as time passing would"):
+        Referral.objects.filter(pk=w.referral.pk).update(consent_expires_on=timezone.localdate() - timedelta(days=1))
+    assert list(exchange.packets_to_send(w.north.lead)) == []
+    with pytest.raises(ValidationError, match="consent has lapsed"):
+        exchange.packet_export(by=w.north.lead, packet=packet)
+
+
+def test_a_packet_imported_once_stays_imported_after_the_partnership_is_set_up_again(w):
+    first = exchange.file_import(by=w.south.intake, data=_packet_file(w))
+    partners.packet_decline(by=w.south.intake, packet=first.packet, reason="no_capacity")
+    partnership = first.packet.partnership
+    partners.partnership_end(by=w.south.supervisor, partnership=partnership, reason="Keys exchanged again")
+    _knows(w.south, w.north)  # the same card, a new remote row
+    again = exchange.packet_export(by=w.north.lead, packet=Packet.objects.get(referral=w.referral)).content
+    _refused(w.south, again, "replay")
+
+
+def test_an_answer_that_no_longer_fits_is_a_refusal_in_the_trail(w):
+    imported = exchange.file_import(by=w.south.intake, data=_packet_file(w))
+    partners.packet_withdraw(by=w.north.lead, packet=Packet.objects.get(referral=w.referral))  # south not told yet
+    partners.packet_accept(by=w.south.intake, packet=imported.packet, team=w.south.team)
+    _refused(w.north, _answer_file(w), "out_of_order")
+    w.referral.refresh_from_db()
+    assert w.referral.status == ReferralStatus.WITHDRAWN
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"[" * 200_000, b'{"v": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"],
+    ids=["deep", "deep-inside"],
+)
+def test_deeply_nested_json_is_refused_not_a_crash(w, data):
+    _refused(w.south, data, "malformed")
+
+
+def test_a_header_id_of_the_wrong_size_is_refused_before_anything_else(w):
+    _refused(w.south, _edit(_packet_file(w), id="A" * 60), "malformed")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"uid": 12345},
+        {"identity": {"legal_name": json.dumps("x" * 10_000)}},
+        {"needs": [{"category": "shelter", "urgency": "low"}] * 60},
+    ],
+    ids=["numeric-uid", "long-name", "many-needs"],
+)
+def test_a_signed_packet_with_content_no_form_would_take_is_refused(w, changes):
+    _refused(w.south, _sealed_packet(w, **changes), "malformed")
+
+
+def test_a_key_card_with_a_key_that_agrees_on_nothing_is_refused(w):
+    body = {"name": "Low order", "signing": keys.organisation_key(w.north.org).signing_public}
+    body["agreement"] = keys.b64(bytes(32))
+    card = keys.CARD_PREFIX + keys.b64(json.dumps(body).encode())
+    with pytest.raises(ValidationError, match="damaged or incomplete"):
+        keys.read_card(card)
