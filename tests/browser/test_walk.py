@@ -82,7 +82,7 @@ def _partner_of(w, users):
     }
     w.partner_referrals = [
         make_referral(w.case, users["lead"], partner=partner_org, service_type=service, **consent)
-        for service in ("shelter", "legal")
+        for service in ("medical", "documents")
     ]
     w.partner_team = partner_team
 
