@@ -74,9 +74,8 @@ def seed(*, cases=DEFAULT_CASES, seed=1, today=None, progress=None):
         if bulk:
             entries = _write_in_bulk(plans, directory, cases, progress)
         else:
-            plans = list(plans)  # a generator: the partners' demo reads it again
             entries = _write_through_services(plans, directory)
-            _partners(organisations, directory, plans)
+        _partners(organisations, directory, entries)
         record(event=events.DEMO_SEED, actor=None, details={"cases": cases, "seed": seed, "bulk": bulk})
     users = [user.manifest_entry() for organisation in organisations for user in organisation.users]
     return {"users": users, "cases": entries}
@@ -170,7 +169,7 @@ def reset():
         Organisation.objects.all().delete()
 
 
-def _partners(organisations, directory, plans):
+def _partners(organisations, directory, entries):
     """haven and bridge in partnership, as their people would set it up (administrators
     propose, supervisors confirm), with a bridge caseworker on the intake and one packet of
     a haven case waiting in bridge's inbox."""
@@ -199,11 +198,12 @@ def _partners(organisations, directory, plans):
     partners.partnership_confirm(by=first("bridge", Role.SUPERVISOR), partnership=partnership)
     intake = first("bridge", Role.CASEWORKER)
     partners.intake_name(by=first("bridge", Role.SUPERVISOR), member=intake.membership, receives=True)
-    plan = next((plan for plan in plans if plan.organisation == "haven" and plan.lead), None)
-    if plan is None:
+    # The first case of haven with a lead (the manifest's entries name her first).
+    entry = next((entry for entry in entries if entry["organisation"] == "haven" and entry["caseworkers"]), None)
+    if entry is None:
         return
-    case = Case.objects.get(code=plan.code)
-    lead = directory.users[plan.lead]
+    case = Case.objects.get(code=entry["code"])
+    lead = directory.users[entry["caseworkers"][0]]
     referral = referral_create(by=lead, case=case, partner=bridge, service_type="shelter", urgency="high")
     referral_consent_record(
         by=lead,

@@ -240,9 +240,14 @@ def _rows():
         "code", "team__slug", "status", "opened_on", "closed_on", "summary", "version", "follow_up_on"
     )
     needs = SupportNeed.objects.values_list("uid", "case__code", "category", "status", "owner__username", "due_on")
-    referrals = Referral.objects.values_list("uid", "case__code", "provider__name", "status", "needs__uid", "sent_on")
+    # Of the planned referrals: the partners' demo packet is written through the services on
+    # both paths, with a referral of its own (a random uid).
+    planned = Referral.objects.filter(partner__isnull=True)
+    referrals = planned.values_list("uid", "case__code", "provider__name", "status", "needs__uid", "sent_on")
     contacts = Contact.objects.values_list("uid", "case__code", "occurred_at", "notes", "created_by__username")
-    steps = ReferralStep.objects.values_list("referral__uid", "status", "on", "by__username")
+    steps = ReferralStep.objects.filter(referral__in=planned).values_list(
+        "referral__uid", "status", "on", "by__username"
+    )
     identities = Identity.objects.values_list("case__code", "updated_by__username", "version")
     index = IdentityIndex.objects.values_list("identity__case__code", "organisation__slug", "kind", "digest")
     tables = (user_permissions, group_permissions, assignments, grants, cases, needs, referrals, contacts, steps)
