@@ -14,16 +14,8 @@ def without_actor() -> Iterator[None]:
     partner answering a packet): the entry is about the sender's case, and the name and
     address of someone at the partner are not the sender's to know.
     """
-    try:
-        current = auditlog_value.get()
-    except LookupError:
-        yield  # no request context: entries name no actor anyway
-        return
-    token = auditlog_value.set({**current, "actor": None, "ip_hash": "", "cid": None})
-    try:
+    with _request_context(actor=None, ip_hash="", cid=None):
         yield
-    finally:
-        auditlog_value.reset(token)
 
 
 @contextmanager
@@ -32,13 +24,21 @@ def receivers_done() -> Iterator[None]:
     (``AuditEntry._complete``) is written exactly as it was linked, even when it was
     completed in another context (``without_actor``) and written later, at the end of
     the request's transaction."""
+    # The receiver acts only for the context that connected it (its signal_duid).
+    with _request_context(signal_duid=("done", None)):
+        yield
+
+
+@contextmanager
+def _request_context(**changes: object) -> Iterator[None]:
+    """auditlog's request context with ``changes``, for the length of the block; outside a
+    request (no context) nothing to change: entries name no actor anyway."""
     try:
         current = auditlog_value.get()
     except LookupError:
         yield
         return
-    # The receiver acts only for the context that connected it (its signal_duid).
-    token = auditlog_value.set({**current, "signal_duid": ("done", None)})
+    token = auditlog_value.set({**current, **changes})
     try:
         yield
     finally:

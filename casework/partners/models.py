@@ -169,6 +169,8 @@ class PacketStatus(models.TextChoices):
 
 # A packet in one of these waits for someone: it can still be withdrawn.
 OPEN_PACKET = (PacketStatus.AWAITING_APPROVAL, PacketStatus.SENT)
+# On its way or accepted: one such packet per referral at most.
+LIVE_PACKET = [*OPEN_PACKET, PacketStatus.ACCEPTED]
 
 
 class DeclineReason(models.TextChoices):
@@ -248,7 +250,7 @@ class Packet(models.Model):
             # One packet on its way (or accepted) per referral: a second click never sends two.
             models.UniqueConstraint(
                 fields=["referral"],
-                condition=Q(status__in=["approval", "sent", "accepted"]),
+                condition=Q(status__in=LIVE_PACKET),
                 name="packet_one_live_per_referral",
             ),
             models.CheckConstraint(condition=~Q(sender=models.F("recipient")), name="packet_between_two"),

@@ -34,6 +34,7 @@ from casework.identity import crypto
 from casework.identity.models import FIELDS_BY_NAME, Identity
 from casework.identity.services import identity_save
 from casework.partners.models import (
+    LIVE_PACKET,
     OPEN_PACKET,
     Answer,
     ConsentNotice,
@@ -139,12 +140,18 @@ def _set_directory(side: PartnerSide, directory: dict[str, Any]) -> None:
 
 
 def _tell_partner(partnership: Partnership, acting: Organisation, event: events.Event) -> None:
-    """The same act, in the other side's trail, with no actor: what its own reviewers must know."""
-    other = partnership.other_side(acting).organisation
-    if other.is_remote:
+    """The same act, in the other side's trail: what its own reviewers must know."""
+    _tell(partnership.other_side(acting).organisation, event, about=acting, by_partner=True)
+
+
+def _tell(organisation: Organisation, event: events.Event, *, about: Organisation, **details: Any) -> None:
+    """An entry in ``organisation``'s trail about an act of ``about`` (its partner), with no
+    actor: the person who acted is not the other organisation's to know. A partner on another
+    server keeps its own trail."""
+    if organisation.is_remote:
         return
     with without_actor():
-        record(event=event, actor=None, organisation=other.pk, details={"partner": acting.slug, "by_partner": True})
+        record(event=event, actor=None, organisation=organisation.pk, details={"partner": about.slug, **details})
 
 
 @transaction.atomic
@@ -289,7 +296,7 @@ def packet_problem(referral: Referral, today: datetime.date | None = None) -> Re
         )
     if referral.status not in (ReferralStatus.DRAFT, ReferralStatus.SENT):
         return Refusal(_("Only a referral that is a draft or sent can carry a packet."), code="status")
-    if Packet.objects.filter(referral=referral, status__in=[*OPEN_PACKET, PacketStatus.ACCEPTED]).exists():
+    if Packet.objects.filter(referral=referral, status__in=LIVE_PACKET).exists():
         return Refusal(_("A packet of this referral is already on its way or accepted."), code="open_packet")
     problem = consent_problem(referral, today)
     if problem:
@@ -379,8 +386,8 @@ def packet_build(
     for category, field in PROFILE_CATEGORIES.items():
         if category in categories:
             setattr(packet, field, getattr(case, field))
+    packet.identity = _sealed_identity(packet, case, identity_fields)  # its uid, the seal's context, is set already
     packet.save()
-    _seal_identity(packet, case, identity_fields)
     record(event=events.PACKET_BUILD, actor=by, case=case, details=_what(packet))
     if not case.organisation.packets_need_approval:
         _send(packet, by=by)
@@ -402,18 +409,15 @@ def _what(packet: Packet) -> dict[str, Any]:
     return {"partner": packet.recipient.slug, "categories": sorted(packet.categories)}
 
 
-def _seal_identity(packet: Packet, case: Case, names: list[str]) -> None:
-    if not names:
-        return
-    identity = Identity.objects.filter(case=case).first()
+def _sealed_identity(packet: Packet, case: Case, names: list[str]) -> dict[str, str]:
+    """The identity values ``names`` of ``case``, encrypted and bound to ``packet``."""
+    identity = Identity.objects.filter(case=case).first() if names else None
     values = identity.read(names) if identity is not None else {}
-    tokens = {}
-    for name in names:
-        value = values.get(name)
-        if value:
-            tokens[name] = crypto.encrypt(FIELDS_BY_NAME[name].dump(value), packet.identity_context(name))
-    packet.identity = tokens
-    packet.save(update_fields=["identity", "updated_at"])
+    return {
+        name: crypto.encrypt(FIELDS_BY_NAME[name].dump(value), packet.identity_context(name))
+        for name, value in values.items()
+        if value
+    }
 
 
 def packet_refused(*, by: User, referral: Referral, code: str) -> None:
@@ -445,14 +449,7 @@ def _send(packet: Packet, *, by: User) -> None:
             _packet_move=True,
         )
     record(event=events.PACKET_SEND, actor=by, case=referral.case, details=_what(packet))
-    if not packet.recipient.is_remote:
-        with without_actor():
-            record(
-                event=events.PACKET_ARRIVE,
-                actor=None,
-                organisation=packet.recipient_id,
-                details={"partner": packet.sender.slug, "categories": sorted(packet.categories)},
-            )
+    _tell(packet.recipient, events.PACKET_ARRIVE, about=packet.sender, categories=sorted(packet.categories))
 
 
 @transaction.atomic
@@ -546,14 +543,8 @@ def _withdraw(packet: Packet, *, by: User | None, why: str = "") -> None:
     details = {"partner": packet.recipient.slug, **({"cause": why} if why else {})}
     with without_actor() if by is None else nullcontext():
         record(event=events.PACKET_WITHDRAW, actor=by, case=referral.case, details=details)
-    if was_sent and not packet.recipient.is_remote:
-        with without_actor():
-            record(
-                event=events.PACKET_WITHDRAW,
-                actor=None,
-                organisation=packet.recipient_id,
-                details={"partner": packet.sender.slug, "by_partner": True},
-            )
+    if was_sent:
+        _tell(packet.recipient, events.PACKET_WITHDRAW, about=packet.sender, by_partner=True)
 
 
 # The receiving end -------------------------------------------------------------------------
@@ -690,7 +681,7 @@ def packet_answer(*, by: User, case: Case, answer: str) -> Packet:
     require(by, case, "change")
     if answer not in Answer.values:
         raise ValidationError(_("Choose an answer from the list."))
-    link = PacketLink.objects.select_related("packet").filter(case=case).first()
+    link = PacketLink.objects.filter(case=case).first()
     if link is None:
         raise ValidationError(_("This case did not come from a partner's packet."))
     packet = Packet.objects.select_for_update().get(pk=link.packet_id)
@@ -746,8 +737,8 @@ def consent_decide(*, by: User, case: Case, erase_identity: bool, reason: str) -
     if erase_identity:
         # Only what came with the packet: what this organisation recorded itself is its own.
         identity = Identity.objects.filter(case=case).first()
-        came = set(link.identity_fields) if link is not None else set()
-        fields = [name for name in (identity.filled() if identity is not None else []) if name in came]
+        assert link is not None  # a packet was found through it
+        fields = [name for name in (identity.filled() if identity is not None else []) if name in link.identity_fields]
         if fields:
             identity_save(by=by, case=case, values={name: FIELDS_BY_NAME[name].empty() for name in fields})
     packet.consent_notice = ConsentNotice.ERASED if erase_identity else ConsentNotice.KEPT
@@ -774,25 +765,17 @@ def waiting_approval(user: User) -> QuerySet[Packet]:
 
 def waiting_counts(user: User) -> tuple[int, int]:
     """(packets waiting in her intake inbox, packets of her teams' cases waiting for her
-    approval), in one query; (0, 0) for anyone who works neither."""
+    approval), counted in one query over ``inbox`` and ``waiting_approval`` themselves."""
     membership: Membership | None = active_membership(user)
-    if membership is None:
+    supervising = membership is not None and membership.role == Role.SUPERVISOR and membership.is_vouched
+    counted = {"waiting": inbox(user), "to_approve": waiting_approval(user) if supervising else Packet.objects.none()}
+    filters = {
+        name: Q(pk__in=packets.values("pk")) for name, packets in counted.items() if not packets.query.is_empty()
+    }
+    if not filters:
         return 0, 0
-    supervising = membership.role == Role.SUPERVISOR and membership.is_vouched
-    inbox_of = (
-        Q(recipient_id=membership.organisation_id, status=PacketStatus.SENT) if works_intake(membership) else None
-    )
-    approving = None
-    if supervising:
-        managed = Case.objects.restrict(user, "manage").values("pk")
-        approving = Q(status=PacketStatus.AWAITING_APPROVAL, referral__case__in=managed)
-    if inbox_of is None and approving is None:
-        return 0, 0
-    nothing = Q(pk__in=[])
-    counts = Packet.objects.aggregate(
-        waiting=Count("pk", filter=inbox_of or nothing), to_approve=Count("pk", filter=approving or nothing)
-    )
-    return counts["waiting"], counts["to_approve"]
+    counts = Packet.objects.aggregate(**{name: Count("pk", filter=where) for name, where in filters.items()})
+    return counts.get("waiting", 0), counts.get("to_approve", 0)
 
 
 def open_needs(case: Case) -> QuerySet[Any]:

@@ -47,9 +47,8 @@ def partners_home(request, membership):
         "organisation": organisation,
         "membership": membership,
         "works_intake": services.works_intake(membership),
-        "waiting": services.inbox(request.user).count(),
-        "approvals": services.waiting_approval(request.user).count() if membership.role == Role.SUPERVISOR else 0,
     }
+    context["waiting"], context["approvals"] = services.waiting_counts(request.user)
     for partnership in context["partnerships"]:
         partnership.ours = partnership.side_of(organisation)
         partnership.theirs = partnership.other_side(organisation)

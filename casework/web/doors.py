@@ -386,21 +386,26 @@ def case_reviewer(page: str) -> Callable[[View], View]:
 # Partner organisations (/partners/) ----------------------------------------------------------
 
 
-def partners_member(*roles: str) -> Callable[[View], View]:
-    """For a vouched member of an organisation, with one of ``roles`` (any role if none
-    given), who gets her membership as the view's first argument; anyone else 404."""
+def _member_door(door: str, may: Callable[[Membership], bool]) -> Callable[[View], View]:
+    """For a member whom ``may(her membership)`` lets in; she gets her membership as the
+    view's first argument. Anyone else gets the page that does not exist."""
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             membership = _membership(request)
-            if membership is None or not membership.is_vouched or (roles and membership.role not in roles):
+            if membership is None or not may(membership):
                 return not_found(request)
             return view(request, membership, *args, **kwargs)
 
-        return _named("partners_member", wrapper)
+        return _named(door, wrapper)
 
     return decorator
+
+
+def partners_member(*roles: str) -> Callable[[View], View]:
+    """For a vouched member of an organisation, with one of ``roles`` (any role if none given)."""
+    return _member_door("partners_member", lambda m: m.is_vouched and (not roles or m.role in roles))
 
 
 def partnership_page(*roles: str) -> Callable[[View], View]:
@@ -422,15 +427,7 @@ def partnership_page(*roles: str) -> Callable[[View], View]:
 
 def partner_intake(view: View) -> View:
     """The partner intake inbox: its organisation's supervisors, and the caseworkers they named."""
-
-    @wraps(view)
-    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = _membership(request)
-        if not partner_services.works_intake(membership):
-            return not_found(request)
-        return view(request, membership, *args, **kwargs)
-
-    return _named("partner_intake", wrapper)
+    return _member_door("partner_intake", partner_services.works_intake)(view)
 
 
 def inbox_packet(view: View) -> View:
@@ -453,17 +450,5 @@ def inbox_packet(view: View) -> View:
 
 def partner_exchange(may: Callable[[Membership | None], bool]) -> Callable[[View], View]:
     """For whoever ``may(her membership)`` lets in (casework.partners.exchange says who keeps
-    the keys, confirms partners, carries or imports files); she gets her membership as the
-    view's first argument. Anyone else gets the page that does not exist."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            membership = _membership(request)
-            if membership is None or not may(membership):
-                return not_found(request)
-            return view(request, membership, *args, **kwargs)
-
-        return _named("partner_exchange", wrapper)
-
-    return decorator
+    the keys, confirms partners, carries or imports files)."""
+    return _member_door("partner_exchange", may)

@@ -210,6 +210,8 @@ def test_a_packet_whose_consent_lapsed_in_the_inbox_can_no_longer_be_taken(pw):
             consent_given_on=today - timedelta(days=10), consent_expires_on=today - timedelta(days=1)
         )
     intake = client(pw.bridge_intake)
+    assert partners.waiting_counts(pw.bridge_intake) == (0, 0)  # Today counts what the inbox lists
+    assert "intake inbox" not in intake.get("/").content.decode()
     assert intake.get(reverse("partners:packet", args=[packet.uid])).status_code == 404
     assert intake.post(reverse("partners:accept", args=[packet.uid]), {"team": pw.bridge_team.pk}).status_code == 404
     assert not Case.objects.filter(organisation=pw.bridge).exists()
