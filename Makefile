@@ -32,6 +32,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 run: install
+	$(DEV_ENV) $(PY) manage.py migrate --database keystore --no-input
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
 	$(DEV_ENV) $(PY) manage.py createcachetable
 	$(DEV_ENV) $(PY) manage.py seed_demo --if-empty --manifest $(MANIFEST)

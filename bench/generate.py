@@ -65,8 +65,9 @@ from casework.cases.models import (
 )
 from casework.cases.services.contacts import CONTACT_FIELDS
 from casework.demo.plan import identity_values, synthetic_identity
-from casework.identity import blind
+from casework.identity import blind, crypto
 from casework.identity.models import Identity, IdentityIndex
+from casework.keystore import services as keystore
 
 # Share of the cases and people in each organisation, and teams per organisation.
 ORGANISATION_WEIGHTS = (0.6, 0.3, 0.1)
@@ -370,6 +371,7 @@ CASE_COLUMNS = [
     "created_by_id",
     "created_at",
     "updated_at",
+    "key_ref",
 ]
 CHILD_COLUMNS = ["uid", "created_by_id", "created_at", "updated_at", "version", "case_id"]
 
@@ -385,6 +387,14 @@ class _CaseWriter:
         self.lead_counts = {}
         self.identity_sample = []  # (case id, organisation id, lead id, nationality, age band, region)
         self.plan = self._plan()
+        # Each case's own key in the key store (casework.keystore), and its free text sealed
+        # under it as the application seals it.
+        self.refs = {case_id: uuid.uuid4() for case_id, *_rest in self.plan}
+        pairs = ((self.refs[case_id], org.organisation.pk) for case_id, _code, org, *_rest in self.plan)
+        self.keys = keystore.create_case_keys(pairs)
+
+    def _seal(self, case_id, text, context):
+        return crypto.seal(self.keys[self.refs[case_id]], text, context)
 
     def _plan(self):
         """One tuple per case: (id, code, org, team, lead, coworker or None, grantee or None, opened_on)."""
@@ -513,11 +523,12 @@ class _CaseWriter:
                 "[]",
                 source,
                 follow_up,
-                "Generated for the benchmark.",
+                self._seal(case_id, "Generated for the benchmark.", f"case:{self.refs[case_id]}:summary:v1"),
                 1,
                 lead,
                 created,
                 created,
+                self.refs[case_id],
             )
 
     def _assignments(self):
@@ -562,8 +573,9 @@ class _CaseWriter:
             for _ in range(count):
                 at = datetime.datetime.combine(opened_on, datetime.time(10), datetime.UTC)
                 at += datetime.timedelta(days=rng.randrange(max(1, (self.today - opened_on).days)))
+                uid = uuid.uuid4()
                 yield (
-                    uuid.uuid4(),
+                    uid,
                     lead,
                     at,
                     at,
@@ -575,7 +587,7 @@ class _CaseWriter:
                     "",
                     "[]",
                     rng.choice(purposes),
-                    "Generated contact note.",
+                    self._seal(case_id, "Generated contact note.", f"cases.contact:{uid}:notes:v1"),
                     rng.random() < 0.05,
                     None,
                 )
@@ -613,15 +625,16 @@ class _CaseWriter:
         for case_id, lead, opened_on, count in self._children(0.5):
             for _ in range(count):
                 at = datetime.datetime.combine(opened_on, datetime.time(12), datetime.UTC)
+                uid = uuid.uuid4()
                 yield (
-                    uuid.uuid4(),
+                    uid,
                     lead,
                     at,
                     at,
                     1,
                     case_id,
                     None,
-                    "Partner shelter",
+                    self._seal(case_id, "Partner shelter", f"cases.referral:{uid}:external_provider:v1"),
                     rng.choice(services),
                     rng.choice(urgencies),
                     "draft",

@@ -161,6 +161,7 @@ INSTALLED_APPS = [
     "casework.accounts",
     "casework.identity",
     "casework.partners",
+    "casework.keystore",
     "casework.demo",
 ]
 
@@ -171,6 +172,7 @@ MIDDLEWARE = [
     "casework.accounts.headers.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "casework.keystore.middleware.ForgetKeysMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -221,6 +223,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # audit trail's scope, casework.audit.review) as if it ran on every row, passes the JIT
     # threshold and spends seconds compiling a query that reads in milliseconds.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# The key store (casework.keystore): every case's own key, in a database of its own, so that
+# a backup of the main database holds none. Back it up apart, and keep its backups briefly:
+# an erased case stays readable in every backup of the store that still holds its key.
+DATABASES["keystore"] = dj_database_url.parse(
+    env_str("CASEWORK_KEYSTORE_URL", f"sqlite:///{BASE_DIR / 'keystore.sqlite3'}"),
+    conn_max_age=env_int("CASEWORK_DB_CONN_MAX_AGE", 0),
+)
+if DATABASES["keystore"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A destroyed key is overwritten in the file, not left in a free page.
+    DATABASES["keystore"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA secure_delete = ON;"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA secure_delete = ON;"
+DATABASE_ROUTERS = ["casework.keystore.router.KeystoreRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -1,5 +1,6 @@
 """Named personas around one case, as the access policy table talks about them."""
 
+import contextlib
 import copy
 from types import SimpleNamespace
 
@@ -11,6 +12,7 @@ from django.utils import translation
 
 from casework.access import services as access
 from casework.cases.choices import AssignmentRole
+from casework.keystore import services as keystore
 from tests import signing
 from tests.factories import (
     make_admin,
@@ -23,6 +25,32 @@ from tests.factories import (
 )
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DB_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that touches the database touches the key store too (casework.keystore:
+    each case's key lives there): each such test gets both databases, rolled back alike."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if marker is None and not DB_FIXTURES & fixtures:
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        if kwargs.get("databases") is None:
+            kwargs["databases"] = "__all__"
+            if {"transactional_db", "live_server"} & fixtures:
+                kwargs.setdefault("transaction", True)
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _keys_forgotten():
+    """Keys opened by one test never serve the next (SQLite gives a rolled-back case's
+    number to the next case)."""
+    keystore.forget()
+    yield
+    keystore.forget()
 
 
 @pytest.fixture(autouse=True)
@@ -55,9 +83,17 @@ def _world_of_the_module(django_db_setup, django_db_blocker):
     is rolled back when the module is done: each test runs in a savepoint inside it, so it
     finds the world exactly as built, and its own changes go with it. (The idea of
     Django's setUpTestData; about 600 queries saved per test.)"""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), transaction.atomic():
-        built = build_world()
-        yield built
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), rolled_back():
+        yield build_world()
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """One transaction on the main database and one on the key store, both rolled back at
+    the end (for worlds built once per module)."""
+    with transaction.atomic(), transaction.atomic(using="keystore"):
+        yield
+        transaction.set_rollback(True, using="keystore")
         transaction.set_rollback(True)
 
 

@@ -13,7 +13,14 @@ from bench.scale import Scale
 from casework.access import services as access
 from casework.access.models import Grant, Membership
 from casework.audit.models import AuditEntry
-from casework.cases.models import Case, CaseAssignment, CaseGroupObjectPermission, CaseUserObjectPermission
+from casework.cases.models import (
+    Case,
+    CaseAssignment,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Contact,
+    Referral,
+)
 
 SCALE = Scale(cases=60, users=40, audit_entries=200)
 
@@ -90,3 +97,12 @@ def test_the_generated_trail_continues_the_chain_under_the_bench_key(generated):
 def test_the_scale_is_recorded_for_the_next_run(generated):
     scale, recorded_personas, _seconds = generate.recorded()
     assert (scale, recorded_personas) == (SCALE, generated)
+
+
+def test_the_generated_free_text_opens_with_each_cases_own_key(generated):
+    cases = list(Case.objects.order_by("pk")[:20])
+    assert {case.summary for case in cases} == {"Generated for the benchmark."}
+    assert {contact.notes for contact in Contact.objects.filter(case__in=cases)} == {"Generated contact note."}
+    assert {referral.external_provider for referral in Referral.objects.filter(provider__isnull=True)[:20]} == {
+        "Partner shelter"
+    }

@@ -47,6 +47,8 @@ DETAIL_LABELS = {
     "week": _("Week"),
     "teams": _("Teams"),
     "rotated": _("Identities"),
+    "rewrapped": _("Organisation keys re-wrapped"),
+    "sealed": _("Identities sealed under their case's key"),
     "days": _("Days"),
     "what": _("What"),
     "event": _("Event"),

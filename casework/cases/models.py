@@ -34,6 +34,8 @@ from casework.cases.choices import (
     Urgency,
     values_of,
 )
+from casework.keystore import services as keystore
+from casework.keystore.fields import SealedModel, SealedTextField
 
 # What a caller asks to do → the guardian permission that allows it.
 ACTIONS = {
@@ -178,7 +180,7 @@ class CaseQuerySet(AuditedQuerySet):
         return self.open().filter(follow_up_on__lt=today or timezone.localdate())
 
 
-class Case(models.Model):
+class Case(SealedModel):
     code = models.CharField(
         _("case code"), max_length=codes.LENGTH, unique=True, default=codes.generate, editable=False
     )
@@ -203,13 +205,16 @@ class Case(models.Model):
     )
     # The follow-up set by the latest contact: the next time someone should be in touch.
     follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True, editable=False)
-    summary = models.TextField(
+    summary = SealedTextField(
         _("summary"),
         max_length=1000,
         blank=True,
         help_text=_("Short and non-identifying: no names, places, phone numbers or dates of birth."),
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Which key of the key store (casework.keystore) opens this case's encrypted values: a
+    # random reference, so that the store knows neither codes nor anything else of a case.
+    key_ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Whether a lead caseworker is assigned: derived from the assignments (which are audited)
     # by the access services, kept here so that "open cases without a lead" is read from a
     # small index instead of testing every open case of the organisation for a lead.
@@ -311,6 +316,19 @@ class Case(models.Model):
             return None
         return frozenset(action for action in ACTIONS if getattr(self, _ACTION_FLAG + action))
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        case = super().from_db(db, field_names, values)
+        if "key_ref" in case.__dict__ and "organisation_id" in case.__dict__:
+            keystore.remember_case(case.pk, case.key_ref, case.organisation_id)
+        return case
+
+    def sealing_key(self, *, create):
+        return keystore.case_key(self.key_ref, self.organisation_id, create=create)
+
+    def seal_context(self, name):
+        return f"case:{self.key_ref}:{name}:v{self.version}"
+
     def get_additional_data(self):
         """Scope for auditlog's entries about this case: the code, never content."""
         return {"case_code": self.code, "organisation_id": self.organisation_id}
@@ -378,7 +396,7 @@ class CaseChildQuerySet(AuditedQuerySet):
         return self.none() if reach is None else self.filter(reach)
 
 
-class CaseChild(models.Model):
+class CaseChild(SealedModel):
     """A record that lives under a case and is looked up only through it, by an opaque id."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -395,6 +413,14 @@ class CaseChild(models.Model):
 
     def get_additional_data(self):
         return self.case.get_additional_data()
+
+    def sealing_key(self, *, create):
+        if "case" in self._state.fields_cache:
+            return self.case.sealing_key(create=create)
+        return keystore.key_of_case(self.case_id, create=create)
+
+    def seal_context(self, name):
+        return f"{self._meta.label_lower}:{self.uid}:{name}:v{self.version}"
 
 
 class ServiceProvider(models.Model):
@@ -452,7 +478,7 @@ class SupportNeed(CaseChild):
     identified_on = models.DateField(_("identified"), default=timezone.localdate)
     due_on = models.DateField(_("due"), null=True, blank=True)
     closed_on = models.DateField(_("closed"), null=True, blank=True)
-    outcome_notes = models.TextField(_("outcome notes"), max_length=2000, blank=True)
+    outcome_notes = SealedTextField(_("outcome notes"), max_length=2000, blank=True)
 
     objects = SupportNeedQuerySet.as_manager()
 
@@ -497,7 +523,7 @@ class Referral(CaseChild):
         related_name="referrals",
         verbose_name=_("provider"),
     )
-    external_provider = models.CharField(_("other provider"), max_length=200, blank=True)
+    external_provider = SealedTextField(_("other provider"), max_length=200, blank=True, single_line=True)
     # A partner organisation on this server (or a remote one it knows): what is shared
     # travels as a packet (casework.partners), never by hand.
     partner = models.ForeignKey(
@@ -522,15 +548,20 @@ class Referral(CaseChild):
     # What she agreed may be shared: categories of data (ShareCategory), which the server
     # checks a packet against. Referrals recorded before categories kept it as text.
     consent_scope = models.JSONField(_("consent to share"), default=list, blank=True)
-    consent_scope_note = models.CharField(
-        _("consent to share (as written before categories)"), max_length=500, blank=True, editable=False
+    consent_scope_note = SealedTextField(
+        _("consent to share (as written before categories)"),
+        max_length=500,
+        blank=True,
+        editable=False,
+        single_line=True,
     )
-    consent_recipient = models.CharField(_("consent to share with"), max_length=200, blank=True)
+    consent_recipient = SealedTextField(_("consent to share with"), max_length=200, blank=True, single_line=True)
     consent_expires_on = models.DateField(_("consent expires"), null=True, blank=True)
-    consent_witness = models.CharField(
+    consent_witness = SealedTextField(
         _("witness"),
         max_length=200,
         blank=True,
+        single_line=True,
         help_text=_("For verbal consent: the witness's role, never a name (for example: interpreter)."),
     )
     consent_recorded_by = models.ForeignKey(
@@ -542,9 +573,9 @@ class Referral(CaseChild):
         verbose_name=_("consent recorded by"),
     )
     consent_withdrawn_on = models.DateField(_("consent withdrawn"), null=True, blank=True)
-    next_step = models.CharField(_("next step"), max_length=200, blank=True)
-    data_shared = models.CharField(_("data shared"), max_length=500, blank=True)
-    outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
+    next_step = SealedTextField(_("next step"), max_length=200, blank=True, single_line=True)
+    data_shared = SealedTextField(_("data shared"), max_length=500, blank=True, single_line=True)
+    outcome = SealedTextField(_("outcome"), max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -595,7 +626,7 @@ class Referral(CaseChild):
         return [label for value, label in ShareCategory.choices if value in (self.consent_scope or [])]
 
 
-class ReferralStep(models.Model):
+class ReferralStep(SealedModel):
     """One move of a referral through its workflow: to which status, on which day, by whom
     (a person of the case's organisation, or a partner organisation answering a packet)."""
 
@@ -619,7 +650,7 @@ class ReferralStep(models.Model):
         verbose_name=_("by the partner organisation"),
     )
     at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = SealedTextField(_("note"), max_length=300, blank=True, single_line=True)
 
     objects = AuditedQuerySet.as_manager()
 
@@ -647,21 +678,29 @@ class ReferralStep(models.Model):
     def get_additional_data(self):
         return self.referral.get_additional_data()
 
+    def sealing_key(self, *, create):
+        return self.referral.sealing_key(create=create)
+
+    def seal_context(self, name):
+        # A step is never edited: bound to its referral and field.
+        return f"cases.referralstep:{self.referral_id}:{name}"
+
 
 class Contact(CaseChild):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("case"))
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=ContactChannel.choices)
-    place = models.CharField(
+    place = SealedTextField(
         _("place"),
         max_length=100,
         blank=True,
+        single_line=True,
         help_text=_("Coarse only: a region or a kind of place, never an address."),
     )
     participants = models.JSONField(_("who took part"), default=list, blank=True)
     purpose = models.CharField(_("purpose"), max_length=20, choices=ContactPurpose.choices)
-    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    notes = SealedTextField(_("notes"), max_length=5000, blank=True)
     safety_concern = models.BooleanField(_("safety concern"), default=False)
     follow_up_on = models.DateField(_("follow-up due"), null=True, blank=True)
 

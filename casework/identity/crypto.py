@@ -121,3 +121,33 @@ def decrypt(token: str, context: str, legacy_context: str | None = None) -> str:
             f"A stored identity value does not decrypt with key {kid}: the key is wrong, "
             "or the value was altered or moved from another case or field."
         ) from None
+
+
+# Values under a case's own key (casework.keystore): ``cw3:<base64 of nonce + ciphertext + tag>``.
+# No key id: the key is the one of the case the value belongs to, named by its context.
+CASE_PREFIX = "cw3"
+
+
+def seal(key: bytes, plaintext: str, context: str) -> str:
+    """``plaintext`` encrypted under ``key`` (a case's), bound to ``context``."""
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), context.encode())
+    return f"{CASE_PREFIX}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def is_sealed(token: str) -> bool:
+    return token.startswith(f"{CASE_PREFIX}:")
+
+
+def unseal(key: bytes, token: str, context: str) -> str:
+    """The plaintext of a ``seal`` token, or DecryptionError saying why (never what)."""
+    if not is_sealed(token):
+        raise DecryptionError("A stored value is not in the expected encrypted form.")
+    try:
+        raw = base64.urlsafe_b64decode(token[len(CASE_PREFIX) + 1 :].encode())
+        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode()).decode()
+    except (InvalidTag, binascii.Error, ValueError):
+        raise DecryptionError(
+            "A stored value does not decrypt with its case's key: it was altered, or moved from another "
+            "case, record or field."
+        ) from None

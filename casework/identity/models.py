@@ -1,6 +1,7 @@
 """The identity record: every value that could identify a survivor, encrypted, one per case.
 
-The columns hold tokens from casework.identity.crypto, never clear values. Read them only
+The columns hold tokens from casework.identity.crypto, sealed under the case's own key
+(casework.keystore), never clear values. Read them only
 through ``Identity.read`` (which decrypts) and write them through ``Identity.write``;
 casework.identity.services decides who may do either and records it.
 """
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.audit.guard import AuditedQuerySet
 from casework.identity import crypto
+from casework.keystore import services as keystore
 
 TEXT, LINES, DATE = "text", "lines", "date"
 
@@ -103,29 +105,46 @@ class Identity(models.Model):
         """The names of the fields that hold a value (no decryption needed)."""
         return [name for name in FIELD_NAMES if getattr(self, name)]
 
+    def _key(self, *, create=False):
+        """The case's own key (casework.keystore); KeyErased once the case is erased."""
+        if "case" in self._state.fields_cache:
+            return self.case.sealing_key(create=create)
+        return keystore.key_of_case(self.case_id, create=create)
+
     def read(self, names=FIELD_NAMES, *, legacy=False):
         """Decrypt ``names``; raises crypto.DecryptionError rather than show anything unreal.
-        ``legacy``: also read tokens not yet bound to the version (upgrade and rotation only)."""
+        ``legacy``: also read tokens from before per-case keys (under CASEWORK_FIELD_KEYS, or
+        not yet bound to the version): the upgrade and rotate_field_keys only."""
         values = {}
         for name in names:
             field, token = FIELDS_BY_NAME[name], getattr(self, name)
-            old = self._legacy_context(name) if legacy else None
-            values[name] = field.load(crypto.decrypt(token, self._context(name), old)) if token else field.empty()
+            if not token:
+                values[name] = field.empty()
+            elif crypto.is_sealed(token):
+                values[name] = field.load(crypto.unseal(self._key(), token, self._context(name)))
+            elif legacy:
+                values[name] = field.load(crypto.decrypt(token, self._context(name), self._legacy_context(name)))
+            elif crypto.is_legacy(token):
+                crypto.decrypt(token, self._context(name))  # refuses it, saying what to do
+            else:
+                raise crypto.DecryptionError(
+                    "A stored identity value is in an old form, under CASEWORK_FIELD_KEYS rather than its case's "
+                    "key: left over from the upgrade (see rotate_field_keys), or put back by hand."
+                )
         return values
 
     def write(self, values):
-        """Encrypt ``values`` into their columns under the current version; an empty value
-        clears its column. Whoever changes the version re-seals every field (services)."""
+        """Encrypt ``values`` into their columns under the case's key and the current version;
+        an empty value clears its column. Whoever changes the version re-seals every field
+        (services)."""
         for name, value in values.items():
             field = FIELDS_BY_NAME[name]
-            token = crypto.encrypt(field.dump(value), self._context(name)) if value else ""
+            token = crypto.seal(self._key(create=True), field.dump(value), self._context(name)) if value else ""
             setattr(self, name, token)
 
     def stale_fields(self):
-        """Fields whose token is not under the newest key, or not bound to the version (what
-        key rotation must redo)."""
-        fresh = f"{crypto.PREFIX}:{crypto.newest_key_id()}:"
-        return [name for name in FIELD_NAMES if getattr(self, name) and not getattr(self, name).startswith(fresh)]
+        """Fields whose token is not yet under the case's key (what the upgrade must redo)."""
+        return [name for name in FIELD_NAMES if getattr(self, name) and not crypto.is_sealed(getattr(self, name))]
 
 
 class IndexKind(models.TextChoices):

@@ -63,7 +63,6 @@ from casework.cases.choices import (
 from casework.cases.models import Case
 from casework.cases.services.common import require
 from casework.cases.services.referrals import moves_from
-from casework.identity import crypto
 from casework.identity.models import DATE, FIELDS_BY_NAME, LINES
 from casework.partners import keys
 from casework.partners import services as partners
@@ -348,9 +347,7 @@ def _packet_body(packet: Packet) -> dict[str, Any]:
     # The packet's own uid names it to the partner; the sender's case and referral stay here.
     body: dict[str, Any] = {name: getattr(packet, name) for name in PACKET_FIELDS}
     body["uid"] = str(packet.uid)
-    body["identity"] = {
-        name: crypto.decrypt(token, packet.identity_context(name)) for name, token in packet.identity.items()
-    }
+    body["identity"] = {name: packet.open_identity(name) for name in packet.identity}
     return body
 
 
@@ -481,7 +478,7 @@ def _import_packet(
         **fields,
     )
     # Stored as a packet built here stores them: encrypted at rest, bound to this packet.
-    packet.identity = {name: crypto.encrypt(text, packet.identity_context(name)) for name, text in identity.items()}
+    packet.identity = {name: packet.seal_identity(name, text) for name, text in identity.items()}
     packet.save()
     _keep_received(by=by, own=own, side=side, envelope=envelope, packet=packet, remote_uid=remote_uid)
     details = {

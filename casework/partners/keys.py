@@ -144,16 +144,16 @@ def reseal_private_keys() -> int:
 
 
 def reseal_packet_identities() -> int:
-    """Re-encrypt the identity values of packets still on their way under the newest key of
-    ``CASEWORK_FIELD_KEYS`` (closed packets hold none); returns how many packets changed."""
+    """Identity values of packets still on their way that are still under
+    ``CASEWORK_FIELD_KEYS`` (built before per-case keys): sealed again under the receiving
+    organisation's key (closed packets hold none); returns how many packets changed."""
     from casework.partners.models import Packet  # lazy: models.py imports this module at its end
 
-    newest, resealed = crypto.newest_key_id(), 0
+    resealed = 0
     for packet in Packet.objects.select_for_update().exclude(identity={}).order_by("pk"):
-        stale = {name: token for name, token in packet.identity.items() if crypto.token_key_id(token) != newest}
-        for name, token in stale.items():
-            context = packet.identity_context(name)
-            packet.identity[name] = crypto.encrypt(crypto.decrypt(token, context), context)
+        stale = [name for name, token in packet.identity.items() if not crypto.is_sealed(token)]
+        for name in stale:
+            packet.identity[name] = packet.seal_identity(name, packet.open_identity(name))
         if stale:
             packet.save(update_fields=["identity", "updated_at"])
             resealed += 1

@@ -27,6 +27,9 @@ from casework.cases.choices import (
     ShareCategory,
     Urgency,
 )
+from casework.identity import crypto
+from casework.keystore import services as keystore
+from casework.keystore.fields import SealedModel, SealedTextField
 
 
 class PartnershipQuerySet(models.QuerySet):
@@ -197,7 +200,7 @@ class ConsentNotice(models.TextChoices):
     KEPT = "kept", _("Kept, with a reason")
 
 
-class Packet(models.Model):
+class Packet(SealedModel):
     """What one referral shares with a partner organisation: the categories her consent
     covers, each value copied when the packet was built. Identity values travel encrypted,
     bound to the packet. Once the packet is accepted, declined or withdrawn its content is
@@ -222,7 +225,7 @@ class Packet(models.Model):
     region = models.CharField(_("region"), max_length=10, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     identity = models.JSONField(default=dict, blank=True, editable=False)  # {field: token}
-    note = models.TextField(_("handover note"), max_length=500, blank=True)
+    note = SealedTextField(_("handover note"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -269,6 +272,26 @@ class Packet(models.Model):
     def identity_context(self, name):
         # Bound to this packet and field: a token moved to another packet or field fails.
         return f"packet:{self.uid}:{name}"
+
+    # What a packet carries is encrypted under the receiving organisation's key (casework.keystore):
+    # erasing that organisation makes the packets on their way to it unreadable too.
+    def sealing_key(self, *, create):
+        return keystore.organisation_key(self.recipient_id, create=create)
+
+    def seal_context(self, name):
+        return f"packet:{self.uid}:{name}:v{self.version}"
+
+    def seal_identity(self, name, text):
+        """``text`` (an identity value, dumped) encrypted for this packet's field ``name``."""
+        return crypto.seal(self.sealing_key(create=True), text, self.identity_context(name))
+
+    def open_identity(self, name):
+        """The dumped identity value ``name`` of this packet (a packet built before per-case
+        keys holds it under CASEWORK_FIELD_KEYS)."""
+        token = self.identity[name]
+        if crypto.is_sealed(token):
+            return crypto.unseal(self.sealing_key(create=False), token, self.identity_context(name))
+        return crypto.decrypt(token, self.identity_context(name))
 
     def needs_display(self):
         categories, urgencies = dict(ServiceType.choices), dict(Urgency.choices)

@@ -30,7 +30,6 @@ from casework.cases.models import UNRESOLVED_NEED, Case, Referral
 from casework.cases.services.common import require
 from casework.cases.services.needs import need_add
 from casework.cases.services.referrals import consent_problem, referral_partner_answer, referral_transition
-from casework.identity import crypto
 from casework.identity.models import FIELDS_BY_NAME, Identity
 from casework.identity.services import identity_save
 from casework.partners.models import (
@@ -414,9 +413,7 @@ def _sealed_identity(packet: Packet, case: Case, names: list[str]) -> dict[str, 
     identity = Identity.objects.filter(case=case).first() if names else None
     values = identity.read(names) if identity is not None else {}
     return {
-        name: crypto.encrypt(FIELDS_BY_NAME[name].dump(value), packet.identity_context(name))
-        for name, value in values.items()
-        if value
+        name: packet.seal_identity(name, FIELDS_BY_NAME[name].dump(value)) for name, value in values.items() if value
     }
 
 
@@ -624,10 +621,7 @@ def packet_accept(*, by: User, packet: Packet, team: Team, lead: User | None = N
 
 
 def _open_identity(packet: Packet) -> dict[str, Any]:
-    return {
-        name: FIELDS_BY_NAME[name].load(crypto.decrypt(token, packet.identity_context(name)))
-        for name, token in packet.identity.items()
-    }
+    return {name: FIELDS_BY_NAME[name].load(packet.open_identity(name)) for name in packet.identity}
 
 
 @transaction.atomic

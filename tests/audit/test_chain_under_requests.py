@@ -181,7 +181,10 @@ def server(tmp_path):
     env.update(CASEWORK_DEBUG="1", CASEWORK_ALLOWED_HOSTS="127.0.0.1")
     database = own_database(tmp_path)
     env["DATABASE_URL"] = next(database)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=300)
+    env["CASEWORK_KEYSTORE_URL"] = f"sqlite:///{tmp_path / 'keystore.sqlite3'}"  # its key store, of its own
+    for database_alias in ("keystore", "default"):
+        migrate = [sys.executable, "manage.py", "migrate", "--database", database_alias, "-v0"]
+        subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=300)
     port = free_port()
     command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

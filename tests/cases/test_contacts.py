@@ -115,7 +115,8 @@ class TestContactQuickAdd(TestContactCreate):
         return quick_data(occurred_at=typed(timezone.localtime() + timedelta(days=1)))
 
     def assert_saved(self, w, response):
-        contact = Contact.objects.get(case=w.case, notes="Short call; all well.")
+        contact = Contact.objects.get(case=w.case)
+        assert contact.notes == "Short call; all well."
         assert (contact.channel, contact.purpose, contact.duration_minutes) == ("phone", "check_in", None)
         assert (contact.participants, contact.safety_concern, contact.place) == ([], False, "")
         assert Case.objects.get(pk=w.case.pk).follow_up_on == in_days(3)

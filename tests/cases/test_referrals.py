@@ -260,7 +260,7 @@ def test_each_move_writes_a_dated_attributed_step(world):
         referral_transition(by=person, referral=referral, to=status, on=on, note=status, version=referral.version)
         referral.refresh_from_db()
         assert (referral.status, getattr(referral, date_field)) == (status, on)
-    steps = list(ReferralStep.objects.filter(referral=referral).values_list("status", "on", "by", "note"))
+    steps = [(step.status, step.on, step.by_id, step.note) for step in ReferralStep.objects.filter(referral=referral)]
     assert steps == [(s, TODAY - timedelta(days=d), p.pk, s) for s, d, p, _field in moves]
 
 

@@ -44,7 +44,7 @@ from django.utils import timezone
 from casework.access.services import request_reveal_grant
 from casework.audit.checkpoint import new_keypair
 from casework.audit.models import AuditEntry
-from casework.cases.models import Case
+from casework.cases.models import Case, ServiceProvider
 from casework.identity import crypto, services
 from casework.identity.models import FIELD_NAMES, Identity
 from casework.logging import redact_path
@@ -564,12 +564,15 @@ def test_identity_values_appear_nowhere_but_in_a_reveal(world, seeded, tmp_path,
 
 
 def test_the_scanners_find_a_planted_value(world, seeded):
-    """A name and a phone written into a contact note behind the guard's back are found."""
+    """A name and a phone written behind the application's back are found: in clear text in
+    a column (as an operator could put it there), and on a page that shows a column."""
     cases, identities = seeded
     name, phone = identities[0]["legal_name"], identities[0]["phones"][0]
-    contact = cases[0].contact
-    contact.notes = f"Spoke with {name} on {phone}."
-    contact.save(update_fields=["notes"])
+    with connection.cursor() as cursor:  # notes are encrypted: only around the application is clear text possible
+        cursor.execute(
+            "UPDATE cases_contact SET notes = %s WHERE id = %s", [f"Spoke with {name} on {phone}.", cases[0].contact.pk]
+        )
+    provider = ServiceProvider.objects.create(organisation=world.org, name=f"Clinic of {name}")
     markers = canary_markers(identities)
 
     assert {what for where, what in scan_database(markers) if where == "cases_contact.notes"} >= {
@@ -577,8 +580,8 @@ def test_the_scanners_find_a_planted_value(world, seeded):
         f"phones {phone!r}",
     }
     client = Client()
-    sign_in(client, world.lead)
-    (page,) = send(client, "lead", "get", reverse("cases:contact", args=[world.case.display_code, contact.uid]))
+    sign_in(client, world.supervisor)
+    (page,) = send(client, "supervisor", "get", reverse("providers:detail", args=[provider.uid]))
     assert ("legal_name", name) in find(page.body, markers)
     if connection.vendor == "sqlite":
         assert ("the database file", f"legal_name {name!r}") in scan_database_file(markers)

@@ -1,4 +1,5 @@
-"""Identity values are stored as AES-GCM tokens bound to their case and field."""
+"""Identity values are stored as AES-GCM tokens under their case's own key, bound to their
+case, field and version."""
 
 import base64
 import datetime
@@ -26,7 +27,8 @@ VALUES = {
 
 @pytest.fixture(autouse=True)
 def _one_key(settings):
-    settings.FIELD_KEYS = [KEY]
+    # The newest key; the one before stays to open the organisation keys made with it.
+    settings.FIELD_KEYS = [KEY, *settings.FIELD_KEYS]
 
 
 def identity_with(case, by, values):
@@ -68,8 +70,8 @@ def test_the_column_holds_a_token_never_the_value_in_any_encoding(world):
     identity = identity_with(world.case, world.lead, VALUES)
     for name, value in VALUES.items():
         token = stored(identity, name)
-        assert token.startswith(f"cw2:{crypto.key_id(crypto.parse_key(KEY, 1))}:")
-        raw = base64.urlsafe_b64decode(token.split(":")[2])
+        assert token.startswith("cw3:") and token.count(":") == 1  # the case's key: no key id
+        raw = base64.urlsafe_b64decode(token.split(":")[1])
         for part in [clear_text(value), *(value if isinstance(value, list) else [])]:
             utf8 = part.encode()
             assert part not in token
@@ -113,10 +115,10 @@ def flip(index):
     """Flip one bit of the sealed bytes at ``index`` (nonce, ciphertext or tag), keeping the form valid."""
 
     def tamper(token):
-        prefix, kid, sealed = token.split(":")
+        prefix, sealed = token.split(":")
         raw = bytearray(base64.urlsafe_b64decode(sealed))
         raw[index] ^= 0x01
-        return f"{prefix}:{kid}:{base64.urlsafe_b64encode(bytes(raw)).decode()}"
+        return f"{prefix}:{base64.urlsafe_b64encode(bytes(raw)).decode()}"
 
     return tamper
 
@@ -128,12 +130,12 @@ def flip(index):
         flip(crypto.NONCE_BYTES),  # the ciphertext
         flip(-1),  # the tag
         lambda token: token[:-8],  # cut short
-        lambda token: token.split(":")[0] + ":" + token.split(":")[2],  # no key id
-        lambda token: token.replace("cw2:", "cw3:"),  # unknown format
-        lambda token: token.replace("cw2:", "cw1:"),  # the old form, without the version
+        lambda token: token.replace("cw3:", "cw2:00000000:"),  # made to look like the field keys' form
+        lambda token: token.replace("cw3:", "cw9:"),  # unknown format
+        lambda token: token.replace("cw3:", "cw1:00000000:"),  # the oldest form, without the version
         lambda token: "김영희",  # a clear value written around the application
     ],
-    ids=["nonce", "ciphertext", "tag", "cut", "no-key-id", "format", "old-format", "clear"],
+    ids=["nonce", "ciphertext", "tag", "cut", "field-key-form", "format", "old-format", "clear"],
 )
 def test_a_tampered_token_does_not_decrypt(world, tamper):
     identity = identity_with(world.case, world.lead, VALUES)

@@ -6,6 +6,7 @@ import base64
 import importlib
 import io
 import os
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -16,6 +17,7 @@ from django.urls import reverse
 from casework.audit.models import AuditEntry
 from casework.identity import crypto, services
 from casework.identity.models import Identity
+from casework.keystore import upgrade
 from tests.identity.conftest import current_code, mark_fresh
 from tests.signing import sign_in
 
@@ -100,8 +102,14 @@ def test_the_upgrade_migration_seals_old_tokens_with_the_version(world):
     migration.seal_with_versions(apps, None)
     identity = Identity.objects.get(pk=identity.pk)
     assert column(identity, "legal_name").startswith(f"{crypto.PREFIX}:")
-    assert identity.read(["legal_name"]) == {"legal_name": OLD_NAME}
     migration.seal_with_versions(apps, None)  # a second run changes nothing
+    assert Identity.objects.get(pk=identity.pk).legal_name == identity.legal_name
+    # Then the move to the case's own key (identity 0003).
+    upgrade.seal_identities(apps, SimpleNamespace(connection=connection))
+    identity = Identity.objects.get(pk=identity.pk)
+    assert column(identity, "legal_name").startswith(f"{crypto.CASE_PREFIX}:")
+    assert identity.read(["legal_name"]) == {"legal_name": OLD_NAME}
+    upgrade.seal_identities(apps, SimpleNamespace(connection=connection))
     assert Identity.objects.get(pk=identity.pk).legal_name == identity.legal_name
 
 
@@ -113,7 +121,7 @@ def test_rotate_field_keys_stops_at_an_old_token_unless_told_it_is_left_from_the
     assert column(identity, "legal_name") == planted
     call_command("rotate_field_keys", "--seal-legacy", stdout=io.StringIO())
     identity = Identity.objects.get(pk=identity.pk)
-    assert column(identity, "legal_name").startswith(f"{crypto.PREFIX}:")
+    assert column(identity, "legal_name").startswith(f"{crypto.CASE_PREFIX}:")
     assert identity.read(["legal_name"]) == {"legal_name": OLD_NAME} and identity.version == 1
 
 

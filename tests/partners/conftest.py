@@ -12,7 +12,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -20,7 +19,7 @@ from casework.access import services as access
 from casework.cases.choices import AssignmentRole, ConsentGiver, ConsentMethod, ShareCategory
 from casework.identity.services import identity_save
 from casework.partners import services as partners
-from tests.conftest import FAST_HASHERS
+from tests.conftest import FAST_HASHERS, rolled_back
 from tests.factories import (
     make_admin,
     make_case,
@@ -73,9 +72,8 @@ def build_partners():
 
 @pytest.fixture(scope="module")
 def _partners_of_the_module(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), transaction.atomic():
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), rolled_back():
         yield build_partners()
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

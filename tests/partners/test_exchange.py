@@ -20,7 +20,6 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -36,7 +35,7 @@ from casework.partners import services as partners
 from casework.partners import urls_exchange as exchange_urls
 from casework.partners.exchange_models import AnswerToSend, ReceivedFile
 from casework.partners.models import Packet, PacketStatus, PartnerSide
-from tests.conftest import FAST_HASHERS
+from tests.conftest import FAST_HASHERS, rolled_back
 from tests.factories import (
     make_admin,
     make_case,
@@ -101,9 +100,8 @@ def build_servers():
 
 @pytest.fixture(scope="module")
 def _servers_of_the_module(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), transaction.atomic():
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS), rolled_back():
         yield build_servers()
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -1,0 +1,281 @@
+"""Each case's own key, and each organisation's: made, found, destroyed.
+
+Every value that could identify a survivor, and every free-text field of her case, is
+encrypted under her case's key (casework.keystore.fields, casework.identity.models). The
+keys are kept in their own database (casework.keystore.router), so that erasing a case is
+destroying one row there: the copies of her values in the main database's backups, made
+before, then open no more.
+
+Keys opened during a request are kept in memory until it ends (``forget``, called by
+casework.keystore.middleware), so a page of notes costs one query for its case's key, not
+one per note; ``preload`` opens the keys of a page of cases in one query.
+"""
+
+import base64
+import os
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
+
+from casework.identity import crypto
+from casework.keystore.models import CaseKey, OrganisationKey
+from casework.keystore.router import ALIAS
+
+KEY_BYTES = 32
+# Keys made for a case whose transaction then failed belong to no case; ``sweep`` destroys
+# them once they are older than this (a case being opened right now is younger).
+ORPHAN_AGE = timedelta(hours=1)
+_CACHE_LIMIT = 4096
+
+
+class KeyErased(crypto.DecryptionError):
+    """The case's key is no longer in the key store: the case was erased."""
+
+
+# Opened keys (ref → key bytes), organisation keys (id → key bytes), and which key each case
+# loaded in this request uses (case pk → (ref, organisation id)). Cleared at each request's end.
+_case_keys: dict[uuid.UUID, bytes] = {}
+_organisation_keys: dict[int, bytes] = {}
+_case_refs: dict[int, tuple[uuid.UUID, int]] = {}
+
+
+def forget() -> None:
+    """Drop every key held in memory (at the end of each request, after an erasure)."""
+    _case_keys.clear()
+    _organisation_keys.clear()
+    _case_refs.clear()
+
+
+def remember_case(case_pk: int, ref: uuid.UUID, organisation_id: int) -> None:
+    """Note which key the case ``case_pk`` uses (called whenever a case is loaded)."""
+    if len(_case_refs) > _CACHE_LIMIT:
+        _case_refs.clear()
+    _case_refs[case_pk] = (ref, organisation_id)
+
+
+def _organisation_context(organisation_id: int) -> str:
+    return f"organisation key:{organisation_id}"
+
+
+def _case_context(ref: uuid.UUID) -> bytes:
+    return b"case key:" + ref.bytes
+
+
+def _open_organisation_key(row: OrganisationKey) -> bytes:
+    key = _organisation_keys.get(row.organisation_id)
+    if key is None:
+        key = base64.urlsafe_b64decode(crypto.decrypt(row.sealed, _organisation_context(row.organisation_id)))
+        _organisation_keys[row.organisation_id] = key
+    return key
+
+
+def _organisation_row(organisation_id: int, *, create: bool) -> OrganisationKey | None:
+    row = OrganisationKey.objects.filter(organisation_id=organisation_id).first()
+    if row is None and create:
+        sealed = crypto.encrypt(crypto.new_key(), _organisation_context(organisation_id))
+        try:
+            with transaction.atomic(using=ALIAS):
+                row = OrganisationKey.objects.create(organisation_id=organisation_id, sealed=sealed)
+        except IntegrityError:  # made meanwhile by another request
+            row = OrganisationKey.objects.get(organisation_id=organisation_id)
+    return row
+
+
+def organisation_key(organisation_id: int, *, create: bool = False) -> bytes:
+    """The key of the organisation (made if ``create`` and missing); KeyErased if it has none."""
+    key = _organisation_keys.get(organisation_id)
+    if key is not None:
+        return key
+    row = _organisation_row(organisation_id, create=create)
+    if row is None:
+        raise KeyErased("The organisation's key is not in the key store: its data was erased.")
+    return _open_organisation_key(row)
+
+
+def _open_case_key(row: CaseKey) -> bytes:
+    wrapping = _open_organisation_key(row.organisation_key)
+    raw = base64.urlsafe_b64decode(row.wrapped)
+    try:
+        key = AESGCM(wrapping).decrypt(raw[:12], raw[12:], _case_context(row.ref))
+    except InvalidTag:
+        raise crypto.DecryptionError(
+            "A case key does not open with its organisation's key: the key store was altered."
+        ) from None
+    if len(_case_keys) > _CACHE_LIMIT:
+        _case_keys.clear()
+    _case_keys[row.ref] = key
+    return key
+
+
+def case_key(ref: uuid.UUID, organisation_id: int, *, create: bool = False) -> bytes:
+    """The key of the case whose reference is ``ref``, made if ``create`` and missing.
+    KeyErased if it has none (the case was erased): nothing of it can be read any more."""
+    key = _case_keys.get(ref)
+    if key is not None:
+        return key
+    row = CaseKey.objects.select_related("organisation_key").filter(ref=ref).first()
+    if row is None and create:
+        wrapping_row = _organisation_row(organisation_id, create=True)
+        assert wrapping_row is not None
+        key = os.urandom(KEY_BYTES)
+        nonce = os.urandom(12)
+        wrapped = nonce + AESGCM(_open_organisation_key(wrapping_row)).encrypt(nonce, key, _case_context(ref))
+        try:
+            with transaction.atomic(using=ALIAS):
+                CaseKey.objects.create(
+                    ref=ref, organisation_key=wrapping_row, wrapped=base64.urlsafe_b64encode(wrapped).decode()
+                )
+        except IntegrityError:  # made meanwhile by another request: use that one
+            row = CaseKey.objects.select_related("organisation_key").get(ref=ref)
+        else:
+            _case_keys[ref] = key
+            return key
+    if row is None:
+        raise KeyErased("The case's key is not in the key store: the case was erased.")
+    return _open_case_key(row)
+
+
+def create_case_keys(pairs: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, bytes]:
+    """A new key for each (reference, organisation id), written in batches, for the bulk
+    writers (the benchmark's generator); returns {reference: key}. Not kept in memory."""
+    made: dict[uuid.UUID, bytes] = {}
+    rows: list[CaseKey] = []
+    wrapping: dict[int, tuple[OrganisationKey, AESGCM]] = {}
+    for ref, organisation_id in pairs:
+        if organisation_id not in wrapping:
+            row = _organisation_row(organisation_id, create=True)
+            assert row is not None
+            wrapping[organisation_id] = (row, AESGCM(_open_organisation_key(row)))
+        row, cipher = wrapping[organisation_id]
+        key, nonce = os.urandom(KEY_BYTES), os.urandom(12)
+        wrapped = base64.urlsafe_b64encode(nonce + cipher.encrypt(nonce, key, _case_context(ref))).decode()
+        rows.append(CaseKey(ref=ref, organisation_key=row, wrapped=wrapped))
+        made[ref] = key
+        if len(rows) >= 1000:
+            CaseKey.objects.bulk_create(rows)
+            rows = []
+    CaseKey.objects.bulk_create(rows)
+    return made
+
+
+def key_of_case(case_pk: int, *, create: bool = False) -> bytes:
+    """The key of the case ``case_pk``: its reference from this request's memory, or from
+    the main database (one query, once per case and request)."""
+    found = _case_refs.get(case_pk)
+    if found is None:
+        from casework.cases.models import Case  # lazy: cases.models uses this module's fields
+
+        row = Case.objects.filter(pk=case_pk).values_list("key_ref", "organisation_id").first()
+        if row is None:
+            raise KeyErased("The case is no longer in the database: it was erased.")
+        remember_case(case_pk, *row)
+        found = row
+    return case_key(found[0], found[1], create=create)
+
+
+def preload(cases: Iterable[Any]) -> None:
+    """Open the keys of ``cases`` (Case instances) in one query, for a page that reads the
+    free text of many. Cases without a key yet, or erased, are left out."""
+    refs = set()
+    for case in cases:
+        remember_case(case.pk, case.key_ref, case.organisation_id)
+        if case.key_ref not in _case_keys:
+            refs.add(case.key_ref)
+    if refs:
+        for row in CaseKey.objects.select_related("organisation_key").filter(ref__in=refs):
+            _open_case_key(row)
+
+
+def _zero_then_delete(rows: Any, column: str) -> int:
+    """Overwrite ``column`` of ``rows`` before deleting them, so that the key is not left
+    whole in a page of the store's file (SQLite runs with secure_delete; PostgreSQL keeps
+    old row versions until VACUUM, which ``sweep`` runs)."""
+    with transaction.atomic(using=ALIAS):
+        rows.update(**{column: "0" * 80})
+        deleted, _ = rows.delete()
+    return deleted
+
+
+def destroy_case_key(case: Any) -> None:
+    """Destroy the key of ``case`` (a Case, deleted or about to be): every copy of its
+    encrypted values, here and in every backup, is unreadable from now on. Idempotent."""
+    _zero_then_delete(CaseKey.objects.filter(ref=case.key_ref), "wrapped")
+    _case_keys.pop(case.key_ref, None)
+    _case_refs.pop(case.pk, None)
+
+
+def destroy_organisation_keys(organisation_id: int) -> None:
+    """Destroy the organisation's key and every case key under it. Idempotent."""
+    _zero_then_delete(CaseKey.objects.filter(organisation_key__organisation_id=organisation_id), "wrapped")
+    _zero_then_delete(OrganisationKey.objects.filter(organisation_id=organisation_id), "sealed")
+    forget()
+    _vacuum()
+
+
+def sweep() -> int:
+    """Destroy the keys of cases that are no longer in the main database (erased, or whose
+    opening failed after its key was made); returns how many. For the nightly job."""
+    from casework.cases.models import Case  # lazy: cases.models uses this module's fields
+
+    cutoff = timezone.now() - ORPHAN_AGE
+    orphans = []
+    refs = list(CaseKey.objects.filter(created_at__lt=cutoff).values_list("ref", flat=True))
+    for start in range(0, len(refs), 500):
+        batch = refs[start : start + 500]
+        alive = set(Case.objects.filter(key_ref__in=batch).values_list("key_ref", flat=True))
+        orphans += [ref for ref in batch if ref not in alive]
+    destroyed = 0
+    for start in range(0, len(orphans), 500):
+        destroyed += _zero_then_delete(CaseKey.objects.filter(ref__in=orphans[start : start + 500]), "wrapped")
+    if destroyed:
+        forget()
+        _vacuum()
+    return destroyed
+
+
+def _vacuum() -> None:
+    """PostgreSQL keeps a deleted row's old version until VACUUM: run it on the key store's
+    tables, outside any transaction (it is small). SQLite overwrites at once (secure_delete)."""
+    connection = connections[ALIAS]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for model in (CaseKey, OrganisationKey):
+            cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def rewrap_organisation_keys() -> int:
+    """Re-encrypt every organisation key under the newest key of CASEWORK_FIELD_KEYS (for
+    rotate_field_keys): the case keys, and so every value, stay as they are. Returns how many."""
+    newest, rewrapped = crypto.newest_key_id(), 0
+    with transaction.atomic(using=ALIAS):
+        for row in OrganisationKey.objects.select_for_update().order_by("pk"):
+            if crypto.token_key_id(row.sealed) == newest:
+                continue
+            context = _organisation_context(row.organisation_id)
+            row.sealed = crypto.encrypt(crypto.decrypt(row.sealed, context), context)
+            row.save(update_fields=["sealed"])
+            rewrapped += 1
+    return rewrapped
+
+
+def stale_organisation_keys() -> int:
+    """How many organisation keys are not under the newest key of CASEWORK_FIELD_KEYS."""
+    newest = crypto.newest_key_id()
+    return sum(
+        1
+        for sealed in OrganisationKey.objects.values_list("sealed", flat=True)
+        if crypto.token_key_id(sealed) != newest
+    )
+
+
+def check_organisation_keys() -> None:
+    """Open every organisation key (DecryptionError if one does not): for a dry run."""
+    for row in OrganisationKey.objects.all():
+        crypto.decrypt(row.sealed, _organisation_context(row.organisation_id))

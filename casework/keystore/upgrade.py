@@ -1,0 +1,179 @@
+"""The upgrade to per-case keys, for the data migrations (cases 0009, identity 0003,
+partners 0004): free text written in the clear before, and identity values under
+``CASEWORK_FIELD_KEYS``, sealed under each case's own key, bound as the models bind them.
+
+Only the main database is changed here; the keys are made in the key store, which must be
+migrated first (``python manage.py migrate --database keystore``). A database with nothing to
+seal (a new one, a test database) needs nothing from the store.
+"""
+
+from django.db import connections
+
+from casework.audit.guard import unaudited_writes
+from casework.identity import crypto
+from casework.keystore import services
+from casework.keystore.router import ALIAS
+
+WHY = "the upgrade to per-case keys: the same values, encrypted, not an edit"
+CASE_TEXT = ["summary"]
+CHILD_TEXT = {
+    "Contact": ["place", "notes"],
+    "SupportNeed": ["outcome_notes"],
+    "Referral": [
+        "external_provider",
+        "consent_scope_note",
+        "consent_recipient",
+        "consent_witness",
+        "next_step",
+        "data_shared",
+        "outcome",
+    ],
+}
+
+
+def _clear(value):
+    """What a historical model read from a column: the clear text (wrapped as if sealed)."""
+    text = getattr(value, "token", value) or ""
+    return "" if crypto.is_sealed(text) else text
+
+
+def _require_store():
+    if "keystore_casekey" not in connections[ALIAS].introspection.table_names():
+        raise RuntimeError(
+            "The key store has no tables yet. Run `python manage.py migrate --database keystore` first, "
+            "then `python manage.py migrate` again."
+        )
+
+
+def _case_keys(Case):
+    rows = Case.objects.values_list("pk", "key_ref", "organisation_id")
+    return {pk: (ref, organisation) for pk, ref, organisation in rows}
+
+
+def _seal_rows(model, names, context, key_for):
+    """Seal the clear values of ``names`` in every row of ``model`` (one row at a time)."""
+    sealed = 0
+    for row in model.objects.values("pk", *names, *context.needs).iterator():
+        changes = {}
+        for name in names:
+            text = _clear(row[name])
+            if text:
+                changes[name] = crypto.seal(key_for(row), text, context(row, name))
+        if changes:
+            with unaudited_writes(WHY):
+                model.objects.filter(pk=row["pk"]).update(**changes)
+            sealed += 1
+    return sealed
+
+
+class _Context:
+    def __init__(self, needs, make):
+        self.needs, self.make = needs, make
+
+    def __call__(self, row, name):
+        return self.make(row, name)
+
+
+def seal_case_text(apps, schema_editor):
+    if schema_editor.connection.alias == ALIAS:
+        return
+    Case = apps.get_model("cases", "Case")
+    models = [Case, apps.get_model("cases", "ReferralStep")] + [apps.get_model("cases", name) for name in CHILD_TEXT]
+    names = {Case: CASE_TEXT, models[1]: ["note"], **{apps.get_model("cases", n): f for n, f in CHILD_TEXT.items()}}
+    if not any(model.objects.exclude(**{name: ""}).exists() for model in models for name in names[model]):
+        return
+    _require_store()
+    keys = _case_keys(Case)
+
+    def key(case_pk):
+        ref, organisation = keys[case_pk]
+        return services.case_key(ref, organisation, create=True)
+
+    _seal_rows(
+        Case,
+        CASE_TEXT,
+        _Context(("key_ref", "version"), lambda row, name: f"case:{row['key_ref']}:{name}:v{row['version']}"),
+        lambda row: key(row["pk"]),
+    )
+    for model_name, fields in CHILD_TEXT.items():
+        model = apps.get_model("cases", model_name)
+        label = f"cases.{model_name.lower()}"
+        _seal_rows(
+            model,
+            fields,
+            _Context(
+                ("uid", "version", "case_id"),
+                lambda row, name, label=label: f"{label}:{row['uid']}:{name}:v{row['version']}",
+            ),
+            lambda row: key(row["case_id"]),
+        )
+    _seal_rows(
+        models[1],
+        ["note"],
+        _Context(
+            ("referral_id", "referral__case_id"), lambda row, name: f"cases.referralstep:{row['referral_id']}:{name}"
+        ),
+        lambda row: key(row["referral__case_id"]),
+    )
+    services.forget()
+
+
+IDENTITY_FIELDS = [
+    "legal_name",
+    "other_names",
+    "date_of_birth",
+    "approximate_age",
+    "phones",
+    "messengers",
+    "addresses",
+    "last_location",
+    "family_contacts",
+    "documents",
+    "notes",
+]
+
+
+def seal_identities(apps, schema_editor):
+    """Identity values under CASEWORK_FIELD_KEYS (cw2; cw1 still unbound to the version) sealed
+    under their case's key."""
+    if schema_editor.connection.alias == ALIAS:
+        return
+    Identity = apps.get_model("identity", "Identity")
+    Case = apps.get_model("cases", "Case")
+    stale = Identity.objects.all()
+    if not any(token and not crypto.is_sealed(token) for row in stale.values_list(*IDENTITY_FIELDS) for token in row):
+        return
+    _require_store()
+    keys = _case_keys(Case)
+    for row in stale.values("pk", "case_id", "version", *IDENTITY_FIELDS).iterator():
+        ref, organisation = keys[row["case_id"]]
+        key = services.case_key(ref, organisation, create=True)
+        changes = {}
+        for name in IDENTITY_FIELDS:
+            token = row[name]
+            if token and not crypto.is_sealed(token):
+                where = f"identity:{row['case_id']}:{name}"
+                context = f"{where}:v{row['version']}"
+                changes[name] = crypto.seal(key, crypto.decrypt(token, context, legacy_context=where), context)
+        if changes:
+            with unaudited_writes(WHY):
+                Identity.objects.filter(pk=row["pk"]).update(**changes)
+    services.forget()
+
+
+def seal_packet_notes(apps, schema_editor):
+    """Handover notes of packets on their way, under the receiving organisation's key. (Their
+    identity values move with ``rotate_field_keys``, which reads the old form.)"""
+    if schema_editor.connection.alias == ALIAS:
+        return
+    Packet = apps.get_model("partners", "Packet")
+    rows = [row for row in Packet.objects.values("pk", "uid", "version", "recipient_id", "note") if _clear(row["note"])]
+    if not rows:
+        return
+    _require_store()
+    for row in rows:
+        key = services.organisation_key(row["recipient_id"], create=True)
+        context = f"packet:{row['uid']}:note:v{row['version']}"
+        with unaudited_writes(WHY):
+            Packet.objects.filter(pk=row["pk"]).update(note=crypto.seal(key, _clear(row["note"]), context))
+    services.forget()
