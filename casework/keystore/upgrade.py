@@ -162,18 +162,31 @@ def seal_identities(apps, schema_editor):
 
 
 def seal_packet_notes(apps, schema_editor):
-    """Handover notes of packets on their way, under the receiving organisation's key. (Their
-    identity values move with ``rotate_field_keys``, which reads the old form.)"""
+    """Handover notes and identity values of packets on their way, under the receiving
+    organisation's key."""
     if schema_editor.connection.alias == ALIAS:
         return
     Packet = apps.get_model("partners", "Packet")
-    rows = [row for row in Packet.objects.values("pk", "uid", "version", "recipient_id", "note") if _clear(row["note"])]
+    rows = [
+        row
+        for row in Packet.objects.values("pk", "uid", "version", "recipient_id", "note", "identity")
+        if _clear(row["note"]) or any(not crypto.is_sealed(token) for token in (row["identity"] or {}).values())
+    ]
     if not rows:
         return
     _require_store()
     for row in rows:
         key = services.organisation_key(row["recipient_id"], create=True)
-        context = f"packet:{row['uid']}:note:v{row['version']}"
+        changes = {}
+        if _clear(row["note"]):
+            changes["note"] = crypto.seal(key, _clear(row["note"]), f"packet:{row['uid']}:note:v{row['version']}")
+        identity = dict(row["identity"] or {})
+        for name, token in identity.items():
+            if not crypto.is_sealed(token):
+                context = f"packet:{row['uid']}:{name}"
+                identity[name] = crypto.seal(key, crypto.decrypt(token, context), context)
+        if identity != row["identity"]:
+            changes["identity"] = identity
         with unaudited_writes(WHY):
-            Packet.objects.filter(pk=row["pk"]).update(note=crypto.seal(key, _clear(row["note"]), context))
+            Packet.objects.filter(pk=row["pk"]).update(**changes)
     services.forget()

@@ -45,6 +45,8 @@ def write(errors, retries, start):
 
 
 class TestParallelWriters(TransactionTestCase):
+    databases = {"default", "keystore"}  # each case's key lives in the key store
+
     """Writers commit for real from their own connections, so no rolled-back transaction
     wraps this test; it removes its own entries afterwards instead of flushing every table
     (pausing the append-only trigger for that, as only the table's owner can)."""

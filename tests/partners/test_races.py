@@ -43,6 +43,8 @@ def at_once(*calls):
 
 @override_settings(PASSWORD_HASHERS=FAST_HASHERS)
 class TestAtOnce(TransactionTestCase):
+    databases = {"default", "keystore"}  # each case's key lives in the key store
+
     def _fixture_teardown(self):
         # The append-only audit table refuses TRUNCATE until its trigger is paused.
         keep = {"django_migrations", "django_content_type", "auth_permission"}
