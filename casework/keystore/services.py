@@ -6,13 +6,14 @@ keys are kept in their own database (casework.keystore.router), so that erasing 
 destroying one row there: the copies of her values in the main database's backups, made
 before, then open no more.
 
-Keys opened during a request are kept in memory until it ends (``forget``, called by
+Keys opened during a request are kept in memory, per thread, until it ends (``forget``, called by
 casework.keystore.middleware), so a page of notes costs one query for its case's key, not
 one per note; ``preload`` opens the keys of a page of cases in one query.
 """
 
 import base64
 import os
+import threading
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -38,25 +39,37 @@ class KeyErased(crypto.DecryptionError):
     """The case's key is no longer in the key store: the case was erased."""
 
 
-# Opened keys (ref → key bytes), organisation keys (id → key bytes), and which key each case
-# loaded in this request uses (case pk → (ref, organisation id)). Cleared at each request's end.
-_case_keys: dict[uuid.UUID, bytes] = {}
-_organisation_keys: dict[int, bytes] = {}
-_case_refs: dict[int, tuple[uuid.UUID, int]] = {}
+class _Held(threading.local):
+    """Keys opened in this thread's request (ref → key bytes), organisation keys (id → key
+    bytes), and which key each case loaded in it uses (case pk → (ref, organisation id)).
+    Per thread: a threaded server's requests never share them. Cleared at each request's end."""
+
+    def __init__(self) -> None:
+        self.case_keys: dict[uuid.UUID, bytes] = {}
+        self.organisation_keys: dict[int, bytes] = {}
+        self.case_refs: dict[int, tuple[uuid.UUID, int]] = {}
+
+
+_held = _Held()
 
 
 def forget() -> None:
     """Drop every key held in memory (at the end of each request, after an erasure)."""
-    _case_keys.clear()
-    _organisation_keys.clear()
-    _case_refs.clear()
+    _held.case_keys.clear()
+    _held.organisation_keys.clear()
+    _held.case_refs.clear()
+
+
+def held() -> int:
+    """How many keys this thread holds in memory (for tests)."""
+    return len(_held.case_keys) + len(_held.organisation_keys) + len(_held.case_refs)
 
 
 def remember_case(case_pk: int, ref: uuid.UUID, organisation_id: int) -> None:
     """Note which key the case ``case_pk`` uses (called whenever a case is loaded)."""
-    if len(_case_refs) > _CACHE_LIMIT:
-        _case_refs.clear()
-    _case_refs[case_pk] = (ref, organisation_id)
+    if len(_held.case_refs) > _CACHE_LIMIT:
+        _held.case_refs.clear()
+    _held.case_refs[case_pk] = (ref, organisation_id)
 
 
 def _organisation_context(organisation_id: int) -> str:
@@ -68,10 +81,10 @@ def _case_context(ref: uuid.UUID) -> bytes:
 
 
 def _open_organisation_key(row: OrganisationKey) -> bytes:
-    key = _organisation_keys.get(row.organisation_id)
+    key = _held.organisation_keys.get(row.organisation_id)
     if key is None:
         key = base64.urlsafe_b64decode(crypto.decrypt(row.sealed, _organisation_context(row.organisation_id)))
-        _organisation_keys[row.organisation_id] = key
+        _held.organisation_keys[row.organisation_id] = key
     return key
 
 
@@ -89,7 +102,7 @@ def _organisation_row(organisation_id: int, *, create: bool) -> OrganisationKey 
 
 def organisation_key(organisation_id: int, *, create: bool = False) -> bytes:
     """The key of the organisation (made if ``create`` and missing); KeyErased if it has none."""
-    key = _organisation_keys.get(organisation_id)
+    key = _held.organisation_keys.get(organisation_id)
     if key is not None:
         return key
     row = _organisation_row(organisation_id, create=create)
@@ -107,16 +120,16 @@ def _open_case_key(row: CaseKey) -> bytes:
         raise crypto.DecryptionError(
             "A case key does not open with its organisation's key: the key store was altered."
         ) from None
-    if len(_case_keys) > _CACHE_LIMIT:
-        _case_keys.clear()
-    _case_keys[row.ref] = key
+    if len(_held.case_keys) > _CACHE_LIMIT:
+        _held.case_keys.clear()
+    _held.case_keys[row.ref] = key
     return key
 
 
 def case_key(ref: uuid.UUID, organisation_id: int, *, create: bool = False) -> bytes:
     """The key of the case whose reference is ``ref``, made if ``create`` and missing.
     KeyErased if it has none (the case was erased): nothing of it can be read any more."""
-    key = _case_keys.get(ref)
+    key = _held.case_keys.get(ref)
     if key is not None:
         return key
     row = CaseKey.objects.select_related("organisation_key").filter(ref=ref).first()
@@ -134,7 +147,7 @@ def case_key(ref: uuid.UUID, organisation_id: int, *, create: bool = False) -> b
         except IntegrityError:  # made meanwhile by another request: use that one
             row = CaseKey.objects.select_related("organisation_key").get(ref=ref)
         else:
-            _case_keys[ref] = key
+            _held.case_keys[ref] = key
             return key
     if row is None:
         raise KeyErased("The case's key is not in the key store: the case was erased.")
@@ -167,7 +180,7 @@ def create_case_keys(pairs: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, 
 def key_of_case(case_pk: int, *, create: bool = False) -> bytes:
     """The key of the case ``case_pk``: its reference from this request's memory, or from
     the main database (one query, once per case and request)."""
-    found = _case_refs.get(case_pk)
+    found = _held.case_refs.get(case_pk)
     if found is None:
         from casework.cases.models import Case  # lazy: cases.models uses this module's fields
 
@@ -185,7 +198,7 @@ def preload(cases: Iterable[Any]) -> None:
     refs = set()
     for case in cases:
         remember_case(case.pk, case.key_ref, case.organisation_id)
-        if case.key_ref not in _case_keys:
+        if case.key_ref not in _held.case_keys:
             refs.add(case.key_ref)
     if refs:
         for row in CaseKey.objects.select_related("organisation_key").filter(ref__in=refs):
@@ -206,8 +219,8 @@ def destroy_case_key(case: Any) -> None:
     """Destroy the key of ``case`` (a Case, deleted or about to be): every copy of its
     encrypted values, here and in every backup, is unreadable from now on. Idempotent."""
     _zero_then_delete(CaseKey.objects.filter(ref=case.key_ref), "wrapped")
-    _case_keys.pop(case.key_ref, None)
-    _case_refs.pop(case.pk, None)
+    _held.case_keys.pop(case.key_ref, None)
+    _held.case_refs.pop(case.pk, None)
 
 
 def destroy_organisation_keys(organisation_id: int) -> None:

@@ -53,4 +53,4 @@ def test_the_key_is_not_kept_once_the_request_ends(client, world, sign_in):
     sign_in(client, world.lead)
     add_records(world, 1)
     client.get(case_page(world.case))
-    assert not keystore._case_keys and not keystore._organisation_keys and not keystore._case_refs
+    assert keystore.held() == 0
