@@ -8,7 +8,7 @@ before, then open no more.
 
 Keys opened during a request are kept in memory, per thread, until it ends (``forget``, called by
 casework.keystore.middleware), so a page of notes costs one query for its case's key, not
-one per note; ``preload`` opens the keys of a page of cases in one query.
+one per note. (No page shows the free text of many cases at once.)
 """
 
 import base64
@@ -190,19 +190,6 @@ def key_of_case(case_pk: int, *, create: bool = False) -> bytes:
         remember_case(case_pk, *row)
         found = row
     return case_key(found[0], found[1], create=create)
-
-
-def preload(cases: Iterable[Any]) -> None:
-    """Open the keys of ``cases`` (Case instances) in one query, for a page that reads the
-    free text of many. Cases without a key yet, or erased, are left out."""
-    refs = set()
-    for case in cases:
-        remember_case(case.pk, case.key_ref, case.organisation_id)
-        if case.key_ref not in _held.case_keys:
-            refs.add(case.key_ref)
-    if refs:
-        for row in CaseKey.objects.select_related("organisation_key").filter(ref__in=refs):
-            _open_case_key(row)
 
 
 def _zero_then_delete(rows: Any, column: str) -> int:
