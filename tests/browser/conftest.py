@@ -218,6 +218,14 @@ def _live_server_helper():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _django_db_marker():
+    """Replaces pytest-django's fixture of the same name for the same reason: the marker that
+    tests/conftest.py gives every database test here only asks for the key store's test
+    database to be made (``databases="__all__"``); ``site`` keeps the data."""
+    yield
+
+
 @pytest.fixture(scope="module")
 def site(django_db_setup, live_server, django_db_blocker, request):
     """pytest-django's live server and the module's world (``build_world`` of the module),
