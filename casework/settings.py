@@ -161,6 +161,7 @@ INSTALLED_APPS = [
     "casework.accounts",
     "casework.identity",
     "casework.partners",
+    "casework.retention",
     "casework.demo",
 ]
 
