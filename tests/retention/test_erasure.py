@@ -14,8 +14,8 @@ from casework.cases import codes
 from casework.cases.models import Case, Contact, Referral, ReferralStep, SupportNeed
 from casework.identity.models import Identity
 from casework.keystore import services as keystore
-from casework.retention.models import ErasedCase, ErasureRequest
 from casework.retention import services as retention
+from casework.retention.models import ErasedCase, ErasureRequest
 from casework.retention.services import add_months, month_of
 from tests.factories import make_case
 from tests.identity.conftest import current_code
