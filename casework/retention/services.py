@@ -257,7 +257,7 @@ def rules_save(
         raise EditConflict(rules)
     rules.months_after_closure, rules.months_without_contact = months_after_closure, months_without_contact
     rules.warning_days = warning_days
-    rules.version = version + 1 if rules.pk else 1
+    rules.version = version + 1
     rules.full_clean(exclude=["organisation"])
     rules.save()
     organisation = Organisation.objects.get(pk=organisation.pk)
