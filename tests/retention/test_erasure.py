@@ -19,7 +19,7 @@ from casework.retention.models import ErasedCase, ErasureRequest
 from casework.retention.services import add_months, month_of
 from tests.factories import make_case
 from tests.identity.conftest import current_code
-from tests.retention.conftest import CANARY, confirm, erase, erase_url
+from tests.retention.conftest import confirm, erase, erase_url
 
 pytestmark = pytest.mark.django_db
 
@@ -175,13 +175,6 @@ def test_an_erased_code_is_never_issued_again(client, world, canaried, sign_in, 
     monkeypatch.setattr(codes, "generate", lambda: next(drawn))
     case = make_case(world.lead)
     assert case.code == fresh
-
-
-def test_an_open_packet_is_withdrawn_before_its_case_is_erased(client, world, canaried, sign_in):
-    # No partnership in this world: nothing to withdraw, and the erasure does not stumble on it.
-    sign_in(client, world.supervisor)
-    assert erase(client, world.supervisor, canaried.case).status_code == 302
-    assert CANARY not in str(list(AuditEntry.objects.values_list("additional_data", flat=True)))
 
 
 def test_dates_of_the_stub_are_months():
