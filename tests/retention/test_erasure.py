@@ -6,9 +6,11 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
+from casework.access import services as access
 from casework.audit.models import AuditEntry
 from casework.cases import codes
 from casework.cases.models import Case, Contact, Referral, ReferralStep, SupportNeed
@@ -181,3 +183,11 @@ def test_dates_of_the_stub_are_months():
     assert month_of(datetime.date(2026, 3, 17)) == datetime.date(2026, 3, 1)
     assert add_months(datetime.date(2026, 1, 31), 1) == datetime.date(2026, 2, 28)
     assert add_months(datetime.date(2026, 11, 15), 14) == datetime.date(2028, 1, 15)
+
+
+def test_an_erased_code_named_at_opening_is_refused(client, world, canaried, sign_in):
+    sign_in(client, world.supervisor)
+    erase(client, world.supervisor, canaried.case)
+    with pytest.raises(ValidationError, match="never issued twice"):
+        access.case_open(by=world.lead, team=world.team_a, code=canaried.code)
+    assert not Case.objects.filter(code=canaried.code).exists()

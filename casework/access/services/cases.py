@@ -41,7 +41,11 @@ def case_open(*, by: User, team: Team, lead: User | None = None, **profile: Any)
         raise PermissionDenied(_("You may only open cases in a team you supervise."))
     elif lead is not None and not Membership.objects.active().filter(user=lead, teams=team).exists():
         raise ValidationError(_("The lead caseworker must be a member of the case's team."))
-    code = codes.generate_unused(_code_taken)
+    code = profile.pop("code", None)  # the demo seeder names its own
+    if code is None:
+        code = codes.generate_unused(_code_taken)
+    elif _code_taken(code):
+        raise ValidationError(_("This case code was issued before: a code is never issued twice."))
     case = Case(code=code, organisation_id=team.organisation_id, team=team, created_by=by, **profile)
     case.full_clean()
     case.save()
