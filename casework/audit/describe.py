@@ -93,6 +93,8 @@ DETAIL_LABELS = {
     "due": _("Due for erasure on"),
     "warned": _("Newly due for erasure"),
     "held": _("Held, not erased"),
+    "postponed": _("Postponed"),
+    "gone": _("Erased meanwhile"),
     "memberships": _("Accounts deactivated"),
     "confirmations": _("Confirmations"),
     "months_after_closure": _("Months after closure"),

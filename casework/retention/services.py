@@ -360,9 +360,11 @@ def apply_retention(*, today: datetime.date | None = None) -> Counter[str]:
     today = today or timezone.localdate()
     counts: Counter[str] = Counter()
     for rules in RetentionRule.objects.filter(organisation__erased_at__isnull=True).order_by("pk"):
-        if not rules.is_set:
-            continue
         done: Counter[str] = Counter()
+        if not rules.is_set:  # the rules were taken away: nothing is due any more
+            with chain.audited_atomic():
+                RetentionNotice.objects.filter(organisation=rules.organisation_id).delete()
+            continue
         with chain.audited_atomic():
             _refresh_notices(rules, today, done)
         due = RetentionNotice.objects.filter(organisation=rules.organisation_id, due_on__lte=today)

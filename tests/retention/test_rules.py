@@ -181,3 +181,13 @@ def test_a_caseworker_cannot_postpone(monkeypatch, world, sign_in):
         == 403
     )
     assert RetentionNotice.objects.get(case=case).due_on == notice.due_on
+
+
+def test_taking_the_rules_away_takes_every_case_off_the_list(monkeypatch, world):
+    set_rules(world, months_after_closure=6, warning_days=30)
+    case = closed_case(world)
+    apply(monkeypatch, add_months(TODAY, 6))
+    assert RetentionNotice.objects.filter(case=case).exists()
+    set_rules(world, months_after_closure=None)
+    assert "0 case(s) erased" in apply(monkeypatch, add_months(TODAY, 24))
+    assert exists(case) and not RetentionNotice.objects.exists()
