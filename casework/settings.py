@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "casework.identity",
     "casework.partners",
     "casework.keystore",
+    "casework.retention",
     "casework.demo",
 ]
 

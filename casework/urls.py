@@ -17,4 +17,5 @@ urlpatterns = [
     path("providers/", include((providers.urls, "providers"))),
     path("audit/", include("casework.audit.urls")),
     path("access/", include("casework.access.urls")),
+    path("retention/", include("casework.retention.urls")),
 ]

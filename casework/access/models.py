@@ -27,6 +27,10 @@ class Organisation(models.Model):
     is_remote = models.BooleanField(_("runs its own server"), default=False, editable=False)
     # Whether a supervisor approves each packet before it leaves for a partner organisation.
     packets_need_approval = models.BooleanField(_("packets need a supervisor's approval"), default=True)
+    # Whether erasing a case waits for a second supervisor of its team (casework.retention).
+    erasure_needs_second_supervisor = models.BooleanField(_("erasing a case needs a second supervisor"), default=False)
+    # The organisation left and was erased at the server (casework.retention): nobody signs in.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
 
     objects = AuditedQuerySet.as_manager()
 

@@ -19,6 +19,7 @@ from casework.cases import codes
 from casework.cases.choices import AssignmentRole
 from casework.identity.forms import Purpose
 from casework.identity.models import FIELDS_BY_NAME
+from casework.retention.choices import ErasureReason, HoldReason, RetentionRuleKind
 
 MODEL_CHANGES = (AuditEntry.Action.CREATE, AuditEntry.Action.UPDATE, AuditEntry.Action.DELETE)
 LIST_SHOWN = 5
@@ -86,6 +87,22 @@ DETAIL_LABELS = {
     "consent": _("Because consent was withdrawn"),
     "erased": _("Erased"),
     "kept": _("Kept"),
+    "because": _("Because"),
+    "rule": _("Retention rule"),
+    "confirmed_by": _("Confirmed by"),
+    "waiting": _("Waits for a second supervisor"),
+    "hold": _("Held because"),
+    "due": _("Due for erasure on"),
+    "warned": _("Newly due for erasure"),
+    "held": _("Held, not erased"),
+    "postponed": _("Postponed"),
+    "gone": _("Erased meanwhile"),
+    "memberships": _("Accounts deactivated"),
+    "confirmations": _("Confirmations"),
+    "months_after_closure": _("Months after closure"),
+    "months_without_contact": _("Months without contact"),
+    "warning_days": _("Warning (days)"),
+    "second_supervisor": _("Erasing needs a second supervisor"),
 }
 _CHOICES = {
     "purpose": dict(Purpose.choices),
@@ -94,6 +111,9 @@ _CHOICES = {
     "levels": dict(GrantLevel.choices),
     "outcome": dict(Outcome.choices),
     "kind": dict(ChainVerification.Kind.choices),
+    "because": dict(ErasureReason.choices),
+    "rule": dict(RetentionRuleKind.choices),
+    "hold": dict(HoldReason.choices),
 }
 
 

@@ -70,6 +70,21 @@ CASE_ASSIGN = _event("case.assign", _("Assigned someone to a case"), BOTH, sensi
 CASE_UNASSIGN = _event("case.unassign", _("Took someone off a case"), BOTH, sensitive=True, kind=ACCESS)
 CASE_MOVE_TEAM = _event("case.move_team", _("Moved a case to another team"), SUPERVISOR, sensitive=True, kind=ACCESS)
 
+# Erasure, legal hold and retention (casework.retention). The tombstone ("case.erased") is
+# the one entry an erasure writes: the code, who, why; never any content of the case.
+CASE_ERASE = _event("case.erase", _("Asked to erase a case"), SUPERVISOR, sensitive=True)
+CASE_ERASE_CANCEL = _event("case.erase_cancel", _("Cancelled a request to erase a case"), SUPERVISOR, sensitive=True)
+CASE_ERASED = _event("case.erased", _("Erased a case: its content is gone"), SUPERVISOR, sensitive=True)
+CASE_HOLD = _event("case.hold", _("Placed a legal hold on a case"), SUPERVISOR, sensitive=True)
+CASE_HOLD_LIFT = _event("case.hold_lift", _("Lifted a legal hold"), SUPERVISOR, sensitive=True)
+RETENTION_RULES = _event("retention.rules", _("Changed the retention rules"), SUPERVISOR, sensitive=True)
+RETENTION_EXTEND = _event("retention.extend", _("Postponed a case's erasure under the retention rules"), SUPERVISOR)
+RETENTION_APPLY = _event("retention.apply", _("Applied the retention rules"), SUPERVISOR)
+ORGANISATION_ERASE_CONFIRM = _event(
+    "organisation.erase_confirm", _("Confirmed that the organisation is to be erased"), BOTH, sensitive=True
+)
+ORGANISATION_ERASED = _event("organisation.erased", _("Erased the organisation at the server"), BOTH, sensitive=True)
+
 # Identity.
 IDENTITY_REVEAL = _event("identity.reveal", _("Revealed identity details"), SUPERVISOR, sensitive=True, kind=REVEAL)
 IDENTITY_CHANGE = _event("identity.change", _("Tried to edit identity details"), SUPERVISOR, sensitive=True)

@@ -34,6 +34,15 @@ def generate():
     return body + check_character(body)
 
 
+def generate_unused(taken):
+    """A new code for which ``taken(code)`` is false: never one in use, nor one of an erased
+    case (a code found again would join the trail of the erased case to the new one)."""
+    while True:
+        code = generate()
+        if not taken(code):
+            return code
+
+
 def is_valid(code):
     return bool(_PATTERN.match(code)) and check_character(code[:-1]) == code[-1]
 

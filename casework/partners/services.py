@@ -686,11 +686,12 @@ def packet_answer(*, by: User, case: Case, answer: str) -> Packet:
     return packet
 
 
-def withdraw_open_packets(referral: Referral, *, by: User | None) -> None:
-    """Someone withdrew the referral itself: a packet of it not yet accepted goes with it."""
+def withdraw_open_packets(referral: Referral, *, by: User | None, why: str = "referral_withdrawn") -> None:
+    """Someone withdrew the referral itself (or erased its case: ``why``): a packet of it
+    not yet accepted goes with it."""
     open_packets = Packet.objects.select_for_update(of=("self",)).filter(referral=referral, status__in=OPEN_PACKET)
     for packet in open_packets.select_related("recipient", "sender"):
-        _withdraw(packet, by=by, why="referral_withdrawn")
+        _withdraw(packet, by=by, why=why)
 
 
 def notify_consent_withdrawn(referral: Referral, on: datetime.date, by: User | None = None) -> None:

@@ -19,6 +19,7 @@ the only way to case content.
 - ``administrator`` / ``administrator_finds``: the organisation's administrators.
 - ``access_directory`` / ``directory_case``: administrators and supervisors at /access/.
 - ``confirmer``: supervisors who may vouch and confirm.
+- ``organisation_supervisor``: a vouched supervisor, for her organisation (retention rules, leaving).
 - ``reviewer`` / ``case_reviewer``: whoever reviews the audit trail.
 - ``partners_member`` / ``partnership_page``: members (of some roles) at /partners/.
 - ``partner_intake`` / ``inbox_packet``: who works the partner intake inbox, and a packet in it.
@@ -320,6 +321,20 @@ def confirmer(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return _named("confirmer", wrapper)
+
+
+def organisation_supervisor(view: View) -> View:
+    """For a vouched, active supervisor, about her organisation as a whole (its retention
+    rules, its leaving); she gets her membership as the view's first argument."""
+
+    @wraps(view)
+    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = _membership(request)
+        if membership is None or not access.confirming_membership(request.user, membership.organisation_id):
+            return not_found(request)
+        return view(request, membership, *args, **kwargs)
+
+    return _named("organisation_supervisor", wrapper)
 
 
 # The audit trail (/audit/) ------------------------------------------------------------

@@ -394,6 +394,8 @@ def run_commands(world, tmp_path, settings):
         ("audit_verify", ["--checkpoint", str(checkpoint)]),
         ("audit_export", []),
         ("audit_export", ["--case", world.case.display_code]),
+        ("apply_retention", []),  # no rules set: nothing to do
+        ("erase_organisation", [world.org.slug]),  # refuses: no supervisor confirmed
     ]
     ours = {name for name, app in get_commands().items() if app.startswith("casework")}
     assert ours == {name for name, _args in plan}, f"teach this test to run {sorted(ours - {n for n, _a in plan})}"

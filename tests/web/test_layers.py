@@ -26,6 +26,7 @@ DOORS = {
     "access_directory",
     "directory_case",
     "confirmer",
+    "organisation_supervisor",
     "reviewer",
     "case_reviewer",
     "partners_member",

@@ -20,6 +20,7 @@ from casework.access.services.permissions import (
 from casework.audit import events
 from casework.audit.guard import unaudited_writes
 from casework.audit.services import record
+from casework.cases import codes
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case, CaseAssignment, CaseGroupObjectPermission
 
@@ -40,7 +41,12 @@ def case_open(*, by: User, team: Team, lead: User | None = None, **profile: Any)
         raise PermissionDenied(_("You may only open cases in a team you supervise."))
     elif lead is not None and not Membership.objects.active().filter(user=lead, teams=team).exists():
         raise ValidationError(_("The lead caseworker must be a member of the case's team."))
-    case = Case(organisation_id=team.organisation_id, team=team, created_by=by, **profile)
+    code = profile.pop("code", None)  # the demo seeder names its own
+    if code is None:
+        code = codes.generate_unused(_code_taken)
+    elif _code_taken(code):
+        raise ValidationError(_("This case code was issued before: a code is never issued twice."))
+    case = Case(code=code, organisation_id=team.organisation_id, team=team, created_by=by, **profile)
     case.full_clean()
     case.save()
     permissions = case_permissions()
@@ -52,6 +58,13 @@ def case_open(*, by: User, team: Team, lead: User | None = None, **profile: Any)
         _assign(by=by, case=case, user=lead, role=AssignmentRole.LEAD)
     record(event=events.CASE_OPEN, actor=by, case=case)
     return case
+
+
+def _code_taken(code: str) -> bool:
+    """In use, or left by an erased case: erased codes are never issued again."""
+    from casework.retention.models import ErasedCase  # lazy: retention stands on access; this one question goes up
+
+    return Case.objects.filter(code=code).exists() or ErasedCase.objects.filter(code=code).exists()
 
 
 def supervises(membership: Membership | None, team: Team) -> bool:

@@ -18,6 +18,7 @@ from casework.cases.choices import ReferralStatus, Urgency
 from casework.cases.models import Case, Referral, SupportNeed
 from casework.identity.services import duplicates_seen_by
 from casework.partners import services as partner_services
+from casework.retention import services as retention
 from casework.web import doors
 
 SHOWN = 10  # per section; the case list holds the rest
@@ -65,8 +66,11 @@ def home(request):
         context["reveals"] = _reveals(scope)
         context["unreviewed_week"] = review.last_week_unreviewed(request.user)
         context["duplicates"], context["duplicates_visible"] = duplicates_seen_by(request.user, limit=SHOWN)
+        context["erasures_waiting"] = list(retention.pending_erasures(request.user)[:SHOWN])
+        context["due_for_erasure"] = list(retention.notices_seen_by(request.user)[:SHOWN])
     shown = {case.code for key in ("follow_ups", "recent", "unassigned") for case in context[key] or ()}
     shown |= {item.case.code for key in ("urgent_needs", "awaiting") for item in context[key]}
+    shown |= {item.case.code for key in ("erasures_waiting", "due_for_erasure") for item in context.get(key, ())}
     # Her organisation is known already: the entry needs no query to find it.
     details = {"page": "home", "codes": sorted(shown)}
     record(event=events.CASE_LIST, actor=request.user, organisation=membership.organisation_id, details=details)

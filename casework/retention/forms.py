@@ -1,0 +1,89 @@
+"""The forms of erasure, legal hold and the retention rules: choices, never free text."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casework.identity.forms import code_field
+from casework.retention.choices import CHOSEN_REASONS, HoldReason
+
+FRESH_CODE = _("Needed to erase. Your last code is more than five minutes old: confirm it is still you.")
+MONTHS_MAX = 1200  # a hundred years: anything longer is a typing mistake
+
+
+def _with_code(form: forms.Form, needs_code: bool) -> None:
+    if needs_code:
+        form.fields["code"] = code_field(FRESH_CODE)
+
+
+class EraseForm(forms.Form):
+    """Why the case is erased (not asked of the second supervisor: she confirms the first's
+    reason), that she understands it cannot be undone, and a fresh code."""
+
+    reason = forms.ChoiceField(
+        label=_("Why is this case erased?"),
+        choices=[(r.value, r.label) for r in CHOSEN_REASONS],
+        widget=forms.RadioSelect,
+    )
+    understood = forms.BooleanField(
+        label=_("I understand that everything recorded on this case is destroyed and cannot be brought back."),
+        error_messages={"required": _("Tick this box to confirm that you understand.")},
+    )
+
+    def __init__(self, *args, confirming=False, needs_code=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if confirming:
+            del self.fields["reason"]
+        _with_code(self, needs_code)
+
+
+class HoldForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why is this case held?"), choices=HoldReason.choices, widget=forms.RadioSelect)
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class RulesForm(forms.Form):
+    months_after_closure = forms.IntegerField(
+        label=_("Erase a closed case this many months after it was closed"),
+        required=False,
+        min_value=1,
+        max_value=MONTHS_MAX,
+        help_text=_("Leave empty for no such rule."),
+    )
+    months_without_contact = forms.IntegerField(
+        label=_("Erase a case after this many months without contact"),
+        required=False,
+        min_value=1,
+        max_value=MONTHS_MAX,
+        help_text=_(
+            "Counted from the last contact, or from the opening of a case without one. Leave empty for no such rule."
+        ),
+    )
+    warning_days = forms.IntegerField(
+        label=_("Warning period (days)"),
+        min_value=0,
+        max_value=365,
+        help_text=_(
+            "How long a case shows on the supervisors' home page, to be held or postponed, before it is erased."
+        ),
+    )
+    second_supervisor = forms.BooleanField(
+        label=_("Erasing a case by hand needs a second supervisor of its team to confirm"), required=False
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class OrganisationEraseForm(forms.Form):
+    understood = forms.BooleanField(
+        label=_(
+            "I confirm that our organisation leaves: every case, every account and every key is to be destroyed "
+            "at the server, and nothing can be brought back."
+        ),
+        error_messages={"required": _("Tick this box to confirm.")},
+    )
+
+    def __init__(self, *args, needs_code=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        _with_code(self, needs_code)
