@@ -278,6 +278,11 @@ class Case(SealedModel):
             _check("case_version_positive", Q(version__gte=1)),
         ]
 
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.sealing_key(create=True)  # every case has its key from the start
+        super().save(*args, **kwargs)
+
     def __str__(self):
         return self.display_code
 
@@ -324,7 +329,9 @@ class Case(SealedModel):
         return case
 
     def sealing_key(self, *, create):
-        return keystore.case_key(self.key_ref, self.organisation_id, create=create)
+        # A key is made only while the case's row is being inserted: never again for a case
+        # whose key was destroyed (a write racing its erasure fails instead).
+        return keystore.case_key(self.key_ref, self.organisation_id, create=create and self._state.adding)
 
     def seal_context(self, name):
         return f"case:{self.key_ref}:{name}:v{self.version}"
@@ -415,9 +422,10 @@ class CaseChild(SealedModel):
         return self.case.get_additional_data()
 
     def sealing_key(self, *, create):
+        # The case's key, made with the case: never here.
         if "case" in self._state.fields_cache:
-            return self.case.sealing_key(create=create)
-        return keystore.key_of_case(self.case_id, create=create)
+            return self.case.sealing_key(create=False)
+        return keystore.key_of_case(self.case_id)
 
     def seal_context(self, name):
         return f"{self._meta.label_lower}:{self.uid}:{name}:v{self.version}"
@@ -630,6 +638,7 @@ class ReferralStep(SealedModel):
     """One move of a referral through its workflow: to which status, on which day, by whom
     (a person of the case's organisation, or a partner organisation answering a packet)."""
 
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # what its note is bound to
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="steps", verbose_name=_("referral"))
     status = models.CharField(_("status"), max_length=10, choices=ReferralStatus.choices)
     on = models.DateField(_("date"))
@@ -679,11 +688,11 @@ class ReferralStep(SealedModel):
         return self.referral.get_additional_data()
 
     def sealing_key(self, *, create):
-        return self.referral.sealing_key(create=create)
+        return self.referral.sealing_key(create=False)
 
     def seal_context(self, name):
-        # A step is never edited: bound to its referral and field.
-        return f"cases.referralstep:{self.referral_id}:{name}"
+        # A step is never edited: bound to itself and its field.
+        return f"cases.referralstep:{self.uid}:{name}"
 
 
 class Contact(CaseChild):

@@ -26,6 +26,7 @@ from casework.demo.vocabulary import BATCH_SIZE
 from casework.identity import blind
 from casework.identity.models import Identity, IdentityIndex
 from casework.identity.services import identity_save
+from casework.keystore import services as keystore
 
 # Writing people -------------------------------------------------------------------
 
@@ -189,6 +190,8 @@ class BulkWriter:
 
     def _write(self, plans):
         cases = [self._case(plan) for plan in plans]
+        # Each case's key, made with it, as Case.save makes it (bulk_create does not call save).
+        keystore.create_case_keys((case.key_ref, case.organisation_id) for case in cases)
         _insert(Case, cases, key="code")
         rows = {model: [] for model in (CaseGroupObjectPermission, CaseAssignment, Grant, CaseUserObjectPermission)}
         for plan, case in zip(plans, cases, strict=True):

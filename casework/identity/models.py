@@ -105,11 +105,11 @@ class Identity(models.Model):
         """The names of the fields that hold a value (no decryption needed)."""
         return [name for name in FIELD_NAMES if getattr(self, name)]
 
-    def _key(self, *, create=False):
-        """The case's own key (casework.keystore); KeyErased once the case is erased."""
+    def _key(self):
+        """The case's own key (casework.keystore), made with the case; KeyErased once it is erased."""
         if "case" in self._state.fields_cache:
-            return self.case.sealing_key(create=create)
-        return keystore.key_of_case(self.case_id, create=create)
+            return self.case.sealing_key(create=False)
+        return keystore.key_of_case(self.case_id)
 
     def read(self, names=FIELD_NAMES, *, legacy=False):
         """Decrypt ``names``; raises crypto.DecryptionError rather than show anything unreal.
@@ -139,7 +139,7 @@ class Identity(models.Model):
         (services)."""
         for name, value in values.items():
             field = FIELDS_BY_NAME[name]
-            token = crypto.seal(self._key(create=True), field.dump(value), self._context(name)) if value else ""
+            token = crypto.seal(self._key(), field.dump(value), self._context(name)) if value else ""
             setattr(self, name, token)
 
     def stale_fields(self):

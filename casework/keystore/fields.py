@@ -15,6 +15,7 @@ reaches the database, not even as a query's parameter).
 from typing import Any
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models.lookups import Exact
@@ -86,6 +87,10 @@ class SealedTextField(models.TextField):
     def __init__(self, *args: Any, single_line: bool = False, **kwargs: Any) -> None:
         self.single_line = single_line
         super().__init__(*args, **kwargs)
+        if self.max_length is not None:
+            # The column holds a token, longer than the text and unlimited: the text's length
+            # is checked here (full_clean, in every service), not by the database.
+            self.validators.append(validators.MaxLengthValidator(self.max_length))
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()

@@ -30,8 +30,9 @@ from casework.keystore.router import ALIAS
 
 KEY_BYTES = 32
 # Keys made for a case whose transaction then failed belong to no case; ``sweep`` destroys
-# them once they are older than this (a case being opened right now is younger).
-ORPHAN_AGE = timedelta(hours=1)
+# them once they are older than this. Generous: a migration or a bulk load may hold its new
+# cases uncommitted for hours, and an orphan's key seals nothing that was ever stored.
+ORPHAN_AGE = timedelta(days=2)
 _CACHE_LIMIT = 4096
 
 
@@ -156,7 +157,7 @@ def case_key(ref: uuid.UUID, organisation_id: int, *, create: bool = False) -> b
 
 def create_case_keys(pairs: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, bytes]:
     """A new key for each (reference, organisation id), written in batches, for the bulk
-    writers (the benchmark's generator); returns {reference: key}. Not kept in memory."""
+    writers (the demo's bulk path, the benchmark's generator); returns {reference: key}."""
     made: dict[uuid.UUID, bytes] = {}
     rows: list[CaseKey] = []
     wrapping: dict[int, tuple[OrganisationKey, AESGCM]] = {}
@@ -170,6 +171,8 @@ def create_case_keys(pairs: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, 
         wrapped = base64.urlsafe_b64encode(nonce + cipher.encrypt(nonce, key, _case_context(ref))).decode()
         rows.append(CaseKey(ref=ref, organisation_key=row, wrapped=wrapped))
         made[ref] = key
+        if len(_held.case_keys) < _CACHE_LIMIT:
+            _held.case_keys[ref] = key
         if len(rows) >= 1000:
             CaseKey.objects.bulk_create(rows)
             rows = []
@@ -177,7 +180,7 @@ def create_case_keys(pairs: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, 
     return made
 
 
-def key_of_case(case_pk: int, *, create: bool = False) -> bytes:
+def key_of_case(case_pk: int) -> bytes:
     """The key of the case ``case_pk``: its reference from this request's memory, or from
     the main database (one query, once per case and request)."""
     found = _held.case_refs.get(case_pk)
@@ -189,7 +192,7 @@ def key_of_case(case_pk: int, *, create: bool = False) -> bytes:
             raise KeyErased("The case is no longer in the database: it was erased.")
         remember_case(case_pk, *row)
         found = row
-    return case_key(found[0], found[1], create=create)
+    return case_key(found[0], found[1])
 
 
 def _zero_then_delete(rows: Any, column: str) -> int:
@@ -202,11 +205,17 @@ def _zero_then_delete(rows: Any, column: str) -> int:
     return deleted
 
 
+def destroy_key(ref: uuid.UUID) -> None:
+    """Destroy the key named ``ref`` (a case's, or a packet's): every copy of what it sealed,
+    here and in every backup of the main database, is unreadable from now on. Idempotent."""
+    _zero_then_delete(CaseKey.objects.filter(ref=ref), "wrapped")
+    _held.case_keys.pop(ref, None)
+    _vacuum()
+
+
 def destroy_case_key(case: Any) -> None:
-    """Destroy the key of ``case`` (a Case, deleted or about to be): every copy of its
-    encrypted values, here and in every backup, is unreadable from now on. Idempotent."""
-    _zero_then_delete(CaseKey.objects.filter(ref=case.key_ref), "wrapped")
-    _held.case_keys.pop(case.key_ref, None)
+    """Destroy the key of ``case`` (a Case, deleted or about to be). Idempotent."""
+    destroy_key(case.key_ref)
     _held.case_refs.pop(case.pk, None)
 
 
@@ -219,20 +228,26 @@ def destroy_organisation_keys(organisation_id: int) -> None:
 
 
 def sweep() -> int:
-    """Destroy the keys of cases that are no longer in the main database (erased, or whose
-    opening failed after its key was made); returns how many. For the nightly job."""
+    """Destroy the keys no case or packet uses any more: those of erased cases (should
+    destroying one at the erasure have failed) at once, and those made for a case whose
+    opening failed once they are ``ORPHAN_AGE`` old. Returns how many. For the nightly job."""
     from casework.cases.models import Case  # lazy: cases.models uses this module's fields
+    from casework.partners.models import Packet  # lazy: as above
+    from casework.retention.models import ErasedCase  # lazy: as above
 
+    erased = set(ErasedCase.objects.exclude(key_ref=None).values_list("key_ref", flat=True))
     cutoff = timezone.now() - ORPHAN_AGE
-    orphans = []
-    refs = list(CaseKey.objects.filter(created_at__lt=cutoff).values_list("ref", flat=True))
-    for start in range(0, len(refs), 500):
-        batch = refs[start : start + 500]
-        alive = set(Case.objects.filter(key_ref__in=batch).values_list("key_ref", flat=True))
-        orphans += [ref for ref in batch if ref not in alive]
+    doomed = []
+    rows = list(CaseKey.objects.values_list("ref", "created_at"))
+    for start in range(0, len(rows), 500):
+        batch = rows[start : start + 500]
+        refs = [ref for ref, _made in batch]
+        alive = set(Case.objects.filter(key_ref__in=refs).values_list("key_ref", flat=True))
+        alive |= set(Packet.objects.filter(uid__in=refs).values_list("uid", flat=True))
+        doomed += [ref for ref, made in batch if ref not in alive and (ref in erased or made < cutoff)]
     destroyed = 0
-    for start in range(0, len(orphans), 500):
-        destroyed += _zero_then_delete(CaseKey.objects.filter(ref__in=orphans[start : start + 500]), "wrapped")
+    for start in range(0, len(doomed), 500):
+        destroyed += _zero_then_delete(CaseKey.objects.filter(ref__in=doomed[start : start + 500]), "wrapped")
     if destroyed:
         forget()
         _vacuum()

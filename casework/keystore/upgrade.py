@@ -12,6 +12,7 @@ from django.db import connections
 from casework.audit.guard import unaudited_writes
 from casework.identity import crypto
 from casework.keystore import services
+from casework.keystore.models import CaseKey
 from casework.keystore.router import ALIAS
 
 WHY = "the upgrade to per-case keys: the same values, encrypted, not an edit"
@@ -32,9 +33,9 @@ CHILD_TEXT = {
 
 
 def _clear(value):
-    """What a historical model read from a column: the clear text (wrapped as if sealed)."""
-    text = getattr(value, "token", value) or ""
-    return "" if crypto.is_sealed(text) else text
+    """What a historical model read from a column: the clear text (wrapped as if sealed).
+    Before this release no free-text column held a token, whatever the text looks like."""
+    return getattr(value, "token", value) or ""
 
 
 def _require_store():
@@ -75,19 +76,23 @@ class _Context:
 
 
 def seal_case_text(apps, schema_editor):
+    """Every case gets its key (a key is made only with its case from now on), and every
+    free text its case holds is sealed under it."""
     if schema_editor.connection.alias == ALIAS:
         return
     Case = apps.get_model("cases", "Case")
-    models = [Case, apps.get_model("cases", "ReferralStep")] + [apps.get_model("cases", name) for name in CHILD_TEXT]
-    names = {Case: CASE_TEXT, models[1]: ["note"], **{apps.get_model("cases", n): f for n, f in CHILD_TEXT.items()}}
-    if not any(model.objects.exclude(**{name: ""}).exists() for model in models for name in names[model]):
+    Step = apps.get_model("cases", "ReferralStep")
+    if not Case.objects.exists():
         return
     _require_store()
     keys = _case_keys(Case)
+    made = set(CaseKey.objects.values_list("ref", flat=True))
+    services.create_case_keys(pair for pair in keys.values() if pair[0] not in made)
+    services.forget()
 
     def key(case_pk):
         ref, organisation = keys[case_pk]
-        return services.case_key(ref, organisation, create=True)
+        return services.case_key(ref, organisation)
 
     _seal_rows(
         Case,
@@ -108,11 +113,9 @@ def seal_case_text(apps, schema_editor):
             lambda row: key(row["case_id"]),
         )
     _seal_rows(
-        models[1],
+        Step,
         ["note"],
-        _Context(
-            ("referral_id", "referral__case_id"), lambda row, name: f"cases.referralstep:{row['referral_id']}:{name}"
-        ),
+        _Context(("uid", "referral__case_id"), lambda row, name: f"cases.referralstep:{row['uid']}:{name}"),
         lambda row: key(row["referral__case_id"]),
     )
     services.forget()
@@ -162,21 +165,21 @@ def seal_identities(apps, schema_editor):
 
 
 def seal_packet_notes(apps, schema_editor):
-    """Handover notes and identity values of packets on their way, under the receiving
-    organisation's key."""
+    """Packets on their way get a key of their own (wrapped by the receiving organisation's),
+    and their handover notes and identity values are sealed under it."""
     if schema_editor.connection.alias == ALIAS:
         return
     Packet = apps.get_model("partners", "Packet")
     rows = [
         row
         for row in Packet.objects.values("pk", "uid", "version", "recipient_id", "note", "identity")
-        if _clear(row["note"]) or any(not crypto.is_sealed(token) for token in (row["identity"] or {}).values())
+        if _clear(row["note"]) or row["identity"]
     ]
     if not rows:
         return
     _require_store()
     for row in rows:
-        key = services.organisation_key(row["recipient_id"], create=True)
+        key = services.case_key(row["uid"], row["recipient_id"], create=True)
         changes = {}
         if _clear(row["note"]):
             changes["note"] = crypto.seal(key, _clear(row["note"]), f"packet:{row['uid']}:note:v{row['version']}")
@@ -187,6 +190,7 @@ def seal_packet_notes(apps, schema_editor):
                 identity[name] = crypto.seal(key, crypto.decrypt(token, context), context)
         if identity != row["identity"]:
             changes["identity"] = identity
-        with unaudited_writes(WHY):
-            Packet.objects.filter(pk=row["pk"]).update(**changes)
+        if changes:
+            with unaudited_writes(WHY):
+                Packet.objects.filter(pk=row["pk"]).update(**changes)
     services.forget()

@@ -273,10 +273,12 @@ class Packet(SealedModel):
         # Bound to this packet and field: a token moved to another packet or field fails.
         return f"packet:{self.uid}:{name}"
 
-    # What a packet carries is encrypted under the receiving organisation's key (casework.keystore):
-    # erasing that organisation makes the packets on their way to it unreadable too.
+    # What a packet carries is encrypted under a key of its own (casework.keystore), named by
+    # its uid and wrapped by the receiving organisation's key. The key is destroyed when the
+    # packet closes and its content is wiped (and with the receiving organisation): a backup
+    # made while it was on its way then opens nothing of it either.
     def sealing_key(self, *, create):
-        return keystore.organisation_key(self.recipient_id, create=create)
+        return keystore.case_key(self.uid, self.recipient_id, create=create and self._state.adding)
 
     def seal_context(self, name):
         return f"packet:{self.uid}:{name}:v{self.version}"

@@ -32,6 +32,7 @@ from casework.cases.services.needs import need_add
 from casework.cases.services.referrals import consent_problem, referral_partner_answer, referral_transition
 from casework.identity.models import FIELDS_BY_NAME, Identity
 from casework.identity.services import identity_save
+from casework.keystore import services as keystore
 from casework.partners.models import (
     LIVE_PACKET,
     OPEN_PACKET,
@@ -508,6 +509,9 @@ def _close(packet: Packet, status: str) -> None:
     for name, empty in WIPED_ON_CLOSE.items():
         setattr(packet, name, empty())
     packet.save(update_fields=["status", "answered_at", "decline_reason", *WIPED_ON_CLOSE, "updated_at"])
+    # Its key too: the copies of what it carried in backups made meanwhile open no more.
+    uid = packet.uid
+    transaction.on_commit(lambda: keystore.destroy_key(uid))
 
 
 @transaction.atomic

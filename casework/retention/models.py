@@ -30,6 +30,9 @@ class ErasedCase(models.Model):
     status_reached = models.CharField(_("status reached"), max_length=10, choices=CaseStatus.choices)
     needs_met = models.JSONField(_("categories of needs met"), default=list, blank=True)
     erased_month = models.DateField(_("erased (month)"))
+    # Which key of the key store the case had (a random reference, no content): the nightly
+    # sweep destroys it should destroying it at the erasure have failed.
+    key_ref = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["organisation", "erased_month", "code"]

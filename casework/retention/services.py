@@ -202,6 +202,7 @@ def erase(case: Case, *, by: User | None, reason: str, confirmed_by: User | None
         status_reached=case.status,
         needs_met=sorted(set(case.needs.filter(status=NeedStatus.MET).values_list("category", flat=True))),
         erased_month=month_of(timezone.localdate()),
+        key_ref=case.key_ref,
     )
     details: dict[str, str] = {"because": reason}
     if rule:

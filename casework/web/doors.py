@@ -26,12 +26,14 @@ the only way to case content.
 - ``partner_exchange``: files for partners on another server, for whom casework.partners.exchange names.
 """
 
+import logging
 import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 
@@ -46,11 +48,13 @@ from casework.cases.forms.cases import intake_teams
 from casework.cases.models import Case
 from casework.cases.services import export
 from casework.cases.services import providers as provider_services
+from casework.keystore.services import KeyErased
 from casework.partners import services as partner_services
 from casework.web.pages import forbidden, not_found
 
 View = Callable[..., HttpResponse]
 M = TypeVar("M", bound=Model)
+logger = logging.getLogger(__name__)
 
 
 class DoorRequest(SignedInRequest):
@@ -147,7 +151,16 @@ def case_page(action: str = "view", event: str | None = None) -> Callable[[View]
                 record(event=denied_as, actor=request.user, outcome=Outcome.DENIED, case=case)
                 return forbidden(request)
             request.case_page = {"page": view.__name__}
-            response = view(request, case, *args, **kwargs)
+            try:
+                response = view(request, case, *args, **kwargs)
+            except KeyErased:
+                # Rows of an erased case, put back from an older backup: its key is gone, so
+                # nothing of it opens. The same 404 as a case that does not exist; nothing
+                # the view began is kept.
+                logger.warning("A page needed the key of an erased case: answered 404.")
+                if transaction.get_connection().in_atomic_block:
+                    transaction.set_rollback(True)
+                return not_found(request)
             if request.method == "GET" and response.status_code == 200:
                 record(event=events.CASE_VIEW, actor=request.user, case=case, details=request.case_page)
             return response

@@ -7,10 +7,12 @@ the text) loaded back with ``loaddata``: the erased case's rows come back, its k
 
 import io
 import json
+import logging
 
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.urls import reverse
 
 from casework.cases.models import Case, Contact
 from casework.identity import crypto
@@ -23,7 +25,14 @@ from tests.factories import make_contact
 
 X_NAME, X_PHONE, X_NOTE = "박카나리엑스", "+86 131 5550 0199", "X canary note: 延吉 safe flat"
 Y_NAME, Y_NOTE = "이와이", "Y: arranged a clinic visit"
-BACKED_UP = ["cases.case", "cases.contact", "identity.identity"]
+BACKED_UP = [
+    "cases.case",
+    "cases.contact",
+    "identity.identity",
+    "cases.caseassignment",
+    "cases.caseuserobjectpermission",
+    "cases.casegroupobjectpermission",
+]
 
 
 @pytest.fixture
@@ -97,3 +106,43 @@ def test_the_key_store_keeps_nothing_of_the_erased_case(two_cases, world, django
         assert wrapped.encode() not in raw and ref.bytes not in raw and ref.hex.encode() not in raw
     with pytest.raises(crypto.DecryptionError):
         keystore.case_key(ref, x.organisation_id)
+
+
+def test_pages_of_a_restored_erased_case_answer_404_and_show_nothing(
+    two_cases, world, tmp_path, client, sign_in, django_capture_on_commit_callbacks
+):
+    x, _y = two_cases
+    dump = backup()
+    with django_capture_on_commit_callbacks(execute=True):
+        retention.erase(Case.objects.get(pk=x.pk), by=world.supervisor, reason="forget_me")
+    restore(dump, tmp_path)
+    contact = Contact.objects.get(case_id=x.pk)
+    assert Case.objects.restrict(world.lead, "view").filter(pk=x.pk).exists()  # hers again, in the restored rows
+    sign_in(client, world.lead)
+    for address in (
+        reverse("cases:detail", args=[x.display_code]),
+        reverse("cases:edit", args=[x.display_code]),
+        reverse("cases:contact", args=[x.display_code, contact.uid]),
+    ):
+        response = client.get(address)
+        assert response.status_code == 404, address
+        assert X_NOTE not in response.content.decode()
+
+
+def test_after_an_erasure_its_canaries_are_in_no_database_file_and_no_log_line(
+    two_cases, world, caplog, django_capture_on_commit_callbacks
+):
+    x, _y = two_cases
+    caplog.set_level(logging.DEBUG)
+    with django_capture_on_commit_callbacks(execute=True):
+        retention.erase(Case.objects.get(pk=x.pk), by=world.supervisor, reason="forget_me")
+    call_command("apply_retention", stdout=io.StringIO())
+    canaries = [X_NAME, X_PHONE, X_NOTE, X_NAME.encode().hex()]
+    assert not [canary for canary in canaries if canary in caplog.text]
+    for alias in ("default", "keystore"):
+        store = connections[alias]
+        if store.vendor != "sqlite":
+            continue  # PostgreSQL's files are the server's: the columns are scanned in tests/retention
+        store.ensure_connection()
+        raw = store.connection.serialize()
+        assert not [canary for canary in (X_NAME, X_PHONE, X_NOTE) if canary.encode() in raw], alias

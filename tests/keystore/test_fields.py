@@ -6,12 +6,13 @@ import io
 import json
 
 import pytest
-from django.core.exceptions import FieldError
+from django.core.exceptions import FieldError, ValidationError
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from casework.cases.models import Case, Contact
-from casework.cases.services.contacts import contact_update
+from casework.cases.services.contacts import contact_add, contact_update
 from casework.identity import crypto
 from casework.keystore import services as keystore
 from casework.keystore.checks import keystore_is_apart
@@ -119,3 +120,17 @@ def test_the_key_store_may_not_be_the_main_database(settings):
     assert keystore_is_apart(None) == []
     settings.DATABASES = {**settings.DATABASES, "keystore": dict(settings.DATABASES["default"])}
     assert [error.id for error in keystore_is_apart(None)] == ["casework.E120"]
+
+
+def test_a_text_longer_than_its_field_is_refused_by_the_services_too(world):
+    with pytest.raises(ValidationError) as error:
+        contact_add(
+            by=world.lead,
+            case=world.case,
+            occurred_at=timezone.now(),
+            channel="phone",
+            purpose="check_in",
+            place="x" * 101,
+        )
+    assert "place" in error.value.message_dict
+    assert not Contact.objects.filter(case=world.case).exists()

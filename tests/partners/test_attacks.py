@@ -25,6 +25,8 @@ from casework.cases.services.referrals import referral_consent_withdraw, referra
 from casework.identity import crypto
 from casework.identity.models import Identity
 from casework.identity.services import identity_save
+from casework.keystore import services as keystore
+from casework.keystore.models import CaseKey
 from casework.partners import services as partners
 from casework.partners.models import Packet
 from tests.partners.conftest import CONSENT, LEGAL_NAME
@@ -238,3 +240,24 @@ def test_one_organisations_audit_export_carries_no_hash_that_names_a_partners_en
     whole = io.StringIO()
     call_command("audit_export", stdout=whole)  # the operator's whole trail keeps them, to verify
     assert all("entry_hash" in json.loads(line) for line in whole.getvalue().splitlines())
+
+
+def test_a_packet_has_a_key_of_its_own_destroyed_when_it_closes(pw, django_capture_on_commit_callbacks):
+    packet = partners.packet_build(
+        by=pw.haven_lead,
+        referral=pw.referral,
+        categories=[ShareCategory.NEEDS, ShareCategory.LEGAL_NAME],
+        needs=[pw.shelter],
+    )
+    token = Packet.objects.get(pk=packet.pk).identity["legal_name"]
+    assert CaseKey.objects.filter(ref=packet.uid).exists()
+    assert Packet.objects.get(pk=packet.pk).open_identity("legal_name") == f'"{LEGAL_NAME}"'
+    with django_capture_on_commit_callbacks(execute=True):
+        partners.packet_withdraw(by=pw.haven_lead, packet=packet)
+    assert not CaseKey.objects.filter(ref=packet.uid).exists()
+    # A copy of the packet from before (a backup) opens no more.
+    keystore.forget()
+    copy = Packet.objects.get(pk=packet.pk)
+    copy.identity = {"legal_name": token}
+    with pytest.raises(keystore.KeyErased):
+        copy.open_identity("legal_name")

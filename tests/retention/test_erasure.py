@@ -72,7 +72,9 @@ def test_the_stub_keeps_months_status_and_needs_met_only(client, world, canaried
         "status_reached",
         "needs_met",
         "erased_month",
+        "key_ref",  # a random reference to its destroyed key: for the nightly sweep, no content
     }
+    assert stub.key_ref == canaried.case.key_ref
 
 
 def test_it_writes_one_tombstone_with_no_content_and_the_chain_verifies(client, world, canaried, sign_in):

@@ -8,9 +8,10 @@ from casework.keystore import upgrade
 
 
 def give_key_refs(apps, schema_editor):
-    Case = apps.get_model("cases", "Case")
-    for pk in Case.objects.values_list("pk", flat=True).iterator():
-        Case.objects.filter(pk=pk).update(key_ref=uuid.uuid4())
+    for name, field in (("Case", "key_ref"), ("ReferralStep", "uid")):
+        model = apps.get_model("cases", name)
+        for pk in model.objects.values_list("pk", flat=True).iterator():
+            model.objects.filter(pk=pk).update(**{field: uuid.uuid4()})
 
 
 class Migration(migrations.Migration):
@@ -26,10 +27,20 @@ class Migration(migrations.Migration):
             name='key_ref',
             field=models.UUIDField(editable=False, null=True),
         ),
+        migrations.AddField(
+            model_name='referralstep',
+            name='uid',
+            field=models.UUIDField(editable=False, null=True),
+        ),
         migrations.RunPython(give_key_refs, migrations.RunPython.noop),
         migrations.AlterField(
             model_name='case',
             name='key_ref',
+            field=models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
+        ),
+        migrations.AlterField(
+            model_name='referralstep',
+            name='uid',
             field=models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
         ),
         migrations.AlterField(
