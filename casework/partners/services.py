@@ -698,6 +698,23 @@ def withdraw_open_packets(referral: Referral, *, by: User | None, why: str = "re
         _withdraw(packet, by=by, why=why)
 
 
+def close_packets_to(organisation: Organisation) -> int:
+    """The receiving organisation left (and is erased): each packet still on its way to it is
+    withdrawn at the sender's end, said so in the sender's trail under her own code (waiting
+    for approval, or sent: the sender's referral then asks her to consider another provider
+    as after any decline). Returns how many."""
+    packets = Packet.objects.select_for_update(of=("self",)).select_related("recipient", "sender", "referral")
+    closed = 0
+    for packet in packets.filter(recipient=organisation, status__in=OPEN_PACKET).order_by("pk"):
+        if packet.status == PacketStatus.SENT:
+            _close(packet, PacketStatus.DECLINED)
+            _answer_sender(packet, ReferralStatus.DECLINED)
+        else:
+            _withdraw(packet, by=None, why="partner_left")
+        closed += 1
+    return closed
+
+
 def notify_consent_withdrawn(referral: Referral, on: datetime.date, by: User | None = None) -> None:
     """The survivor withdrew the consent a packet was sent on. Still waiting: the packet is
     withdrawn (and the referral with it). Accepted: the receiving case shows a notice and

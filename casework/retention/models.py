@@ -77,6 +77,11 @@ class ErasureRequest(models.Model):
         return f"erasure request {self.uid}"
 
 
+# The shortest warning period: a case due shows this long on its own supervisors' home page,
+# whoever set the rules, so that no supervisor can erase another team's cases unseen.
+MIN_WARNING_DAYS = 14
+
+
 class RetentionRule(models.Model):
     """An organisation's retention rules, set by its supervisors: erase N months after
     closure, and/or after N months without contact, each after a warning period."""
@@ -89,6 +94,11 @@ class RetentionRule(models.Model):
         _("erase after this many months without contact"), null=True, blank=True
     )
     warning_days = models.PositiveSmallIntegerField(_("warning period (days)"), default=30)
+    # A supervisor asked to stop needing a second supervisor for erasures: it takes a
+    # different supervisor asking the same, or one person could switch it off and erase alone.
+    second_supervisor_off_asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -39,6 +39,7 @@ from casework.keystore import services as keystore
 from casework.partners import services as partner_services
 from casework.retention.choices import ErasureReason, RetentionRuleKind
 from casework.retention.models import (
+    MIN_WARNING_DAYS,
     ErasedCase,
     ErasureRequest,
     LegalHold,
@@ -182,7 +183,11 @@ def pending_erasures(user: User) -> QuerySet[ErasureRequest]:
 
 
 def _lock(case: Case) -> Case:
-    locked: Case = Case.objects.select_for_update().get(pk=case.pk)
+    """The case, locked; a clear refusal if it was erased meanwhile (a double click, two
+    supervisors at once), never a crash."""
+    locked: Case | None = Case.objects.select_for_update().filter(pk=case.pk).first()
+    if locked is None:
+        raise ValidationError(_("This case no longer exists: it was erased meanwhile."))
     return locked
 
 
@@ -256,23 +261,44 @@ def rules_save(
     rules = RetentionRule.objects.filter(organisation=organisation).first() or RetentionRule(organisation=organisation)
     if rules.version != version:
         raise EditConflict(rules)
+    if warning_days < MIN_WARNING_DAYS:
+        raise ValidationError(
+            _("The warning period is at least %(days)s days: the supervisors of every team must see a case due.")
+            % {"days": MIN_WARNING_DAYS}
+        )
     rules.months_after_closure, rules.months_without_contact = months_after_closure, months_without_contact
     rules.warning_days = warning_days
     rules.version = version + 1
-    rules.full_clean(exclude=["organisation"])
-    rules.save()
     organisation = Organisation.objects.get(pk=organisation.pk)
-    if organisation.erasure_needs_second_supervisor != second_supervisor:
-        organisation.erasure_needs_second_supervisor = second_supervisor
+    second = _second_supervisor(by, organisation, rules, wanted=second_supervisor)
+    rules.full_clean(exclude=["organisation", "second_supervisor_off_asked_by"])
+    rules.save()
+    needed = second != "off"  # "waiting": still needed
+    if organisation.erasure_needs_second_supervisor != needed:
+        organisation.erasure_needs_second_supervisor = needed
         organisation.save(update_fields=["erasure_needs_second_supervisor"])
     details = {
         "months_after_closure": months_after_closure,
         "months_without_contact": months_without_contact,
         "warning_days": warning_days,
-        "second_supervisor": second_supervisor,
+        "second_supervisor": second,
     }
     record(event=events.RETENTION_RULES, actor=by, organisation=organisation.pk, details=details)
     return rules
+
+
+def _second_supervisor(by: User, organisation: Organisation, rules: RetentionRule, *, wanted: bool) -> str:
+    """Whether erasures need a second supervisor after this save: "on", "off", or "waiting"
+    (on still: she asked to turn it off, and a different supervisor must ask the same)."""
+    if wanted or not organisation.erasure_needs_second_supervisor:
+        rules.second_supervisor_off_asked_by = None
+        return "on" if wanted else "off"
+    asked = rules.second_supervisor_off_asked_by
+    if asked is not None and asked.pk != by.pk and access.confirming_membership(asked, organisation.pk) is not None:
+        rules.second_supervisor_off_asked_by = None
+        return "off"
+    rules.second_supervisor_off_asked_by = by
+    return "waiting"
 
 
 def notices_seen_by(user: User) -> QuerySet[RetentionNotice]:
@@ -425,18 +451,29 @@ def organisation_erase(*, organisation: Organisation) -> Counter[str]:
     every case as by hand (stubs kept, so that no code is issued again), every account
     deactivated and signed out, the organisation marked erased, its keys destroyed.
     Refused (ValidationError) without two confirmations or with a case on legal hold."""
-    confirmed = organisation_confirmations(organisation).values("confirmed_by").distinct().count()
-    if confirmed < CONFIRMATIONS_NEEDED:
+    if confirmed_now(organisation) < CONFIRMATIONS_NEEDED and not _resuming(organisation):
         raise ValidationError(_("Two different supervisors of the organisation must confirm first."))
     if LegalHold.objects.filter(case__organisation=organisation).exists():
         raise ValidationError(_("Some cases are on legal hold: a supervisor must lift each hold first."))
     counts: Counter[str] = Counter()
-    for case_id in list(Case.objects.filter(organisation=organisation).values_list("pk", flat=True)):
-        with chain.audited_atomic():
-            erase(_lock(Case(pk=case_id)), by=None, reason=ErasureReason.ORGANISATION_LEFT)
-        counts["erased"] += 1
+    # Everyone off first: nobody can place a hold (or open a case) while the cases go.
     with chain.audited_atomic():
         counts["memberships"] = _switch_everyone_off(organisation)
+    for case_id in list(Case.objects.filter(organisation=organisation).values_list("pk", flat=True)):
+        with chain.audited_atomic():
+            try:
+                locked = _lock(Case(pk=case_id))
+            except ValidationError:
+                continue  # erased meanwhile
+            if is_held(locked):
+                counts["held"] += 1
+                continue
+            erase(locked, by=None, reason=ErasureReason.ORGANISATION_LEFT)
+        counts["erased"] += 1
+    if counts["held"]:
+        return counts  # not erased whole: the held cases, and the organisation's keys, stay
+    with chain.audited_atomic():
+        counts["packets"] = partner_services.close_packets_to(organisation)
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
         organisation.erased_at = timezone.now()
         organisation.save(update_fields=["erased_at"])
@@ -444,6 +481,22 @@ def organisation_erase(*, organisation: Organisation) -> Counter[str]:
         organisation_id = organisation.pk
         transaction.on_commit(lambda: _destroy_organisation_keys(organisation_id))
     return counts
+
+
+def _resuming(organisation: Organisation) -> bool:
+    """A run that stopped halfway (or one after it): it switched everyone off, its confirmers
+    too, once their confirmations were checked; those confirmations still stand."""
+    if Membership.objects.active().filter(organisation=organisation).exists():
+        return False
+    confirmed = organisation_confirmations(organisation).values("confirmed_by").distinct().count()
+    return confirmed >= CONFIRMATIONS_NEEDED
+
+
+def confirmed_now(organisation: Organisation) -> int:
+    """How many different supervisors confirmed that the organisation leaves and still are
+    its vouched, active supervisors (a confirmation by someone since removed counts no more)."""
+    confirmers = {confirmation.confirmed_by for confirmation in organisation_confirmations(organisation)}
+    return sum(1 for user in confirmers if access.confirming_membership(user, organisation.pk) is not None)
 
 
 def _switch_everyone_off(organisation: Organisation) -> int:

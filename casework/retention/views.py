@@ -11,7 +11,7 @@ from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases.services.common import EditConflict
 from casework.retention import services
-from casework.retention.forms import EraseForm, HoldForm, OrganisationEraseForm, RulesForm, VersionForm
+from casework.retention.forms import EraseForm, HoldForm, LiftForm, OrganisationEraseForm, RulesForm, VersionForm
 from casework.retention.models import ErasureRequest, LegalHold
 from casework.web import doors
 from casework.web.forms import form_page
@@ -37,7 +37,9 @@ def _fresh_code_given(request, form, refused) -> bool:
 def case_erase(request, case):
     waiting = ErasureRequest.objects.filter(case=case).select_related("requested_by").first()
     confirming = waiting is not None and waiting.requested_by_id != request.user.pk
-    form = EraseForm(request.POST or None, confirming=confirming, needs_code=not second_factor_is_fresh(request))
+    form = EraseForm(
+        request.POST or None, confirming=confirming, needs_code=not second_factor_is_fresh(request), waiting=waiting
+    )
     context = {"case": case, "form": form, "waiting": waiting, "confirming": confirming}
     context["held"] = LegalHold.objects.filter(case=case).first()
     if request.method != "POST":
@@ -46,6 +48,9 @@ def case_erase(request, case):
         form.add_error(None, _("A different supervisor of the team must confirm the erasure you asked for."))
         return render(request, "retention/erase.html", context, status=400)
     if not form.is_valid():
+        return render(request, "retention/erase.html", context, status=400)
+    if not form.saw(waiting):
+        form.add_error(None, CHANGED_MEANWHILE)
         return render(request, "retention/erase.html", context, status=400)
     if not _fresh_code_given(request, form, lambda: services.erasure_refused(by=request.user, case=case, why="code")):
         return render(request, "retention/erase.html", context, status=400)
@@ -81,18 +86,29 @@ def case_erase_cancel(request, case):
 def case_hold(request, case):
     held = LegalHold.objects.filter(case=case).select_related("placed_by").first()
     form = HoldForm(request.POST or None)
+    lift = LiftForm(needs_code=not second_factor_is_fresh(request)) if held else None
 
     def save(form):
         services.hold_place(by=request.user, case=case, reason=form.cleaned_data["reason"])
         messages.success(request, _("The case is on legal hold: it will not be erased."))
         return redirect("cases:detail", case.display_code)
 
-    return form_page(request, form, "retention/hold.html", {"case": case, "held": held}, save)
+    return form_page(request, form, "retention/hold.html", {"case": case, "held": held, "lift": lift}, save)
 
 
 @require_POST
 @doors.case_page("manage", event=events.CASE_HOLD_LIFT)
 def case_hold_lift(request, case):
+    held = LegalHold.objects.filter(case=case).select_related("placed_by").first()
+    lift = LiftForm(request.POST, needs_code=not second_factor_is_fresh(request))
+    context = {"case": case, "held": held, "lift": lift, "form": HoldForm()}
+
+    def refused():
+        details = {"refused": "code"}
+        record(event=events.CASE_HOLD_LIFT, actor=request.user, outcome=Outcome.DENIED, case=case, details=details)
+
+    if held is not None and (not lift.is_valid() or not _fresh_code_given(request, lift, refused)):
+        return render(request, "retention/hold.html", context, status=400)
     try:
         services.hold_lift(by=request.user, case=case)
     except ValidationError as refusal:
@@ -120,7 +136,7 @@ def case_extend(request, case):
     return redirect("home")
 
 
-@doors.organisation_supervisor
+@doors.organisation_supervisor(events.RETENTION_RULES)
 def retention_rules(request, membership):
     organisation = membership.organisation
     rules = services.rules_of(organisation)
@@ -131,22 +147,45 @@ def retention_rules(request, membership):
         "second_supervisor": organisation.erasure_needs_second_supervisor,
         "version": rules.version,
     }
-    form = RulesForm(request.POST or None, initial=initial)
+    form = RulesForm(request.POST or None, initial=initial, needs_code=not second_factor_is_fresh(request))
+
+    def refused():
+        details = {"refused": "code"}
+        record(
+            event=events.RETENTION_RULES,
+            actor=request.user,
+            outcome=Outcome.DENIED,
+            organisation=organisation.pk,
+            details=details,
+        )
 
     def save(form):
+        # Rules erase cases: a fresh code, as for erasing one by hand.
+        if not _fresh_code_given(request, form, refused):
+            return render(request, "retention/rules.html", {**context, "form": form}, status=400)
+        values = {name: value for name, value in form.cleaned_data.items() if name != "code"}
         try:
-            services.rules_save(by=request.user, organisation=organisation, **form.cleaned_data)
+            rules = services.rules_save(by=request.user, organisation=organisation, **values)
         except EditConflict as conflict:
             # Her values stay in the form, now based on the saved version: saving again is deliberate.
             form.data = form.data.copy()
             form.data["version"] = str(conflict.current.version)
             raise ValidationError(CHANGED_MEANWHILE) from None
         messages.success(request, _("Retention rules saved."))
+        if rules.second_supervisor_off_asked_by_id == request.user.pk:
+            messages.info(
+                request,
+                _(
+                    "Erasures still need a second supervisor: that stops only once a different supervisor "
+                    "saves the rules with it unticked too."
+                ),
+            )
         return redirect("retention:rules")
 
     context = {
         "notices": list(services.notices_seen_by(request.user)[:SHOWN]),
         "waiting": list(services.pending_erasures(request.user)[:SHOWN]),
+        "off_asked_by": rules.second_supervisor_off_asked_by,
     }
     shown = sorted({item.case.code for key in ("notices", "waiting") for item in context[key]})
     details = {"page": "retention", "codes": shown}
@@ -154,7 +193,7 @@ def retention_rules(request, membership):
     return form_page(request, form, "retention/rules.html", context, save)
 
 
-@doors.organisation_supervisor
+@doors.organisation_supervisor(events.ORGANISATION_ERASE_CONFIRM)
 def organisation_erase(request, membership):
     organisation = membership.organisation
     confirmations = services.organisation_confirmations(organisation)

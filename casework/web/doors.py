@@ -336,18 +336,24 @@ def confirmer(view: View) -> View:
     return _named("confirmer", wrapper)
 
 
-def organisation_supervisor(view: View) -> View:
+def organisation_supervisor(event: str) -> Callable[[View], View]:
     """For a vouched, active supervisor, about her organisation as a whole (its retention
-    rules, its leaving); she gets her membership as the view's first argument."""
+    rules, its leaving); she gets her membership as the view's first argument. Anyone else
+    gets 404, recorded as a denied ``event``."""
 
-    @wraps(view)
-    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = _membership(request)
-        if membership is None or not access.confirming_membership(request.user, membership.organisation_id):
-            return not_found(request)
-        return view(request, membership, *args, **kwargs)
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = _membership(request)
+            if membership is None or not access.confirming_membership(request.user, membership.organisation_id):
+                organisation = membership.organisation_id if membership is not None else None
+                record(event=event, actor=request.user, outcome=Outcome.DENIED, organisation=organisation)
+                return not_found(request)
+            return view(request, membership, *args, **kwargs)
 
-    return _named("organisation_supervisor", wrapper)
+        return _named("organisation_supervisor", wrapper)
+
+    return decorator
 
 
 # The audit trail (/audit/) ------------------------------------------------------------

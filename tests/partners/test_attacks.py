@@ -29,6 +29,9 @@ from casework.keystore import services as keystore
 from casework.keystore.models import CaseKey
 from casework.partners import services as partners
 from casework.partners.models import Packet
+from casework.retention import services as retention
+from casework.retention.models import OrganisationErasure
+from tests.factories import make_supervisor
 from tests.partners.conftest import CONSENT, LEGAL_NAME
 from tests.signing import sign_in
 
@@ -261,3 +264,21 @@ def test_a_packet_has_a_key_of_its_own_destroyed_when_it_closes(pw, django_captu
     copy.identity = {"legal_name": token}
     with pytest.raises(keystore.KeyErased):
         copy.open_identity("legal_name")
+
+
+def test_a_packet_on_its_way_to_an_organisation_that_leaves_is_answered_to_the_sender(
+    pw, django_capture_on_commit_callbacks
+):
+    packet = sent_packet(pw)
+    bridge_second = make_supervisor(pw.bridge, pw.bridge_team, username="bridge_second")
+    for supervisor in (pw.bridge_supervisor, bridge_second):
+        OrganisationErasure.objects.create(organisation=pw.bridge, confirmed_by=supervisor)
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = retention.organisation_erase(organisation=pw.bridge)
+    assert counts["packets"] == 1
+    packet.refresh_from_db()
+    assert packet.status == "declined" and packet.identity == {}
+    assert not CaseKey.objects.filter(ref=packet.uid).exists()
+    referral = Referral.objects.get(pk=pw.referral.pk)
+    assert referral.status == "declined"  # her referral says so: she can look for another provider
+    assert AuditEntry.objects.filter(event="packet.answer", case_code=pw.case.code).exists()

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from casework.cases.choices import NeedStatus
 from casework.identity import services as identity_services
+from casework.retention.models import ErasureRequest
 from tests.factories import make_case, make_contact, make_need, make_referral
 from tests.identity.conftest import current_code
 
@@ -55,7 +56,10 @@ def erase(client, user, case, reason="forget_me"):
 
 
 def confirm(client, user, case):
-    return client.post(erase_url(case), {"understood": "on", "code": current_code(user)})
+    """Post the confirmation of the erasure waiting on ``case``, as the page showing it sends it."""
+    waiting = ErasureRequest.objects.filter(case=case).first()
+    seen = str(waiting.uid) if waiting is not None else ""
+    return client.post(erase_url(case), {"understood": "on", "code": current_code(user), "waiting": seen})
 
 
 def case_routes():

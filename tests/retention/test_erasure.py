@@ -154,6 +154,21 @@ def test_with_the_setting_a_different_supervisor_confirms(
     assert destroyed == [canaried.code]
 
 
+def test_a_form_shown_before_a_colleague_asked_is_not_taken_as_her_confirmation(
+    client, world, canaried, sign_in, destroyed
+):
+    second_supervisor_needed(world)
+    head = sign_in(type(client)(), world.head)
+    head.get(erase_url(canaried.case))  # the head opens the page while nothing waits ...
+    sign_in(client, world.supervisor)
+    assert erase(client, world.supervisor, canaried.case).status_code == 302  # ... the supervisor asks ...
+    stale = {"reason": "safety", "understood": "on", "code": current_code(world.head), "waiting": ""}
+    response = head.post(erase_url(canaried.case), stale)  # ... and the head sends the page she saw
+    assert response.status_code == 400
+    assert "changed this while you were looking" in response.content.decode()
+    assert Case.objects.filter(code=canaried.code).exists() and destroyed == []
+
+
 def test_either_supervisor_can_cancel_a_waiting_erasure(client, world, canaried, sign_in):
     second_supervisor_needed(world)
     sign_in(client, world.supervisor)

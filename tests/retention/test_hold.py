@@ -2,11 +2,14 @@
 list, audited; a held case is not erased, by hand or by the retention rules."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case
+from casework.retention import services as retention
 from casework.retention.models import ErasedCase, LegalHold
+from tests.identity.conftest import current_code
 from tests.retention.conftest import erase
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +34,8 @@ def test_a_supervisor_places_and_lifts_a_hold_and_both_are_audited(client, world
         canaried.code,
         {"hold": "proceedings"},
     )
-    assert client.post(reverse("retention:hold_lift", args=[canaried.case.display_code])).status_code == 302
+    lift = {"code": current_code(world.supervisor)}
+    assert client.post(reverse("retention:hold_lift", args=[canaried.case.display_code]), lift).status_code == 302
     assert not LegalHold.objects.exists()
     assert AuditEntry.objects.filter(event="case.hold_lift", actor=world.supervisor).exists()
 
@@ -79,6 +83,26 @@ def test_a_held_case_cannot_be_erased_and_the_refusal_is_audited(client, world, 
 def test_once_the_hold_is_lifted_the_case_can_be_erased(client, world, canaried, sign_in):
     sign_in(client, world.supervisor)
     hold(client, canaried.case)
-    client.post(reverse("retention:hold_lift", args=[canaried.case.display_code]))
+    client.post(
+        reverse("retention:hold_lift", args=[canaried.case.display_code]), {"code": current_code(world.supervisor)}
+    )
     assert erase(client, world.supervisor, canaried.case).status_code == 302
     assert not Case.objects.filter(code=canaried.code).exists()
+
+
+def test_lifting_a_hold_needs_a_fresh_code(client, world, sign_in, monkeypatch):
+    retention.hold_place(by=world.supervisor, case=world.case, reason="proceedings")
+    sign_in(client, world.supervisor)
+    monkeypatch.setattr("casework.retention.views.second_factor_is_fresh", lambda request: False)
+    url = reverse("retention:hold_lift", args=[world.case.display_code])
+    response = client.post(url)
+    assert response.status_code == 400
+    assert LegalHold.objects.filter(case=world.case).exists()
+    assert AuditEntry.objects.filter(event="case.hold_lift", outcome="denied").exists()
+    assert client.post(url, {"code": current_code(world.supervisor)}).status_code == 302
+    assert not LegalHold.objects.filter(case=world.case).exists()
+
+
+def test_a_case_erased_meanwhile_is_a_refusal_not_a_crash(world):
+    with pytest.raises(ValidationError, match="erased meanwhile"):
+        retention._lock(Case(pk=10**9))

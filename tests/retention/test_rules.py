@@ -18,11 +18,13 @@ from casework.retention import services as retention
 from casework.retention.models import ErasedCase, RetentionNotice, RetentionRule
 from casework.retention.services import add_months
 from tests.factories import make_case, make_contact
+from tests.identity.conftest import current_code
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 RULES = {"months_after_closure": "6", "months_without_contact": "", "warning_days": "30", "version": "1"}
+SAVED_RULES = {"months_after_closure": 6, "months_without_contact": None, "warning_days": 30}
 
 
 def clock(monkeypatch, day):
@@ -59,7 +61,8 @@ def exists(case):
 def test_a_supervisor_sets_the_rules_and_it_is_audited(client, world, sign_in):
     sign_in(client, world.supervisor)
     assert client.get(reverse("retention:rules")).status_code == 200
-    response = client.post(reverse("retention:rules"), {**RULES, "second_supervisor": "on"})
+    code = current_code(world.supervisor)
+    response = client.post(reverse("retention:rules"), {**RULES, "second_supervisor": "on", "code": code})
     assert response.status_code == 302
     rules = RetentionRule.objects.get(organisation=world.org)
     assert (rules.months_after_closure, rules.months_without_contact, rules.warning_days) == (6, None, 30)
@@ -71,7 +74,13 @@ def test_a_supervisor_sets_the_rules_and_it_is_audited(client, world, sign_in):
 
 @pytest.mark.parametrize(
     "bad",
-    [{"months_after_closure": "0"}, {"warning_days": "-1"}, {"warning_days": ""}, {"months_without_contact": "soon"}],
+    [
+        {"months_after_closure": "0"},
+        {"warning_days": "-1"},
+        {"warning_days": "13"},  # shorter than the shortest warning period
+        {"warning_days": ""},
+        {"months_without_contact": "soon"},
+    ],
 )
 def test_bad_rules_are_a_400_and_change_nothing(client, world, sign_in, bad):
     sign_in(client, world.supervisor)
@@ -83,7 +92,7 @@ def test_bad_rules_are_a_400_and_change_nothing(client, world, sign_in, bad):
 def test_racing_edits_of_the_rules_are_detected(client, world, sign_in):
     set_rules(world, months_after_closure=12)  # someone saved version 1 meanwhile
     sign_in(client, world.supervisor)
-    response = client.post(reverse("retention:rules"), RULES)
+    response = client.post(reverse("retention:rules"), {**RULES, "code": current_code(world.supervisor)})
     assert response.status_code == 400
     assert "changed this while you were looking" in response.content.decode()
     assert RetentionRule.objects.get(organisation=world.org).months_after_closure == 12
@@ -130,16 +139,16 @@ def test_a_rule_set_late_still_warns_for_the_whole_period(monkeypatch, world):
     without_contact = make_case(world.lead, opened_on=TODAY - datetime.timedelta(days=400))
     in_touch = make_case(world.lead, opened_on=TODAY - datetime.timedelta(days=400))
     make_contact(in_touch, world.lead, occurred_at=timezone.now() - datetime.timedelta(days=10))
-    set_rules(world, months_without_contact=12, warning_days=7)
+    set_rules(world, months_without_contact=12, warning_days=14)
     assert "0 case(s) erased, 1 newly due" in apply(monkeypatch, TODAY)
-    assert "0 case(s) erased" in apply(monkeypatch, TODAY + datetime.timedelta(days=6))
-    assert apply(monkeypatch, TODAY + datetime.timedelta(days=7)).startswith("1 case(s) erased")
+    assert "0 case(s) erased" in apply(monkeypatch, TODAY + datetime.timedelta(days=13))
+    assert apply(monkeypatch, TODAY + datetime.timedelta(days=14)).startswith("1 case(s) erased")
     assert not exists(without_contact) and exists(in_touch)
 
 
 def test_a_new_contact_takes_a_case_off_the_list(monkeypatch, world):
     quiet = make_case(world.lead, opened_on=TODAY - datetime.timedelta(days=400))
-    set_rules(world, months_without_contact=12, warning_days=7)
+    set_rules(world, months_without_contact=12, warning_days=14)
     apply(monkeypatch, TODAY)
     assert RetentionNotice.objects.filter(case=quiet).exists()
     make_contact(quiet, world.lead)
@@ -191,3 +200,31 @@ def test_taking_the_rules_away_takes_every_case_off_the_list(monkeypatch, world)
     set_rules(world, months_after_closure=None)
     assert "0 case(s) erased" in apply(monkeypatch, add_months(TODAY, 24))
     assert exists(case) and not RetentionNotice.objects.exists()
+
+
+def test_one_supervisor_cannot_switch_off_the_second_supervisor_alone(client, world, sign_in):
+    set_rules(world, months_after_closure=6)
+    retention.rules_save(by=world.head, organisation=world.org, version=2, second_supervisor=True, **SAVED_RULES)
+    sign_in(client, world.supervisor)
+    off = {**RULES, "version": "3", "code": current_code(world.supervisor)}  # the box left unticked
+    assert client.post(reverse("retention:rules"), off).status_code == 302
+    world.org.refresh_from_db()
+    assert world.org.erasure_needs_second_supervisor  # still needed: it waits for another supervisor
+    assert AuditEntry.objects.filter(event="retention.rules").latest("seq").additional_data["second_supervisor"] == (
+        "waiting"
+    )
+    assert client.post(reverse("retention:rules"), {**off, "version": "4"}).status_code == 302  # asking twice
+    world.org.refresh_from_db()
+    assert world.org.erasure_needs_second_supervisor
+    retention.rules_save(by=world.head, organisation=world.org, version=5, second_supervisor=False, **SAVED_RULES)
+    world.org.refresh_from_db()
+    assert not world.org.erasure_needs_second_supervisor  # a different supervisor asked the same
+
+
+def test_the_rules_need_a_fresh_code(client, world, sign_in, monkeypatch):
+    sign_in(client, world.supervisor)
+    monkeypatch.setattr("casework.retention.views.second_factor_is_fresh", lambda request: False)
+    response = client.post(reverse("retention:rules"), RULES)
+    assert response.status_code == 400
+    assert not RetentionRule.objects.exists()
+    assert AuditEntry.objects.filter(event="retention.rules", outcome="denied").exists()

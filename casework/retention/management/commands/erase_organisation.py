@@ -27,3 +27,8 @@ class Command(BaseCommand):
         except ValidationError as refusal:
             raise CommandError(" ".join(refusal.messages)) from None
         self.stdout.write(f"{counts['erased']} case(s) erased, {counts['memberships']} account(s) deactivated.")
+        if counts["held"]:
+            raise CommandError(
+                f"{counts['held']} case(s) were put on legal hold during the run and are kept; the organisation "
+                "and its keys stay until a supervisor lifts each hold (reactivate one) and this runs again."
+            )
