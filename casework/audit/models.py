@@ -94,7 +94,8 @@ class AuditEntry(AbstractLogEntry):
     timestamp = models.DateTimeField(_("timestamp"), default=timezone.now)
     event = models.CharField(_("event"), max_length=64)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OK)
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Room for a reason of 500 characters sealed under its case's key (casework.audit.reasons).
+    reason = models.CharField(_("reason"), max_length=3000, blank=True)
     case_code = models.CharField(_("case code"), max_length=10, blank=True)
     organisation = models.ForeignKey(
         "access.Organisation",

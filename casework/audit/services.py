@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from casework import keys
 from casework.access.models import Membership, Organisation, Role, Team
-from casework.audit import events, review
+from casework.audit import events, reasons, review
 from casework.audit.models import AuditEntry, Outcome, WeekReview
 from casework.cases.models import Case
 
@@ -61,6 +61,8 @@ def record(
     ``case`` scopes the entry to a case (its code and organisation are copied);
     ``target`` is the object acted upon when it is not a case (a user, a grant).
     ``details`` must never hold an identity value, a session key or an address.
+    ``reason``, when the entry is about a case, is stored sealed under the case's key
+    (casework.audit.reasons): read it through ``reasons.open_reasons``.
     """
     event = events.get(event)
     if isinstance(actor, AnonymousUser):
@@ -69,6 +71,7 @@ def record(
     if case is not None:
         case_code = case.code
         organisation = organisation or case.organisation_id
+        reason = reasons.seal(case, reason)  # erasing the case then erases the reason
     entry = AuditEntry(
         event=event.name,
         outcome=outcome,

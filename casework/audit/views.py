@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.access.models import Role
-from casework.audit import describe, digest, events, review, services, verification
+from casework.audit import describe, digest, events, reasons, review, services, verification
 from casework.audit import flags as flag_services
 from casework.audit.forms import FlagReviewForm, FlagWindowForm, PageForm, TrailFilterForm, WeekForm, WeekReviewForm
 from casework.audit.models import AuditEntry, Outcome
@@ -56,6 +56,7 @@ def _page_context(request, entries, before):
     page, older = review.page_of(entries, before)
     manageable = review.manageable_codes(request.user, {entry.case_code for entry in page})
     page = review.withhold_outside_teams(request.user, page, inside=manageable)
+    reasons.open_reasons(page)
     return {"entries": describe.described(page), "older": older, "manageable": manageable}
 
 
@@ -113,6 +114,7 @@ def _week_context(request, week, monday):
     manageable = review.manageable_codes(request.user, shown)
     # Her people's acts on other teams' cases: that they happened, not their reasons or details.
     sensitive = describe.described(review.withhold_outside_teams(request.user, sensitive, inside=manageable))
+    reasons.open_reasons(sensitive)  # the folds show no reason
     for fold in folds:
         describe.described(review.withhold_outside_teams(request.user, fold.entries, inside=manageable))
     supervising = review.reviewer(request.user).role == Role.SUPERVISOR
@@ -249,6 +251,7 @@ def trail_export(request):
         return chosen
     chosen = chosen.select_related("actor").order_by("-seq")
     chosen = review.withhold_outside_teams(request.user, list(chosen[: EXPORT_CAP + 1]))
+    reasons.open_reasons(chosen)
     rows = [_export_row(entry) for entry in chosen]
     capped = len(rows) > EXPORT_CAP
     rows = rows[:EXPORT_CAP]

@@ -8,7 +8,8 @@ before, then open no more.
 
 Keys opened during a request are kept in memory, per thread, until it ends (``forget``, called by
 casework.keystore.middleware), so a page of notes costs one query for its case's key, not
-one per note. (No page shows the free text of many cases at once.)
+one per note. The audit trail, whose pages show reasons typed about many cases, opens their
+keys together (``open_keys``).
 """
 
 import base64
@@ -153,6 +154,19 @@ def case_key(ref: uuid.UUID, organisation_id: int, *, create: bool = False) -> b
     if row is None:
         raise KeyErased("The case's key is not in the key store: the case was erased.")
     return _open_case_key(row)
+
+
+def open_keys(pairs: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, bytes]:
+    """The keys of many cases at once, as {reference: key}, for a page that opens text of
+    several cases (the audit trail's reasons): one query for those not yet held. A case
+    whose key is gone (erased) is missing from the answer."""
+    refs = {ref for ref, _organisation_id in pairs}
+    found = {ref: _held.case_keys[ref] for ref in refs if ref in _held.case_keys}
+    missing = refs - found.keys()
+    if missing:
+        for row in CaseKey.objects.select_related("organisation_key").filter(ref__in=missing):
+            found[row.ref] = _open_case_key(row)
+    return found
 
 
 def create_case_keys(pairs: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, bytes]:

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from casework.audit.models import AuditEntry
+from casework.audit.reasons import reason_of
 from casework.cases.models import Case, CaseAssignment
 from tests.cases.contract import FormContract, PageContract, snapshot
 
@@ -59,7 +60,7 @@ class TestCaseClose(FormContract):
         case = Case.objects.get(pk=w.case.pk)
         assert (case.status, case.closed_on) == ("closed", case.updated_at.date())
         entry = AuditEntry.objects.filter(event="case.close").get()
-        assert (entry.reason, entry.actor, entry.case_code) == (
+        assert (reason_of(entry), entry.actor, entry.case_code) == (
             "Resettled; no further support needed.",
             w.supervisor,
             case.code,
@@ -77,7 +78,8 @@ class TestCaseReopen(TestCaseClose):
     def assert_saved(self, w, response):
         case = Case.objects.get(pk=w.case.pk)
         assert (case.status, case.closed_on) == ("active", None)
-        assert AuditEntry.objects.filter(event="case.reopen", reason__startswith="Resettled;").exists()
+        entry = AuditEntry.objects.filter(event="case.reopen").get()
+        assert reason_of(entry).startswith("Resettled;")
 
 
 class TestCaseAssign(FormContract):

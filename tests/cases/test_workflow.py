@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.audit.models import AuditEntry
+from casework.audit.reasons import reason_of
 from casework.cases.models import Case, Referral, SupportNeed
 from tests.factories import make_provider
 
@@ -132,4 +133,4 @@ def test_a_case_from_intake_to_closure(world, sign_in):
     for expected in ("case.open", "supportneed.create", "referral.create", "referralstep.create", "contact.create"):
         assert expected in events
     closing = AuditEntry.objects.get(case_code=case.code, event="case.close")
-    assert (closing.actor, closing.reason) == (world.supervisor, "Care completed.")
+    assert (closing.actor, reason_of(closing)) == (world.supervisor, "Care completed.")

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from casework.audit.models import AuditEntry
+from casework.audit.reasons import reason_of
 from casework.identity import crypto
 from tests.identity.conftest import VALUES, current_code, mark_fresh
 from tests.signing import sign_in
@@ -52,7 +53,7 @@ def test_a_reveal_writes_exactly_one_event_with_field_names_and_no_values(client
     client.post(url(world.case), {**ASK, "code": current_code(world.lead)})
     (entry,) = reveals()
     assert (entry.actor, entry.case_code, entry.outcome) == (world.lead, world.case.code, "ok")
-    assert entry.reason == ASK["reason"]
+    assert reason_of(entry) == ASK["reason"]
     assert entry.additional_data == {"fields": ["legal_name", "phones"], "purpose": "contact"}
     stored = json.dumps([entry.changes, entry.additional_data, entry.object_repr, entry.reason], ensure_ascii=False)
     for value in [VALUES["legal_name"], VALUES["phones"][0], "7391"]:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from casework.access.models import Role
 from casework.access.services import pending_for
-from casework.audit import events, review, verification
+from casework.audit import events, reasons, review, verification
 from casework.audit.models import AuditEntry
 from casework.audit.review import QUIET_EVENTS
 from casework.audit.services import record
@@ -99,6 +99,7 @@ def _reveals(scope):
         .select_related("actor")
         .order_by("-timestamp")[:SHOWN]
     )
+    reasons.open_reasons(entries)
     for entry in entries:
         entry.display_code = codes.display(entry.case_code)
         entry.out_of_hours = not start <= timezone.localtime(entry.timestamp).hour < end

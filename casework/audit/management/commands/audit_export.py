@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from casework.access.models import Organisation
+from casework.audit import reasons
 from casework.audit.models import AuditEntry
 from casework.cases import codes
 
@@ -34,6 +35,22 @@ def as_json(entry, username):
         "prev_hash": entry.prev_hash,
         "entry_hash": entry.entry_hash,
     }
+
+
+CHUNK = 2000
+
+
+def _opened(entries):
+    """``entries`` with their sealed reasons opened (or marked erased), a chunk at a time."""
+    chunk = []
+    for entry in entries:
+        chunk.append(entry)
+        if len(chunk) == CHUNK:
+            reasons.open_reasons(chunk)
+            yield from chunk
+            chunk = []
+    reasons.open_reasons(chunk)
+    yield from chunk
 
 
 class Command(BaseCommand):
@@ -68,7 +85,7 @@ class Command(BaseCommand):
             if found is None:
                 raise CommandError(f"No organisation has the slug {organisation!r}.")
             entries = entries.filter(organisation=found)
-        for entry in entries.iterator(chunk_size=2000):
+        for entry in _opened(entries.iterator(chunk_size=CHUNK)):
             username = entry.actor.get_username() if entry.actor else None
             row = as_json(entry, username)
             if organisation:
