@@ -422,10 +422,7 @@ class CaseChild(SealedModel):
         return self.case.get_additional_data()
 
     def sealing_key(self, *, create):
-        # The case's key, made with the case: never here.
-        if "case" in self._state.fields_cache:
-            return self.case.sealing_key(create=False)
-        return keystore.key_of_case(self.case_id)
+        return keystore.key_of_record(self)  # the case's key, made with the case: never here
 
     def seal_context(self, name):
         return f"{self._meta.label_lower}:{self.uid}:{name}:v{self.version}"

@@ -107,9 +107,7 @@ class Identity(models.Model):
 
     def _key(self):
         """The case's own key (casework.keystore), made with the case; KeyErased once it is erased."""
-        if "case" in self._state.fields_cache:
-            return self.case.sealing_key(create=False)
-        return keystore.key_of_case(self.case_id)
+        return keystore.key_of_record(self)
 
     def read(self, names=FIELD_NAMES, *, legacy=False):
         """Decrypt ``names``; raises crypto.DecryptionError rather than show anything unreal.

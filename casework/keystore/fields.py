@@ -12,6 +12,7 @@ not text; ``QuerySet.update()`` and ``bulk_update()`` cannot write them (clear t
 reaches the database, not even as a query's parameter).
 """
 
+from functools import cache
 from typing import Any
 
 from django import forms
@@ -149,6 +150,7 @@ class SealedTextField(models.TextField):
         return super().formfield(form_class=form_class, choices_form_class=choices_form_class, **kwargs)
 
 
+@cache
 def sealed_fields(model: Any) -> list[SealedTextField]:
     return [field for field in model._meta.concrete_fields if isinstance(field, SealedTextField)]
 

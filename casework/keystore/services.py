@@ -136,21 +136,11 @@ def case_key(ref: uuid.UUID, organisation_id: int, *, create: bool = False) -> b
         return key
     row = CaseKey.objects.select_related("organisation_key").filter(ref=ref).first()
     if row is None and create:
-        wrapping_row = _organisation_row(organisation_id, create=True)
-        assert wrapping_row is not None
-        key = os.urandom(KEY_BYTES)
-        nonce = os.urandom(12)
-        wrapped = nonce + AESGCM(_open_organisation_key(wrapping_row)).encrypt(nonce, key, _case_context(ref))
         try:
             with transaction.atomic(using=ALIAS):
-                CaseKey.objects.create(
-                    ref=ref, organisation_key=wrapping_row, wrapped=base64.urlsafe_b64encode(wrapped).decode()
-                )
+                return create_case_keys([(ref, organisation_id)])[ref]
         except IntegrityError:  # made meanwhile by another request: use that one
             row = CaseKey.objects.select_related("organisation_key").get(ref=ref)
-        else:
-            _held.case_keys[ref] = key
-            return key
     if row is None:
         raise KeyErased("The case's key is not in the key store: the case was erased.")
     return _open_case_key(row)
@@ -185,13 +175,29 @@ def create_case_keys(pairs: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, 
         wrapped = base64.urlsafe_b64encode(nonce + cipher.encrypt(nonce, key, _case_context(ref))).decode()
         rows.append(CaseKey(ref=ref, organisation_key=row, wrapped=wrapped))
         made[ref] = key
-        if len(_held.case_keys) < _CACHE_LIMIT:
-            _held.case_keys[ref] = key
         if len(rows) >= 1000:
-            CaseKey.objects.bulk_create(rows)
+            _write_and_hold(rows, made)
             rows = []
-    CaseKey.objects.bulk_create(rows)
+    _write_and_hold(rows, made)
     return made
+
+
+def _write_and_hold(rows: list[CaseKey], made: dict[uuid.UUID, bytes]) -> None:
+    """Write ``rows``; once they are in the store, keep their keys for this request (as many
+    as the memory's limit allows)."""
+    CaseKey.objects.bulk_create(rows)
+    for row in rows:
+        if len(_held.case_keys) >= _CACHE_LIMIT:
+            break
+        _held.case_keys[row.ref] = made[row.ref]
+
+
+def key_of_record(record: Any) -> bytes:
+    """The key of the case a record (a contact, a need, an identity ...) belongs to: through
+    its ``case`` if it is loaded, else by ``case_id``."""
+    if "case" in record._state.fields_cache:
+        return case_key(record.case.key_ref, record.case.organisation_id)
+    return key_of_case(record.case_id)
 
 
 def key_of_case(case_pk: int) -> bytes:

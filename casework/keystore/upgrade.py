@@ -51,10 +51,11 @@ def _case_keys(Case):
     return {pk: (ref, organisation) for pk, ref, organisation in rows}
 
 
-def _seal_rows(model, names, context, key_for):
-    """Seal the clear values of ``names`` in every row of ``model`` (one row at a time)."""
+def _seal_rows(model, names, needs, context, key_for):
+    """Seal the clear values of ``names`` in every row of ``model`` (one row at a time);
+    ``needs``: the other columns ``context`` and ``key_for`` read from a row."""
     sealed = 0
-    for row in model.objects.values("pk", *names, *context.needs).iterator():
+    for row in model.objects.values("pk", *names, *needs).iterator():
         changes = {}
         for name in names:
             text = _clear(row[name])
@@ -65,14 +66,6 @@ def _seal_rows(model, names, context, key_for):
                 model.objects.filter(pk=row["pk"]).update(**changes)
             sealed += 1
     return sealed
-
-
-class _Context:
-    def __init__(self, needs, make):
-        self.needs, self.make = needs, make
-
-    def __call__(self, row, name):
-        return self.make(row, name)
 
 
 def seal_case_text(apps, schema_editor):
@@ -97,7 +90,8 @@ def seal_case_text(apps, schema_editor):
     _seal_rows(
         Case,
         CASE_TEXT,
-        _Context(("key_ref", "version"), lambda row, name: f"case:{row['key_ref']}:{name}:v{row['version']}"),
+        ("key_ref", "version"),
+        lambda row, name: f"case:{row['key_ref']}:{name}:v{row['version']}",
         lambda row: key(row["pk"]),
     )
     for model_name, fields in CHILD_TEXT.items():
@@ -106,16 +100,15 @@ def seal_case_text(apps, schema_editor):
         _seal_rows(
             model,
             fields,
-            _Context(
-                ("uid", "version", "case_id"),
-                lambda row, name, label=label: f"{label}:{row['uid']}:{name}:v{row['version']}",
-            ),
+            ("uid", "version", "case_id"),
+            lambda row, name, label=label: f"{label}:{row['uid']}:{name}:v{row['version']}",
             lambda row: key(row["case_id"]),
         )
     _seal_rows(
         Step,
         ["note"],
-        _Context(("uid", "referral__case_id"), lambda row, name: f"cases.referralstep:{row['uid']}:{name}"),
+        ("uid", "referral__case_id"),
+        lambda row, name: f"cases.referralstep:{row['uid']}:{name}",
         lambda row: key(row["referral__case_id"]),
     )
     services.forget()
