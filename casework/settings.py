@@ -135,6 +135,11 @@ AUDIT_FLAG_CASES_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_CASES_PER_HOUR", 15)
 AUDIT_FLAG_DENIALS_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_DENIALS_PER_HOUR", 10)
 # More than this many identity writes by one person within sixty minutes: fishing for duplicates?
 AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR", 4)
+# Reports and exports (casework.reports): a count below this shows as "fewer than N", and a
+# row of the row-level export whose profile fewer cases share is generalised or left out.
+REPORT_MIN_COUNT = env_int("CASEWORK_REPORT_MIN_COUNT", 5)
+if REPORT_MIN_COUNT < 2:
+    raise ImproperlyConfigured("CASEWORK_REPORT_MIN_COUNT must be 2 or more: 1 would show every single case.")
 
 ALLOWED_HOSTS = env_list("CASEWORK_ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else [])
 if not ALLOWED_HOSTS:

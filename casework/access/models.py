@@ -78,6 +78,8 @@ class Role(models.TextChoices):
     CASEWORKER = "caseworker", _("Caseworker")
     SUPERVISOR = "supervisor", _("Supervisor")
     ADMIN = "admin", _("Administrator")
+    # The organisation's reports, aggregates only: never a case page, never a case's record.
+    REPORTING = "reporting", _("Reporting")
 
 
 class MembershipQuerySet(AuditedQuerySet):

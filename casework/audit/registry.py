@@ -34,6 +34,7 @@ AUDITED_MODELS = {
     ],
     "cases.ReferralStep": ["note"],
     "cases.Contact": ["place", "notes"],
+    "cases.JourneyStep": [],
     # The columns hold ciphertext, but even that stays out of the trail: only "changed".
     "identity.Identity": [f.name for f in IDENTITY_FIELDS],
     "identity.DuplicateAlert": [],
@@ -42,7 +43,8 @@ AUDITED_MODELS = {
 }
 # model label → fields left out of the trail: derived from records audited in their own right.
 EXCLUDED_FIELDS = {
-    "cases.Case": ["has_lead", "from_packet"],  # from the assignments; from the packet accepted (its own entry)
+    # From the assignments; from the packet accepted (its own entry); from the journey steps.
+    "cases.Case": ["has_lead", "from_packet", "stage"],
 }
 M2M_FIELDS = {
     "access.Membership": {"teams", "supervised_teams"},

@@ -57,9 +57,28 @@ class Region(models.TextChoices):
     GUANGXI = "CN-GX", _("Guangxi")
     OTHER_CHINA = "CN-other", _("Elsewhere in China")
     TRANSIT = "transit", _("In transit (third country)")
+    # Third countries on the routes out, whole countries only.
+    MONGOLIA = "MN", _("Mongolia")
+    RUSSIA = "RU", _("Russia")
+    VIETNAM = "VN", _("Vietnam")
+    LAOS = "LA", _("Laos")
+    CAMBODIA = "KH", _("Cambodia")
+    THAILAND = "TH", _("Thailand")
+    MYANMAR = "MM", _("Myanmar")
     SOUTH_KOREA = "KR", _("South Korea")
     OTHER = "other", _("Elsewhere")
     UNKNOWN = "unknown", _("Unknown")
+
+
+class JourneyStage(models.TextChoices):
+    """Where a survivor is along her journey, in the order the journey usually runs."""
+
+    EXPLOITATION = "exploitation", _("In exploitation")
+    HIDING = "hiding", _("Rescued, in hiding")
+    TRANSIT = "transit", _("In transit (third country)")
+    EMBASSY = "embassy", _("At an embassy or immigration")
+    RESETTLED = "resettled", _("Resettled")
+    INTEGRATING = "integrating", _("Integrating")
 
 
 class ExploitationType(models.TextChoices):

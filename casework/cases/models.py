@@ -23,6 +23,7 @@ from casework.cases.choices import (
     ContactPurpose,
     Gender,
     IntakeSource,
+    JourneyStage,
     Language,
     Nationality,
     NeedStatus,
@@ -90,6 +91,7 @@ def _reach(user, action, prefix=""):
     # Only once a supervisor has vouched for her: an account an administrator created
     # or reset gets nothing, whatever its role, assignments or grants.
     member = Membership.objects.filter(user_id=user.pk, is_active=True, vouched_at__isnull=False)
+    member = member.exclude(role=Role.REPORTING)  # aggregates only: no case, whatever her rows say
     supervisor = member.filter(role=Role.SUPERVISOR)
     return Q(**{f"{prefix}organisation_id": Subquery(member.values("organisation_id")[:1])}) & (
         Q(Exists(supervisor.filter(supervises_all_teams=True)))
@@ -107,7 +109,7 @@ def _reach_of_loaded(user, mine, prefix):
         membership = user.membership
     except Membership.DoesNotExist:
         return None
-    if not membership.is_active or membership.vouched_at is None:
+    if not membership.is_active or membership.vouched_at is None or membership.role == Role.REPORTING:
         return None
     organisation = Q(**{f"{prefix}organisation_id": membership.organisation_id})
     if membership.role != Role.SUPERVISOR:
@@ -198,6 +200,11 @@ class Case(SealedModel):
         _("nationality"), max_length=10, choices=Nationality.choices, default=Nationality.DPRK
     )
     region = models.CharField(_("current region"), max_length=10, choices=Region.choices, default=Region.UNKNOWN)
+    # Where she is along her journey: the stage of her latest journey step (JourneyStep),
+    # derived by the service that records one, kept here for the case list's filter.
+    stage = models.CharField(
+        _("journey stage"), max_length=20, choices=JourneyStage.choices, blank=True, default="", editable=False
+    )
     exploitation_types = models.JSONField(_("exploitation types"), default=list, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     intake_source = models.CharField(
@@ -265,10 +272,13 @@ class Case(SealedModel):
                 condition=Q(has_lead=False) & ~Q(status=CaseStatus.CLOSED),
                 name="case_org_unassigned",
             ),
+            # The case list filtered by journey stage, newest first.
+            models.Index(fields=["organisation", "stage", "-opened_on", "code"], name="case_org_stage"),
         ]
         constraints = [
             _check("case_status_valid", _in_choices("status", CaseStatus)),
             _check("case_risk_valid", _in_choices("risk_level", RiskLevel)),
+            _check("case_stage_valid", Q(stage="") | _in_choices("stage", JourneyStage)),
             _check(
                 "case_closed_has_date",
                 Q(status=CaseStatus.CLOSED, closed_on__isnull=False)
@@ -725,3 +735,31 @@ class Contact(CaseChild):
 
     def __str__(self):
         return f"{self.get_channel_display()} ({self.get_purpose_display()})"
+
+
+class JourneyStep(CaseChild):
+    """A dated step along her journey: the stage she reached, on which day, in which region
+    (a province or a country, never finer). Steps are added, never edited: the journey is
+    their list in date order, and the case's ``stage`` and ``region`` are its latest."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="journey", verbose_name=_("case"))
+    stage = models.CharField(_("stage"), max_length=20, choices=JourneyStage.choices)
+    region = models.CharField(_("region"), max_length=10, choices=Region.choices, default=Region.UNKNOWN)
+    started_on = models.DateField(_("from"))
+
+    class Meta:
+        ordering = ["-started_on", "-pk"]  # newest first
+        verbose_name = _("journey step")
+        verbose_name_plural = _("journey steps")
+        indexes = [
+            models.Index(fields=["case", "-started_on"], name="journey_case_newest"),
+            # Reports: the steps reached in a period, by stage.
+            models.Index(fields=["stage", "started_on"], name="journey_stage_on"),
+        ]
+        constraints = [
+            _check("journey_stage_valid", _in_choices("stage", JourneyStage)),
+            _check("journey_region_valid", _in_choices("region", Region)),
+        ]
+
+    def __str__(self):
+        return self.get_stage_display()
