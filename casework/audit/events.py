@@ -250,6 +250,13 @@ _MODEL_CHANGES = [
         _("Deleted a referral step"),
     ),
     ("contact", SUPERVISOR, _("Added a contact"), _("Changed a contact"), _("Deleted a contact")),
+    (
+        "journeystep",
+        SUPERVISOR,
+        _("Added a journey step"),
+        _("Changed a journey step"),
+        _("Removed a journey step"),
+    ),
     ("identity", SUPERVISOR, _("Added identity details"), _("Changed identity details"), _("Deleted identity details")),
     (
         "duplicatealert",
