@@ -223,10 +223,13 @@ def _stream(user: User, audited: ExportPlan) -> Iterator[list[str]]:
         if now.summary() != audited.summary():
             raise ExportChanged("The cases changed after the export was recorded; nothing was sent.")
         yield list(COLUMNS)
-        for values in _annotated(cases).iterator(chunk_size=CHUNK):
-            level = now.levels.get(_combination(values))
-            if level is not None:  # None: too rare even when generalised, or new since the plan
-                yield _row(values, level)
+        # Closed before the transaction ends, however the stream ends (the client gone, an
+        # error): on PostgreSQL its server-side cursor lives inside the transaction.
+        with contextlib.closing(_annotated(cases).iterator(chunk_size=CHUNK)) as rows:
+            for values in rows:
+                level = now.levels.get(_combination(values))
+                if level is not None:  # None: too rare even when generalised, or new since the plan
+                    yield _row(values, level)
 
 
 @contextlib.contextmanager
