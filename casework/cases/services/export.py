@@ -29,9 +29,9 @@ What keeps a leaked file from joining back to the cases:
 import contextlib
 import secrets
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -224,8 +224,10 @@ def _stream(user: User, audited: ExportPlan) -> Iterator[list[str]]:
             raise ExportChanged("The cases changed after the export was recorded; nothing was sent.")
         yield list(COLUMNS)
         # Closed before the transaction ends, however the stream ends (the client gone, an
-        # error): on PostgreSQL its server-side cursor lives inside the transaction.
-        with contextlib.closing(_annotated(cases).iterator(chunk_size=CHUNK)) as rows:
+        # error): on PostgreSQL its server-side cursor lives inside the transaction. (A generator;
+        # the stubs call it an Iterator.)
+        rows_read = cast(Generator[dict[str, Any], None, None], _annotated(cases).iterator(chunk_size=CHUNK))
+        with contextlib.closing(rows_read) as rows:
             for values in rows:
                 level = now.levels.get(_combination(values))
                 if level is not None:  # None: too rare even when generalised, or new since the plan
