@@ -17,6 +17,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2] / "casework"
 RAW_SQL = re.compile(r"\.raw\(|RawSQL|\.extra\(|cursor\(\)|_raw_delete\(")
 RAW_SQL_ALLOWED = {
     "audit/chain.py": "reads the chain's head through casework_audit_head() on PostgreSQL",
+    "cases/services/export.py": "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY for the export (PostgreSQL)",
     "demo/seeding.py": "seed_demo --reset, refused unless CASEWORK_DEBUG=1: bulk deletes of demo data",
     "keystore/services.py": "VACUUM of the key store's own tables after keys are destroyed (PostgreSQL)",
 }

@@ -540,6 +540,9 @@ def test_identity_values_appear_nowhere_but_in_a_reveal(world, seeded, tmp_path,
     cases, identities = seeded
     markers = canary_markers(identities)
     caplog.set_level(logging.DEBUG)
+    # Every case its own row in the case export (the rule asks for 2 or more; a row per case
+    # is what puts the canaried cases in the file the scan below reads).
+    settings.REPORT_MIN_COUNT = 1
     # Two thousand requests: spare the test client copying every template's context (unused here).
     monkeypatch.setattr("django.test.client.store_rendered_templates", lambda *args, **kwargs: None)
     with captured_logs() as (records, output):
@@ -551,7 +554,8 @@ def test_identity_values_appear_nowhere_but_in_a_reveal(world, seeded, tmp_path,
     assert saved == {"lead", "coworker", "editor", "supervisor", "head"}
     exports = [x for x in traffic if x.url == reverse("cases:export") and "text/csv" in x.headers]
     assert {x.who for x in exports} == {"supervisor", "other_supervisor", "head"}
-    assert all(world.case.display_code in x.body for x in exports if x.who != "other_supervisor")
+    assert all(len(x.body.splitlines()) == 1 + 1 for x in exports if x.who != "head")  # a row each
+    assert all(world.case.display_code not in x.body for x in exports)  # a fresh code per row, never the case's
     reveals = [x for x in traffic if x.revealed]
     assert {x.who for x in reveals} == REVEALERS
     for x in reveals:  # the canaries are there when they should be: the scan below can fail

@@ -85,7 +85,7 @@ def exports_of(user, organisation_slug):
     assert cases_csv.status_code == audit_csv.status_code == 200
     return {
         "audit_export": out.getvalue(),
-        "cases.csv": cases_csv.content.decode(),
+        "cases.csv": b"".join(cases_csv.streaming_content).decode(),
         "audit.csv": audit_csv.content.decode(),
     }
 
