@@ -6,7 +6,7 @@ from pathlib import Path
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent / "casework"
-CASE_MODELS = {"Case", "CaseAssignment", "Contact", "Referral", "SupportNeed", "Grant"}
+CASE_MODELS = {"Case", "CaseAssignment", "Contact", "Referral", "SupportNeed", "Grant", "JourneyStep"}
 
 
 def manager_calls(tree):

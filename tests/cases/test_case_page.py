@@ -121,7 +121,6 @@ def test_a_message_from_elsewhere_still_shows_at_the_top(client, world, sign_in)
         "age_band": "18-24",
         "gender": "female",
         "nationality": "KP",
-        "region": "CN-JL",
         "intake_source": "hotline",
         "summary": "Referred by the hotline.",
     }
