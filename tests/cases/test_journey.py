@@ -227,6 +227,13 @@ def test_the_case_page_shows_the_journey_newest_first_and_the_current_stage_on_t
     assert "Shandong" in journey and ">coworker<" in journey and ">lead<" in journey
 
 
+def test_a_recorded_step_lands_on_the_journey_with_its_message(client, world, sign_in):
+    sign_in(client, world.lead)
+    client.post(add_url(world.case), step_data(world.case))
+    page = client.get(reverse("cases:detail", args=[world.case.display_code])).content.decode()
+    assert page.index('id="journey"') < page.index("Journey step recorded.") < page.index('id="needs"')
+
+
 def test_adding_and_removing_are_in_the_trail_in_words_and_the_chain_verifies(client, world, sign_in):
     sign_in(client, world.lead)
     client.post(add_url(world.case), step_data(world.case))

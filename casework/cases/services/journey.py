@@ -16,6 +16,8 @@ from casework.cases.choices import JourneyStage, Region
 from casework.cases.models import Case, JourneyStep
 from casework.cases.services.common import EditConflict, require
 
+# The order of her steps, latest first: by day, then by entry (two steps on one day: the later entry).
+LATEST_FIRST = ("-started_on", "-created_at", "-pk")
 # Older than this is a typing slip (0225 for 2025), not a journey anyone still works on.
 OLDEST_YEARS = 40
 
@@ -54,7 +56,7 @@ def _lock(case: Case, version: int) -> None:
 def _follow_latest(case: Case, version: int) -> None:
     """The case's stage and region become those of its latest step (by day, then by entry);
     without steps, no stage and an unknown region. The version moves on either way."""
-    latest = case.journey.order_by("-started_on", "-created_at", "-pk").values("stage", "region").first()
+    latest = case.journey.order_by(*LATEST_FIRST).values("stage", "region").first()
     case.stage, case.region = (latest["stage"], latest["region"]) if latest else ("", Region.UNKNOWN)
     case.version = version + 1
     case.save(update_fields=["stage", "region", "version", "updated_at"])

@@ -22,7 +22,7 @@ from casework.cases.forms.contacts import QuickContactForm
 from casework.cases.models import Case
 from casework.cases.services import cases as services
 from casework.cases.services.export import may_export
-from casework.cases.services.journey import journey_step_add
+from casework.cases.services.journey import LATEST_FIRST, journey_step_add
 from casework.cases.views.needs import need_board
 from casework.cases.views.places import CASE_PAGE_PLACES, case_tag
 from casework.identity import guard
@@ -110,7 +110,7 @@ def case_detail(request, case):
     needs = list(case.needs.select_related("owner").prefetch_related("referrals"))
     top_messages, placed_messages = messages_by_place(request, CASE_PAGE_PLACES, case_tag(case))
     contacts = list(case.contacts.all()[: CONTACTS_SHOWN + 1])  # one more: is there an older one?
-    journey = list(case.journey.select_related("created_by")[: JOURNEY_SHOWN + 1])
+    journey = list(case.journey.select_related("created_by").order_by(*LATEST_FIRST)[: JOURNEY_SHOWN + 1])
     context = {
         "case": case,
         "assignments": assignments,
