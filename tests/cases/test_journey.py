@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -311,6 +312,19 @@ def test_intake_refuses_a_first_step_that_does_not_hold_and_opens_nothing(client
     assert response.status_code == 400
     assert message in response.content.decode()
     assert snapshot() == before
+
+
+def test_a_first_step_the_service_refuses_leaves_no_case_behind(client, world, sign_in, monkeypatch):
+    def refuse(**kwargs):
+        raise ValidationError("Refused for the test.")
+
+    monkeypatch.setattr("casework.cases.views.cases.journey_step_add", refuse)
+    sign_in(client, world.lead)
+    before, opened = snapshot(), AuditEntry.objects.filter(event="case.open").count()
+    data = {**INTAKE, "team": world.team_a.pk, "stage": "hiding", "region": "CN-LN", "started_on": day(-20)}
+    response = client.post(reverse("cases:new"), data)
+    assert response.status_code == 400 and "Refused for the test." in response.content.decode()
+    assert snapshot() == before and AuditEntry.objects.filter(event="case.open").count() == opened
 
 
 def test_the_profile_form_no_longer_edits_the_region(client, world, sign_in):

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -83,9 +84,10 @@ def case_create(request):
         identity = identity_form.values()
         if identity and not second_factor_given(request, identity_form, identity):
             raise ValidationError(_("Identity details need a fresh code from your authenticator app."))
-        case = access.case_open(by=request.user, team=team, lead=lead, **profile)
-        if form.first_step():  # in the request's transaction: the case and its first step, or neither
-            journey_step_add(by=request.user, case=case, version=case.version, **form.first_step())
+        with transaction.atomic():  # the case and its first step, or neither (a refusal is shown on the form)
+            case = access.case_open(by=request.user, team=team, lead=lead, **profile)
+            if form.first_step():
+                journey_step_add(by=request.user, case=case, version=case.version, **form.first_step())
         matches = identity_services.identity_save(by=request.user, case=case, values=identity) if identity else []
         if request.POST.get(KEEP_AS_WRITTEN) == "on" and quoted(form):
             record_kept(request, case, form, quoted(form))
