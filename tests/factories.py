@@ -1,12 +1,15 @@
 """Plain ``make_*`` helpers that build data through the services, as the application does."""
 
+import datetime
 import itertools
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from casework.access import services as access
 from casework.access.models import Organisation, Role
 from casework.cases.models import Contact, Referral, ServiceProvider, SupportNeed
+from casework.cases.services.journey import journey_step_add
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -76,6 +79,13 @@ def make_contact(case, by, **fields):
     fields.setdefault("channel", "phone")
     fields.setdefault("purpose", "check_in")
     return Contact.objects.create(case=case, created_by=by, **fields)
+
+
+def make_journey_step(case, by, stage="hiding", region="CN-JL", days_ago=30):
+    """A step of ``case``'s journey, through the service (the case's stage and region follow)."""
+    case.refresh_from_db(fields=["version"])
+    started_on = timezone.localdate() - datetime.timedelta(days=days_ago)
+    return journey_step_add(by=by, case=case, stage=stage, region=region, started_on=started_on, version=case.version)
 
 
 def make_provider(org, name=None):

@@ -16,7 +16,7 @@ from casework.access.models import GrantLevel, Role
 from casework.audit import events
 from casework.audit.models import AuditEntry, ChainVerification, Outcome
 from casework.cases import codes
-from casework.cases.choices import AssignmentRole
+from casework.cases.choices import AssignmentRole, JourneyStage
 from casework.identity.forms import Purpose
 from casework.identity.models import FIELDS_BY_NAME
 from casework.retention.choices import ErasureReason, HoldReason, RetentionRuleKind
@@ -108,6 +108,8 @@ DETAIL_LABELS = {
     "months_without_contact": _("Months without contact"),
     "warning_days": _("Warning (days)"),
     "second_supervisor": _("Erasing needs a second supervisor"),
+    "stage": _("Stage"),
+    "since": _("Since"),
 }
 _CHOICES = {
     "purpose": dict(Purpose.choices),
@@ -119,6 +121,7 @@ _CHOICES = {
     "because": dict(ErasureReason.choices),
     "rule": dict(RetentionRuleKind.choices),
     "hold": dict(HoldReason.choices),
+    "stage": dict(JourneyStage.choices),
 }
 
 

@@ -69,6 +69,10 @@ CASE_REOPEN = _event("case.reopen", _("Reopened a case"), SUPERVISOR, kind=CHANG
 CASE_ASSIGN = _event("case.assign", _("Assigned someone to a case"), BOTH, sensitive=True, kind=ACCESS)
 CASE_UNASSIGN = _event("case.unassign", _("Took someone off a case"), BOTH, sensitive=True, kind=ACCESS)
 CASE_MOVE_TEAM = _event("case.move_team", _("Moved a case to another team"), SUPERVISOR, sensitive=True, kind=ACCESS)
+# A journey step entered by mistake, taken off with the reason (its diff is journeystep.delete).
+JOURNEY_STEP_REMOVE = _event(
+    "journey.remove", _("Removed a journey step entered by mistake"), SUPERVISOR, sensitive=True, kind=CHANGE
+)
 
 # Erasure, legal hold and retention (casework.retention). The tombstone ("case.erased") is
 # the one entry an erasure writes: the code, who, why; never any content of the case.
@@ -253,9 +257,9 @@ _MODEL_CHANGES = [
     (
         "journeystep",
         SUPERVISOR,
-        _("Added a journey step"),
-        _("Changed a journey step"),
-        _("Removed a journey step"),
+        _("Recorded a step of her journey"),
+        _("Changed a step of her journey"),
+        _("Deleted a step of her journey"),
     ),
     ("identity", SUPERVISOR, _("Added identity details"), _("Changed identity details"), _("Deleted identity details")),
     (

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from casework.cases.views import cases, contacts, export, needs, referrals
+from casework.cases.views import cases, contacts, export, journey, needs, referrals
 from casework.identity import urls as identity_urls
 
 app_name = "cases"
@@ -18,6 +18,7 @@ urlpatterns = [
     path("<str:code>/unassign/", cases.case_unassign, name="unassign"),
     path("<str:code>/contacts/", include(contacts.urls)),
     path("<str:code>/needs/", include(needs.urls)),
+    path("<str:code>/journey/", include(journey.urls)),
     path("<str:code>/referrals/", include(referrals.urls)),
     path("<str:code>/identity/", include(identity_urls)),
 ]

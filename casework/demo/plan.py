@@ -21,6 +21,7 @@ from casework.cases.choices import (
     ExploitationType,
     Gender,
     IntakeSource,
+    JourneyStage,
     Nationality,
     NeedStatus,
     ParticipantRole,
@@ -100,9 +101,23 @@ RISK = _weights(RiskLevel, "low:20 medium:45 high:25 critical:10")
 AGE_BANDS = _weights(AgeBand, "unknown:5 0-13:4 14-17:12 18-24:30 25-34:30 35-49:15 50+:4")
 GENDERS = _weights(Gender, "female:90 male:4 other:2 undisclosed:4")
 NATIONALITIES = _weights(Nationality, "KP:75 CN:8 KR:2 stateless:8 other:2 unknown:5")
-REGIONS = _weights(
-    Region, "CN-JL:20 CN-LN:15 CN-HL:12 CN-SD:8 CN-HE:5 CN-BJ:4 CN-NM:4 CN-YN:6 CN-GX:3 CN-other:5 transit:10 KR:5"
-)
+# Her journey: where it stands when the case opens, how many steps it has come by now, and
+# where each stage is lived: China's provinces (the northeast most), third countries on the
+# routes south and north, an embassy in one of them, then South Korea.
+FIRST_STAGES = _weights(JourneyStage, "exploitation:55 hiding:33 transit:8 embassy:4")
+STEP_COUNTS = ((1, 2, 3, 4, 5), (30, 28, 20, 13, 9))
+STAGE_REGIONS = {
+    JourneyStage.EXPLOITATION: _weights(
+        Region, "CN-JL:20 CN-LN:16 CN-HL:14 CN-SD:9 CN-HE:6 CN-BJ:4 CN-NM:5 CN-YN:3 CN-GX:2 CN-other:6"
+    ),
+    JourneyStage.HIDING: _weights(
+        Region, "CN-JL:18 CN-LN:14 CN-HL:8 CN-SD:6 CN-HE:4 CN-BJ:3 CN-NM:4 CN-YN:10 CN-GX:8 CN-other:5"
+    ),
+    JourneyStage.TRANSIT: _weights(Region, "LA:30 VN:18 KH:8 MM:8 TH:8 MN:18 RU:4 transit:6"),
+    JourneyStage.EMBASSY: _weights(Region, "TH:50 MN:20 LA:12 VN:10 KH:8"),
+    JourneyStage.RESETTLED: _weights(Region, "KR:1"),
+    JourneyStage.INTEGRATING: _weights(Region, "KR:1"),
+}
 EXPLOITATION = _weights(ExploitationType, "forced_marriage:40 sexual:20 cybersex:20 labour:8 domestic:10 other:2")
 INTAKE = _weights(IntakeSource, "self:15 family:15 partner:30 broker:20 hotline:15 other:5")
 GRANT_LEVELS = _weights(GrantLevel, "view:50 edit:30 reveal:20")
@@ -302,6 +317,7 @@ class CasePlan:
     needs: list = field(default_factory=list)  # dicts of SupportNeed fields, usernames for users
     referrals: list = field(default_factory=list)  # ... "need" is an index into needs
     contacts: list = field(default_factory=list)
+    journey: list = field(default_factory=list)  # dicts of JourneyStep fields, oldest first
     identity: dict = field(default_factory=dict)
 
     @property
@@ -320,12 +336,16 @@ class CasePlan:
 
 
 def plan_cases(seed, count, organisations, today):
-    """Yield ``count`` planned cases; one stream for cases, another for identities."""
+    """Yield ``count`` planned cases; one stream for cases, others for journeys and identities."""
     rng, identities, used_codes = stream(seed, "cases"), stream(seed, "identities"), set()
+    journeys = stream(seed, "journeys")
     weights = [len(org.teams) for org in organisations]
     for _ in range(count):
         org = rng.choices(organisations, weights=weights)[0]
         plan = _plan_case(rng, org, today, used_codes)
+        plan.journey = _plan_journey(journeys, plan, today)
+        # As the journey service keeps them: the case's stage and region are its latest step's.
+        plan.fields["stage"], plan.fields["region"] = plan.journey[-1]["stage"], plan.journey[-1]["region"]
         plan.identity = synthetic_identity(
             identities,
             nationality=plan.fields["nationality"],
@@ -376,7 +396,6 @@ def _case_fields(rng, today, used_codes):
         "age_band": _pick(rng, AGE_BANDS),
         "gender": _pick(rng, GENDERS),
         "nationality": _pick(rng, NATIONALITIES),
-        "region": _pick(rng, REGIONS),
         "exploitation_types": exploitation,
         "intake_source": _pick(rng, INTAKE),
         "summary": _summary(rng, exploitation, risk_level),
@@ -529,6 +548,38 @@ def _plan_contacts(rng, plan, today):
     for contact in contacts:
         contact["created_at"] = contact["occurred_at"] + timedelta(hours=2)
     return contacts
+
+
+def _plan_journey(rng, plan, today):
+    """One to five steps in the order journeys run, dated in order: the first on or before
+    the day the case opened (she was somewhere already), the others after it, never beyond
+    the case's last day nor before the earliest case date (birth dates stay out of reach)."""
+    opened_on, last_day = plan.fields["opened_on"], _last_day(plan, today)
+    earliest = max(today - timedelta(days=MAX_CASE_AGE_DAYS), opened_on - timedelta(days=365))
+    stages = JourneyStage.values
+    first = stages.index(_pick(rng, FIRST_STAGES))
+    wanted = rng.choices(*STEP_COUNTS)[0]
+    days = [_day_between(rng, earliest, opened_on)]
+    while len(days) < wanted and first + len(days) < len(stages):
+        following = max(days[-1], opened_on) + timedelta(days=rng.randint(7, 150))
+        if following > last_day:
+            break
+        days.append(following)
+    workers, journey = [plan.lead, *plan.coworkers], []
+    for n, day in enumerate(days):
+        stage = stages[first + n]
+        journey.append(
+            {
+                "uid": _uid(rng),
+                "stage": stage,
+                "region": _pick(rng, STAGE_REGIONS[stage]),
+                "started_on": day,
+                # The first step was recorded at intake, by the lead; the others on their day.
+                "created_by": plan.lead if n == 0 else rng.choice(workers),
+                "created_at": plan.fields["created_at"] if n == 0 else _moment(day, rng.randint(8, 18)),
+            }
+        )
+    return journey
 
 
 def _contact_place(rng, channel):

@@ -16,6 +16,7 @@ from casework.cases.models import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     Contact,
+    JourneyStep,
     Referral,
     ReferralStep,
     ServiceProvider,
@@ -121,6 +122,11 @@ def _children(case, plan, directory):
     return needs, referrals, links, contacts
 
 
+def _journey(case, plan, directory):
+    """Unsaved steps of ``case``'s journey; the case already holds the latest one's stage and region."""
+    return [JourneyStep(case=case, **_resolved(fields, plan.organisation, directory)) for fields in plan.journey]
+
+
 def write_with_services(plan, directory):
     """One case the way the application makes it: opened by its lead, co-workers and
     grants added by a supervisor or admin, the identity recorded by the lead, every step
@@ -142,7 +148,9 @@ def write_with_services(plan, directory):
     # Random names rarely collide; when they do, the duplicate alert is part of the demo.
     identity_save(by=users[plan.lead], case=case, values=identity_values(plan.identity))
     needs, referrals, links, contacts = _children(case, plan, directory)
-    for child in [*needs, *referrals, *contacts]:
+    # Saved as the contacts are, each with its audit entry; the steps come in date order, as
+    # the journey service would have taken them, and the case was opened at its latest.
+    for child in [*needs, *referrals, *contacts, *_journey(case, plan, directory)]:
         child.save()
     for referral, need in links:
         referral.needs.add(need)
@@ -283,13 +291,14 @@ class BulkWriter:
         )
 
     def _write_children(self, plans, cases):
-        needs, referrals, links, contacts = [], [], [], []
+        needs, referrals, links, contacts, steps = [], [], [], [], []
         for plan, case in zip(plans, cases, strict=True):
             case_needs, case_referrals, case_links, case_contacts = _children(case, plan, self.directory)
             needs += case_needs
             referrals += case_referrals
             links += case_links
             contacts += case_contacts
+            steps += _journey(case, plan, self.directory)
         _insert(SupportNeed, needs, key="uid")
         _insert(Referral, referrals, key="uid")
         ReferralStep.objects.bulk_create(steps_of(referrals), batch_size=BATCH_SIZE)
@@ -298,6 +307,7 @@ class BulkWriter:
             [Link(referral_id=referral.pk, supportneed_id=need.pk) for referral, need in links], batch_size=BATCH_SIZE
         )
         Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
+        JourneyStep.objects.bulk_create(steps, batch_size=BATCH_SIZE)
 
 
 def chunks(iterable, size):

@@ -9,13 +9,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 
 from casework.access import services as access
-from tests.factories import make_contact, make_need, make_provider, make_referral
+from tests.factories import make_contact, make_journey_step, make_need, make_provider, make_referral
 
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 # Which record a <uid> stands for, by the path segment just before it.
 UID_OWNERS = {
     "contacts": "contact",
     "needs": "need",
+    "journey": "journey_step",
     "referrals": "referral",
     "providers": "provider",
     "requests": "access_request",
@@ -71,6 +72,7 @@ def records(world):
         "case": world.case,
         "contact": make_contact(world.case, world.lead),
         "need": make_need(world.case, world.lead),
+        "journey_step": make_journey_step(world.case, world.lead),
         "referral": make_referral(world.case, world.lead, provider=provider),
         "provider": provider,
         "access_request": access.request_supervision(

@@ -18,6 +18,7 @@ from casework.cases.models import (
     Case,
     CaseAssignment,
     Contact,
+    JourneyStep,
     Referral,
     ReferralStep,
     ServiceProvider,
@@ -26,7 +27,7 @@ from casework.cases.models import (
 from tests.factories import make_contact, make_need, make_provider, make_referral
 from tests.personas import STRANGERS
 
-WATCHED = (Case, CaseAssignment, SupportNeed, Referral, ReferralStep, Contact, ServiceProvider)
+WATCHED = (Case, CaseAssignment, SupportNeed, Referral, ReferralStep, Contact, JourneyStep, ServiceProvider)
 
 
 def snapshot():

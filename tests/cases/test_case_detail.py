@@ -6,7 +6,7 @@ from django.urls import reverse
 from casework.audit.models import AuditEntry
 from casework.cases import codes
 from casework.cases.views.cases import CONTACTS_SHOWN
-from tests.factories import make_contact, make_need, make_referral
+from tests.factories import make_contact, make_journey_step, make_need, make_referral
 
 
 def without_csrf_token(response):
@@ -73,17 +73,21 @@ def test_its_query_count_does_not_grow_with_the_records(client, world, django_as
     make_need(world.case, world.lead)
     make_contact(world.case, world.lead)
     make_referral(world.case, world.lead)
-    # The case and what she may do on it are one query (restrict with with_actions), not four.
-    with django_assert_max_num_queries(16) as small:
+    make_journey_step(world.case, world.lead)
+    # The case and what she may do on it are one query (restrict with with_actions), not four;
+    # the journey with who recorded each step is one.
+    with django_assert_max_num_queries(17) as small:
         client.get(url(world.case))
-    for _ in range(25):
+    for days_ago in range(25):
         make_need(world.case, world.lead)
         make_contact(world.case, world.lead)
         make_referral(world.case, world.lead)
+        make_journey_step(world.case, world.coworker, days_ago=days_ago)
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url(world.case))
     assert sum(len(column["needs"]) for column in response.context["need_board"]) == 26
     assert len(response.context["contacts"]) == CONTACTS_SHOWN  # the newest; the rest on the contacts page
+    assert len(response.context["journey"]) == 26
 
 
 def test_a_mistyped_url_never_reaches_the_log(client, world, sign_in):

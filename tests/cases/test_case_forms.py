@@ -14,7 +14,6 @@ PROFILE = {
     "age_band": "18-24",
     "gender": "female",
     "nationality": "KP",
-    "region": "CN-JL",
     "exploitation_types": ["forced_marriage", "labour"],
     "intake_source": "hotline",
     "summary": "Referred by the hotline after a second call.",
@@ -36,7 +35,7 @@ class TestCaseEdit(FormContract):
 
     def assert_saved(self, w, response):
         case = Case.objects.get(pk=w.case.pk)
-        assert (case.risk_level, case.region) == ("high", "CN-JL")
+        assert case.risk_level == "high"
         assert case.exploitation_types == ["forced_marriage", "labour"]
         assert case.version == w.case.version + 1
         assert response["Location"] == reverse("cases:detail", args=[case.display_code])

@@ -121,7 +121,6 @@ def test_a_message_from_elsewhere_still_shows_at_the_top(client, world, sign_in)
         "age_band": "18-24",
         "gender": "female",
         "nationality": "KP",
-        "region": "CN-JL",
         "intake_source": "hotline",
         "summary": "Referred by the hotline.",
     }
@@ -173,7 +172,8 @@ def test_no_label_ends_in_a_colon_in_any_language(client, world, sign_in, langua
     sign_in(client, world.lead)
     client.post(reverse("set_language"), {"language": language})
     code = world.case.display_code
-    pages = [reverse(f"cases:{name}", args=[code]) for name in ("detail", "edit", "need_new", "referral_send")]
+    names = ("detail", "edit", "need_new", "referral_send", "journey_new")
+    pages = [reverse(f"cases:{name}", args=[code]) for name in names]
     for url in [*pages, reverse("cases:new"), reverse("cases:list")]:
         page = client.get(url).content.decode()
         labels = re.findall(r"<label[^>]*>(.*?)</label>", page, re.S)

@@ -19,12 +19,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework.access.models import Grant, Organisation
 from casework.audit.models import AuditEntry
 from casework.cases import codes
+from casework.cases.choices import JourneyStage
 from casework.cases.models import (
     Case,
     CaseAssignment,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     Contact,
+    JourneyStep,
     Referral,
     ReferralStep,
     SupportNeed,
@@ -254,6 +256,8 @@ def _rows():
             case.summary,
             case.version,
             case.follow_up_on,
+            case.stage,
+            case.region,
         )
         for case in Case.objects.select_related("team")
     ]
@@ -269,10 +273,13 @@ def _rows():
     steps = ReferralStep.objects.filter(referral__in=planned).values_list(
         "referral__uid", "status", "on", "by__username"
     )
+    journeys = JourneyStep.objects.values_list(
+        "uid", "case__code", "stage", "region", "started_on", "created_by__username", "created_at"
+    )
     identities = Identity.objects.values_list("case__code", "updated_by__username", "version")
     index = IdentityIndex.objects.values_list("identity__case__code", "organisation__slug", "kind", "digest")
     tables = (user_permissions, group_permissions, assignments, grants, cases, needs, referrals, contacts, steps)
-    tables += (identities, index)
+    tables += (journeys, identities, index)
     return [sorted(table, key=str) for table in tables]
 
 
@@ -298,6 +305,38 @@ def test_seeded_referrals_and_follow_ups_agree_with_the_workflow(seed_demo):
         latest = max(case.contacts.all(), key=lambda contact: contact.occurred_at, default=None)
         expected = None if case.status == "closed" or latest is None else latest.follow_up_on
         assert case.follow_up_on == expected
+
+
+THIRD_COUNTRIES = {"MN", "RU", "VN", "LA", "KH", "TH", "MM", "transit"}
+PLAUSIBLE_REGIONS = {
+    "exploitation": lambda region: region.startswith("CN-"),
+    "hiding": lambda region: region.startswith("CN-"),
+    "transit": THIRD_COUNTRIES.__contains__,
+    "embassy": (THIRD_COUNTRIES - {"transit"}).__contains__,
+    "resettled": "KR".__eq__,
+    "integrating": "KR".__eq__,
+}
+
+
+def test_each_seeded_case_has_a_journey_in_order_and_the_case_stands_at_its_latest(seed_demo):
+    seed_demo(cases=40, seed=3)
+    order = list(JourneyStage.values)
+    lengths, reached = [], set()
+    for case in Case.objects.prefetch_related("journey"):
+        steps = sorted(case.journey.all(), key=lambda step: step.started_on)
+        lengths.append(len(steps))
+        assert 1 <= len(steps) <= 5, case.code
+        days = [step.started_on for step in steps]
+        assert days == sorted(set(days)) and days[0] <= case.opened_on
+        assert all(step.started_on <= case.closed_on for step in steps if case.closed_on)
+        ranks = [order.index(step.stage) for step in steps]
+        assert ranks == list(range(ranks[0], ranks[0] + len(ranks))), ranks  # one stage after another
+        assert all(PLAUSIBLE_REGIONS[step.stage](step.region) for step in steps), [(s.stage, s.region) for s in steps]
+        assert (case.stage, case.region) == (steps[-1].stage, steps[-1].region)
+        reached |= {step.stage for step in steps}
+    # Something for the reports: every stage reached somewhere, and journeys of several steps.
+    assert reached == set(order)
+    assert sum(length >= 3 for length in lengths) >= 5
 
 
 def test_a_bulk_seeded_data_set_follows_the_access_policy(seed_demo, monkeypatch):

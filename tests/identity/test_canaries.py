@@ -296,7 +296,6 @@ def form_posts(world, records):
         "age_band": "18-24",
         "gender": "female",
         "nationality": "KP",
-        "region": "CN-JL",
         "intake_source": "hotline",
         "summary": "Referred by the hotline after a second call.",
     }
@@ -315,6 +314,8 @@ def form_posts(world, records):
         (on_case("contact_new"), {**contact, "follow_up_on": day(-3)}),
         (on_case("need_new"), need),
         (on_case("need_new"), {**need, "due_on": day(-5)}),
+        (on_case("journey_new"), {"version": case.version, "stage": "transit", "region": "LA", "started_on": day(-2)}),
+        (on_case("journey_new"), {"version": case.version, "stage": "transit", "region": "LA", "started_on": day(3)}),
         (on_case("edit"), profile),
         (on_case("edit"), {**profile, "risk_level": "extreme"}),
         (on_case("referral_new"), {**referral, "needs": [records.need.pk]}),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from casework.cases.choices import NeedStatus
 from casework.identity import services as identity_services
 from casework.retention.models import ErasureRequest
-from tests.factories import make_case, make_contact, make_need, make_referral
+from tests.factories import make_case, make_contact, make_journey_step, make_need, make_referral
 from tests.identity.conftest import current_code
 
 CANARY = "CANARY-ERASE-4417"
@@ -25,7 +25,7 @@ CANARIES = [CANARY, CANARY_IDENTITY["legal_name"], "4417-0099"]
 @pytest.fixture
 def canaried(world):
     """A case of team A with a canary in its summary, identity, contact notes and place, a met
-    need's outcome notes and a referral's texts; its records kept for the URL walk."""
+    need's outcome notes and a referral's texts, and a journey step; its records kept for the URL walk."""
     case = make_case(world.lead, summary=f"Summary {CANARY}")
     identity_services.identity_save(by=world.lead, case=case, values=CANARY_IDENTITY)
     contact = make_contact(case, world.lead, notes=f"Contact {CANARY}", place=f"Place {CANARY}")
@@ -43,7 +43,10 @@ def canaried(world):
         consent_recipient=f"Recipient {CANARY}",
         consent_recorded_by=world.lead,
     )
-    return SimpleNamespace(case=case, contact=contact, need=need, referral=referral, code=case.code)
+    journey_step = make_journey_step(case, world.lead, stage="transit", region="LA")
+    return SimpleNamespace(
+        case=case, contact=contact, need=need, referral=referral, journey_step=journey_step, code=case.code
+    )
 
 
 def erase_url(case):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from casework.access import services as access
 from casework.audit.models import AuditEntry
 from casework.cases import codes
-from casework.cases.models import Case
+from casework.cases.models import Case, JourneyStep
 from tests.factories import make_case
 from tests.retention.conftest import CANARIES, case_routes, erase
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 PERSONAS = ["lead", "supervisor", "head", "admin", "viewer", "other_supervisor", "outsider"]
 PARAMETER = re.compile(r"<(?:(?P<kind>\w+):)?(?P<name>\w+)>")
-RECORD_OF = {"contacts": "contact", "needs": "need", "referrals": "referral"}
+RECORD_OF = {"contacts": "contact", "needs": "need", "referrals": "referral", "journey": "journey_step"}
 
 
 @pytest.fixture
@@ -62,6 +62,7 @@ def test_the_walk_reaches_every_kind_of_case_page():
         "contacts/<str:uid>/",
         "needs/<str:uid>/",
         "referrals/<str:uid>/",
+        "journey/<str:uid>/",
         "retention/",
         "audit/",
     ):
@@ -81,6 +82,11 @@ def test_every_url_of_the_case_answers_as_for_a_code_never_issued(world, erased,
             body = answer.content.decode()
             assert not [canary for canary in CANARIES if canary in body], url
         assert client.get(url).status_code == 404 or client.post(url).status_code == 404, url
+
+
+def test_its_journey_steps_go_with_it(erased):
+    assert not JourneyStep.objects.filter(pk=erased.journey_step.pk).exists()
+    assert not JourneyStep.objects.filter(case_id=erased.case.pk).exists()
 
 
 def test_no_page_shows_a_canary_afterwards(world, erased, sign_in):

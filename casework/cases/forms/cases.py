@@ -8,12 +8,14 @@ from casework.cases import codes
 from casework.cases.choices import (
     CaseStatus,
     ExploitationType,
+    JourneyStage,
     Language,
     ReferralStatus,
     RiskLevel,
     ServiceType,
 )
 from casework.cases.forms.common import VersionedForm
+from casework.cases.forms.journey import FirstStepFields
 from casework.cases.models import Case, Referral, SupportNeed
 from casework.cases.services.cases import PROFILE_FIELDS
 
@@ -36,12 +38,20 @@ class CaseFindForm(forms.Form):
         return code
 
 
+NO_STAGE = "none"  # the list filter's value for cases without a journey step
+
+
 class CaseFilterForm(forms.Form):
     """Filters for the case list. Choices only ever narrow what restrict() already allows."""
 
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *CaseStatus.choices])
     team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=Team.objects.none(), empty_label=_("Any"))
     risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", _("Any")), *RiskLevel.choices])
+    stage = forms.ChoiceField(
+        label=_("Journey stage"),
+        required=False,
+        choices=[("", _("Any")), *JourneyStage.choices, (NO_STAGE, _("Not recorded"))],
+    )
     need_category = forms.ChoiceField(
         label=_("Open need"), required=False, choices=[("", _("Any")), *ServiceType.choices]
     )
@@ -85,6 +95,8 @@ class CaseFilterForm(forms.Form):
             cases = cases.filter(team=data["team"])
         if data.get("risk"):
             cases = cases.filter(risk_level=data["risk"])
+        if data.get("stage"):  # served by the case_org_stage index
+            cases = cases.filter(stage="" if data["stage"] == NO_STAGE else data["stage"])
         if data.get("need_category"):
             needs = SupportNeed.objects.unresolved().filter(case=models.OuterRef("pk"), category=data["need_category"])
             cases = cases.filter(models.Exists(needs))
@@ -128,8 +140,9 @@ class CaseForm(VersionedForm):
         self.fields["summary"].widget.attrs.update(autocomplete="off")
 
 
-class CaseIntakeForm(CaseForm):
-    """A new case: the profile, and where it goes. Teams and leads only among what ``user`` may pick."""
+class CaseIntakeForm(FirstStepFields, CaseForm):
+    """A new case: the profile, the first step of her journey, and where the case goes.
+    Teams and leads only among what ``user`` may pick."""
 
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
     lead = forms.ModelChoiceField(
@@ -150,10 +163,14 @@ class CaseIntakeForm(CaseForm):
         self.fields["risk_level"].choices = [("", _("Choose the risk level")), *RiskLevel.choices]
         self.fields["risk_level"].initial = ""
         offer_teams_and_leads(self, user)
+        self.add_first_step_fields()
+        profile = [name for name in self.fields if name not in ("stage", "region", "started_on", "summary")]
+        self.order_fields([*profile, "stage", "region", "started_on", "summary"])
 
     def clean(self):
         data = super().clean()
         check_lead_in_team(self, data)
+        self.clean_first_step(data)
         return data
 
 

@@ -13,14 +13,14 @@ from casework.cases.models import Case
 from casework.cases.services.common import apply, require, save_versioned
 from casework.cases.services.contacts import latest_follow_up
 
-# The non-identifying profile: what the intake and edit forms may change.
+# The non-identifying profile: what the intake and edit forms may change. The region is
+# not here: it is that of her latest journey step (casework.cases.services.journey).
 PROFILE_FIELDS = (
     "status",
     "risk_level",
     "age_band",
     "gender",
     "nationality",
-    "region",
     "exploitation_types",
     "languages",
     "intake_source",

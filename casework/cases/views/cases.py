@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from casework.cases.forms.contacts import QuickContactForm
 from casework.cases.models import Case
 from casework.cases.services import cases as services
 from casework.cases.services.export import may_export
+from casework.cases.services.journey import LATEST_FIRST, journey_step_add
 from casework.cases.views.needs import need_board
 from casework.cases.views.places import CASE_PAGE_PLACES, case_tag
 from casework.identity import guard
@@ -39,6 +41,8 @@ CASES_PER_PAGE = 50
 # The newest contacts on the case page; the rest on the contacts page, a page at a time. A
 # case worked for years keeps a page that loads fast on a phone.
 CONTACTS_SHOWN = 20
+# A journey has a handful of steps; a hundred would be a mistake, and still a page that loads.
+JOURNEY_SHOWN = 50
 
 
 @doors.workspace
@@ -80,7 +84,10 @@ def case_create(request):
         identity = identity_form.values()
         if identity and not second_factor_given(request, identity_form, identity):
             raise ValidationError(_("Identity details need a fresh code from your authenticator app."))
-        case = access.case_open(by=request.user, team=team, lead=lead, **profile)
+        with transaction.atomic():  # the case and its first step, or neither (a refusal is shown on the form)
+            case = access.case_open(by=request.user, team=team, lead=lead, **profile)
+            if form.first_step():
+                journey_step_add(by=request.user, case=case, version=case.version, **form.first_step())
         matches = identity_services.identity_save(by=request.user, case=case, values=identity) if identity else []
         if request.POST.get(KEEP_AS_WRITTEN) == "on" and quoted(form):
             record_kept(request, case, form, quoted(form))
@@ -105,6 +112,7 @@ def case_detail(request, case):
     needs = list(case.needs.select_related("owner").prefetch_related("referrals"))
     top_messages, placed_messages = messages_by_place(request, CASE_PAGE_PLACES, case_tag(case))
     contacts = list(case.contacts.all()[: CONTACTS_SHOWN + 1])  # one more: is there an older one?
+    journey = list(case.journey.select_related("created_by").order_by(*LATEST_FIRST)[: JOURNEY_SHOWN + 1])
     context = {
         "case": case,
         "assignments": assignments,
@@ -114,6 +122,8 @@ def case_detail(request, case):
         "referrals": case.referrals.select_related("provider", "partner").prefetch_related("needs"),
         "contacts": contacts[:CONTACTS_SHOWN],
         "more_contacts": len(contacts) > CONTACTS_SHOWN,
+        "journey": journey[:JOURNEY_SHOWN],
+        "more_journey": len(journey) > JOURNEY_SHOWN,
         "may_change": case.allows(request.user, "change"),
         "may_manage": case.allows(request.user, "manage"),
         "may_reveal": case.allows(request.user, "reveal"),

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from casework.web.pages import redirect_to_place
 
-CASE_PAGE_PLACES = ("timeline", "needs", "referrals")
+CASE_PAGE_PLACES = ("timeline", "needs", "referrals", "journey")
 
 
 def case_tag(case):
