@@ -92,7 +92,7 @@ class _PeriodForm(forms.Form):
         if first is None:
             first = default.start if last is None else last
         if last is None:
-            last = last_ended_month() if cleaned.get("from") else default.end
+            last = last_ended_month()
         if last > last_ended_month():
             raise forms.ValidationError(
                 _("A report covers ended months only: the last you may choose is the month before this one.")
