@@ -124,7 +124,9 @@ def _bands() -> list[tuple[Any, str]]:
 
 def _band(days: str) -> models.Case:
     """The band of the duration ``days`` (an annotation), as its key."""
-    whens = [When(**{f"{days}__lte": datetime.timedelta(days=limit)}, then=Value(key)) for key, limit, _l in BANDS if limit]
+    whens = [
+        When(**{f"{days}__lte": datetime.timedelta(days=limit)}, then=Value(key)) for key, limit, _l in BANDS if limit
+    ]
     return models.Case(*whens, default=Value(BANDS[-1][0]))
 
 
@@ -161,7 +163,10 @@ def _closed(scope: Scope, period: Period, teams: list, months: list) -> Section:
 
 def _dated(counts: dict) -> dict:
     """Month keys as dates (a backend may give the truncated month as a datetime)."""
-    return {(month.date() if isinstance(month, datetime.datetime) else month, team): n for (month, team), n in counts.items()}
+    return {
+        (month.date() if isinstance(month, datetime.datetime) else month, team): n
+        for (month, team), n in counts.items()
+    }
 
 
 def _steps(scope: Scope, period: Period) -> QuerySet[JourneyStep]:
@@ -229,7 +234,9 @@ def _sent(scope: Scope, period: Period) -> QuerySet[Referral]:
 
 def _referrals(scope: Scope, period: Period, teams: list, months: list) -> Section:
     statuses = [(status.value, str(status.label)) for status in SENT_ON]
-    section = Section("referrals", _("Referrals sent, by service and where they stand now"), _choices(ServiceType), statuses)
+    section = Section(
+        "referrals", _("Referrals sent, by service and where they stand now"), _choices(ServiceType), statuses
+    )
     section.row_heading = _("Service")
     section.counts = _grouped(_sent(scope, period), "service_type", "status")
     return section

@@ -71,7 +71,9 @@ def _download(request, what: str, make: Callable[[Period, str], HttpResponse]) -
     period = period_form.cleaned_data["period"]
     context["period"] = period
     form = ReasonForm(request.POST if request.method == "POST" else None)
-    return form_page(request, form, "reports/download.html", context, lambda form: make(period, form.cleaned_data["reason"]))
+    return form_page(
+        request, form, "reports/download.html", context, lambda form: make(period, form.cleaned_data["reason"])
+    )
 
 
 @doors.reporter
@@ -89,7 +91,11 @@ def donor(request, scope):
             form=data["form"],
         )
         if data["form"] == "csv":
-            title = _("Report of %(name)s") % {"name": report.organisation_name} if report.organisation_name else _("Report")
+            title = (
+                _("Report of %(name)s") % {"name": report.organisation_name}
+                if report.organisation_name
+                else _("Report")
+            )
             rows = services.csv_rows(report.period, report.tables, heading=[title])
             period = report.period
             return csv_response(rows, f"report-{period.start:%Y-%m}-{period.end:%Y-%m}.csv")

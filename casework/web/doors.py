@@ -24,7 +24,7 @@ the only way to case content.
 - ``partners_member`` / ``partnership_page``: members (of some roles) at /partners/.
 - ``partner_intake`` / ``inbox_packet``: who works the partner intake inbox, and a packet in it.
 - ``partner_exchange``: files for partners on another server, for whom casework.partners.exchange names.
-- ``reporter``: the reports (aggregates only): a vouched supervisor for her teams, the reporting role for the organisation.
+- ``reporter``: the reports (aggregates only): vouched supervisors (their teams), the reporting role.
 """
 
 import logging

@@ -51,8 +51,14 @@ def step(case, by, stage, region, on):
 
 def referral_answered(case, by, answer="accepted", sent=2, answered=5, service="medical"):
     referral = make_referral(
-        case, by, service_type=service, status=answer, sent_on=day(sent), responded_on=day(answered),
-        consent_given_on=day(1), **CONSENT,
+        case,
+        by,
+        service_type=service,
+        status=answer,
+        sent_on=day(sent),
+        responded_on=day(answered),
+        consent_given_on=day(1),
+        **CONSENT,
     )
     ReferralStep.objects.create(referral=referral, status="sent", on=day(sent), by=by)
     ReferralStep.objects.create(referral=referral, status=answer, on=day(answered), by=by)

@@ -2,6 +2,8 @@
 counts hidden as on the page, and nothing that names anyone (the organisation included,
 unless it chooses)."""
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -94,8 +96,7 @@ def test_the_donor_page_is_printable_without_a_script(client, world, seeded, sig
     sign_in(client, world.reporter)
     page = _donor(client).content.decode()
     assert "<script>" not in page and "style=" not in page
-    css = open("static/css/casework.css").read()
-    assert "@media print" in css
+    assert "@media print" in (Path(__file__).resolve().parents[2] / "static/css/casework.css").read_text()
 
 
 CANARY = "canary-report-Kim-Sun-hee"

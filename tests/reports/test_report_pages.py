@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from casework.audit.models import AuditEntry
 from casework.reports.suppress import recoverable
-from tests.reports.conftest import csv_tables, page_tables, period_query, report_url, seed, step
+from tests.reports.conftest import csv_tables, page_tables, period_query, report_url, seed
 
 FEWER = "fewer than 5"
 
@@ -125,4 +125,6 @@ def test_a_supervisor_of_team_a_sees_nothing_of_team_b(client, world, seeded, si
     assert "Team-B" not in after and "team-b" not in after.lower()
     # The head (every team) sees the change: the comparison above can fail.
     sign_in(client, world.head)
-    assert page_tables(client.get(report_url()).content.decode())["stages"]["rows"]["In transit (third country)"][-1] == 16
+    assert (
+        page_tables(client.get(report_url()).content.decode())["stages"]["rows"]["In transit (third country)"][-1] == 16
+    )
