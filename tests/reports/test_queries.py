@@ -5,6 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from casework.reports.periods import last_ended_month, period
+from casework.reports.queries import scope_of, sections
 from tests.reports.conftest import period_query, report_url, seed
 
 REASON = "Board meeting"
@@ -38,10 +40,6 @@ def test_the_same_number_of_queries_at_two_sizes(client, world, sign_in, name):
 
 
 def _counts_of(world, slug):
-    # lazy: only this test reads the raw counts (before suppression)
-    from casework.reports.periods import last_ended_month, period
-    from casework.reports.queries import scope_of, sections
-
     scope = scope_of(world.reporter.membership)
     (section,) = sections(scope, period(last_ended_month(), last_ended_month()), only=slug)
     return section.counts
