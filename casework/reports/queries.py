@@ -109,6 +109,10 @@ class Section:
     counts: dict[tuple[Any, Any], int] = field(default_factory=dict)
     note: Promise | str = ""
     row_heading: Promise | str = ""
+    # What a cell counts, and along which two dimensions: tables of one measure that share a
+    # dimension share totals, which their suppression must treat as one number.
+    measure: str = ""
+    dimensions: tuple[str, str] = ("", "")
 
     def cells(self) -> list[list[int]]:
         return [[self.counts.get((row, column), 0) for column, _label in self.columns] for row, _label in self.rows]
@@ -150,6 +154,7 @@ def sections(scope: Scope, period: Period, only: str | None = None, named: bool 
 def _opened(scope: Scope, period: Period, teams: list, months: list) -> Section:
     cases = Case.objects.filter(scope.of_cases(), _in(period, "opened_on")).annotate(month=TruncMonth("opened_on"))
     section = Section("opened", _("Cases opened, by month and team"), months, teams, row_heading=_("Month"))
+    section.measure, section.dimensions = "opened", ("month", "team")
     section.counts = _dated(_grouped(cases, "month", "team_id"))
     return section
 
@@ -157,6 +162,7 @@ def _opened(scope: Scope, period: Period, teams: list, months: list) -> Section:
 def _closed(scope: Scope, period: Period, teams: list, months: list) -> Section:
     cases = Case.objects.filter(scope.of_cases(), _in(period, "closed_on")).annotate(month=TruncMonth("closed_on"))
     section = Section("closed", _("Cases closed, by month and team"), months, teams, row_heading=_("Month"))
+    section.measure, section.dimensions = "closed", ("month", "team")
     section.counts = _dated(_grouped(cases, "month", "team_id"))
     return section
 
@@ -175,6 +181,7 @@ def _steps(scope: Scope, period: Period) -> QuerySet[JourneyStep]:
 
 def _stages(scope: Scope, period: Period, teams: list, months: list) -> Section:
     section = Section("stages", _("Journey stages reached, by team"), _choices(JourneyStage), teams)
+    section.measure, section.dimensions = "stage_reached", ("stage", "team")
     section.row_heading = _("Stage")
     section.note = _("Each case counts once in a stage it reached in the period (a step starting in the period).")
     section.counts = _grouped(_steps(scope, period), "stage", "case__team_id", "case", distinct=True)
@@ -183,6 +190,7 @@ def _stages(scope: Scope, period: Period, teams: list, months: list) -> Section:
 
 def _regions(scope: Scope, period: Period, teams: list, months: list) -> Section:
     section = Section("regions", _("Journey stages reached, by region"), _choices(Region), _choices(JourneyStage))
+    section.measure, section.dimensions = "stage_reached", ("region", "stage")
     section.row_heading = _("Region")
     section.note = _("Each case counts once in each region and stage it reached in the period.")
     section.counts = _grouped(_steps(scope, period), "region", "stage", "case", distinct=True)
@@ -202,6 +210,7 @@ def _stage_times(scope: Scope, period: Period, teams: list, months: list) -> Sec
         .annotate(band=_band("days"))
     )
     section = Section("stage_times", _("Time from the step before, by stage reached"), _choices(JourneyStage), _bands())
+    section.measure, section.dimensions = "stage_time", ("stage", "band")
     section.row_heading = _("Stage reached")
     section.note = _("Days from a case's step before to a step starting in the period; no average is shown.")
     section.counts = _grouped(steps, "stage", "band")
@@ -211,6 +220,7 @@ def _stage_times(scope: Scope, period: Period, teams: list, months: list) -> Sec
 def _needs_identified(scope: Scope, period: Period, teams: list, months: list) -> Section:
     needs = SupportNeed.objects.filter(scope.of_cases("case__"), _in(period, "identified_on"))
     section = Section("needs_identified", _("Needs identified, by category and team"), _choices(ServiceType), teams)
+    section.measure, section.dimensions = "need_identified", ("category", "team")
     section.row_heading = _("Category")
     section.counts = _grouped(needs, "category", "case__team_id")
     return section
@@ -219,6 +229,7 @@ def _needs_identified(scope: Scope, period: Period, teams: list, months: list) -
 def _needs_met(scope: Scope, period: Period, teams: list, months: list) -> Section:
     needs = SupportNeed.objects.filter(scope.of_cases("case__"), _in(period, "closed_on"), status=NeedStatus.MET)
     section = Section("needs_met", _("Needs met, by category and team"), _choices(ServiceType), teams)
+    section.measure, section.dimensions = "need_met", ("category", "team")
     section.row_heading = _("Category")
     section.note = _(
         "A need counts as met in the period when it is marked met now and was closed in the period: "
@@ -237,6 +248,7 @@ def _referrals(scope: Scope, period: Period, teams: list, months: list) -> Secti
     section = Section(
         "referrals", _("Referrals sent, by service and where they stand now"), _choices(ServiceType), statuses
     )
+    section.measure, section.dimensions = "referral_sent", ("service", "status")
     section.row_heading = _("Service")
     section.counts = _grouped(_sent(scope, period), "service_type", "status")
     return section
@@ -244,6 +256,7 @@ def _referrals(scope: Scope, period: Period, teams: list, months: list) -> Secti
 
 def _referrals_by_team(scope: Scope, period: Period, teams: list, months: list) -> Section:
     section = Section("referrals_teams", _("Referrals sent, by service and team"), _choices(ServiceType), teams)
+    section.measure, section.dimensions = "referral_sent", ("service", "team")
     section.row_heading = _("Service")
     section.counts = _grouped(_sent(scope, period), "service_type", "case__team_id")
     return section
@@ -260,6 +273,7 @@ def _answer_times(scope: Scope, period: Period, teams: list, months: list) -> Se
     )
     rows = [(status.value, str(status.label)) for status in ANSWERS]
     section = Section("answer_times", _("Time to an answer on a referral"), rows, _bands())
+    section.measure, section.dimensions = "answer", ("answer", "band")
     section.row_heading = _("Answer")
     section.note = _("Days from sending a referral to its answer, for answers given in the period.")
     section.counts = _grouped(answers, "status", "band")
@@ -280,6 +294,7 @@ def _follow_ups(scope: Scope, period: Period, teams: list, months: list) -> Sect
     )
     states = [(key, str(label)) for key, label in FOLLOW_UP_STATES]
     section = Section("follow_ups", _("Follow-ups due in the period, by team"), teams, states, row_heading=_("Team"))
+    section.measure, section.dimensions = "follow_up", ("team", "state")
     section.note = _(
         "Kept: the case has a later contact on or before the day the follow-up was due. "
         "Overdue: the day has passed with none."

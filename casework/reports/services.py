@@ -26,7 +26,7 @@ def _details(scope: Scope, period: Period, **more: object) -> dict[str, object]:
 @transaction.atomic
 def report_view(*, by: User, scope: Scope, period: Period) -> list[Table]:
     """Every table of the report, as it may be shown; audited as ``report.view``."""
-    tables = [shown(section) for section in queries.sections(scope, period)]
+    tables = shown(queries.sections(scope, period))
     record(event=events.REPORT_VIEW, actor=by, organisation=scope.organisation.pk, details=_details(scope, period))
     return tables
 
@@ -34,7 +34,7 @@ def report_view(*, by: User, scope: Scope, period: Period) -> list[Table]:
 @transaction.atomic
 def report_csv(*, by: User, scope: Scope, period: Period, reason: str) -> list[list[str]]:
     """The report's tables one after another, as CSV rows; audited as an export."""
-    tables = [shown(section) for section in queries.sections(scope, period)]
+    tables = shown(queries.sections(scope, period))
     details = _details(scope, period, format="csv")
     record(event=events.EXPORT_REPORT_CSV, actor=by, reason=reason, organisation=scope.organisation.pk, details=details)
     return csv_rows(period, tables)
@@ -42,8 +42,9 @@ def report_csv(*, by: User, scope: Scope, period: Period, reason: str) -> list[l
 
 @transaction.atomic
 def chart_svg(*, by: User, scope: Scope, period: Period, slug: str, reason: str) -> Table:
-    """One table with its chart, for the standalone SVG; audited as an export."""
-    (table,) = [shown(section) for section in queries.sections(scope, period, only=slug)]
+    """One table with its chart, for the standalone SVG; audited as an export. (Every
+    table is counted: hidden as on the page, where tables that share a total hide it alike.)"""
+    (table,) = [table for table in shown(queries.sections(scope, period)) if table.slug == slug]
     details = _details(scope, period, format="svg", section=slug)
     record(event=events.EXPORT_REPORT_CSV, actor=by, reason=reason, organisation=scope.organisation.pk, details=details)
     return table
@@ -61,7 +62,7 @@ def donor_export(*, by: User, scope: Scope, period: Period, reason: str, named: 
     """The report's tables for a donor (``form``: "page" or "csv"), named after the
     organisation only if ``named``; teams appear as "Team 1", "Team 2" (a team's name is
     for the organisation, and may hold its own name). Audited as ``export.donor``."""
-    tables = [shown(section) for section in queries.sections(scope, period, named=False)]
+    tables = shown(queries.sections(scope, period, named=False))
     details = _details(scope, period, format=form, named=named)
     record(event=events.EXPORT_DONOR, actor=by, reason=reason, organisation=scope.organisation.pk, details=details)
     return DonorReport(period, scope.organisation.name if named else "", tables)

@@ -16,14 +16,22 @@ smallest shown entry that closes such a cycle, cells before totals, until none i
 
 ``recoverable`` checks a shown grid the other way, by elimination over the rationals,
 without the graph: the tests hold the two against each other.
+
+Tables of one report can share numbers: referrals by service and status, and by service and
+team, both total each service. Hidden in one and shown in the other, such a total would
+undo the first table's protection. ``suppress_linked`` names each entry by a key (what it
+counts), hides an entry everywhere it is hidden anywhere, and checks the tables together
+(``recoverable_linked``: one system of equations in which entries of the same key are one
+unknown) until nothing of any of them can be worked out.
 """
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from fractions import Fraction
 
 Grid = list[list[int]]
 Shown = list[list[int | None]]  # None: hidden ("fewer than k", or hidden beside one)
 Entry = tuple[int, int]
+Keys = list[list[Hashable | None]]  # per entry of a grid: what it counts (None: its own)
 
 
 def totalled(cells: Sequence[Sequence[int]]) -> Grid:
@@ -38,12 +46,13 @@ def totalled(cells: Sequence[Sequence[int]]) -> Grid:
     return grid
 
 
-def suppress(cells: Sequence[Sequence[int]], k: int) -> Shown:
-    """The totalled grid of ``cells`` as it may be shown: None for every hidden entry."""
+def suppress(cells: Sequence[Sequence[int]], k: int, forced: frozenset[Entry] | set[Entry] = frozenset()) -> Shown:
+    """The totalled grid of ``cells`` as it may be shown: None for every hidden entry
+    (and for the entries ``forced``, hidden whatever their value)."""
     if k < 1:
         raise ValueError("The threshold is at least 1.")
     grid = totalled(cells)
-    hidden = {(i, j) for i, row in enumerate(grid) for j, value in enumerate(row) if value < k}
+    hidden = {(i, j) for i, row in enumerate(grid) for j, value in enumerate(row) if value < k} | set(forced)
     while True:
         more = _lonely(grid, hidden) or _bridged(grid, hidden)
         if more is None:
@@ -124,20 +133,92 @@ def _reach(edges: set[Entry], rows: set[int] | None = None, columns: set[int] | 
     return rows, columns
 
 
+def suppress_linked(tables: Sequence[tuple[Sequence[Sequence[int]], Keys]], k: int) -> list[Shown]:
+    """Each ``(cells, keys)`` suppressed so that, taken together, they give nothing away:
+    an entry hidden in one table is hidden wherever its key appears, and a hidden entry
+    that the tables together determine gets one more entry hidden beside it."""
+    forced: list[set[Entry]] = [set() for _table in tables]
+    while True:
+        shown = [suppress(cells, k, forced[t]) for t, (cells, _keys) in enumerate(tables)]
+        hidden_keys = {
+            keys[i][j]
+            for t, (_cells, keys) in enumerate(tables)
+            for i, row in enumerate(shown[t])
+            for j, value in enumerate(row)
+            if value is None and keys[i][j] is not None
+        }
+        spread = False
+        for t, (_cells, keys) in enumerate(tables):
+            for i, row in enumerate(shown[t]):
+                for j, value in enumerate(row):
+                    if value is not None and keys[i][j] in hidden_keys:
+                        forced[t].add((i, j))
+                        spread = True
+        if spread:
+            continue
+        found = recoverable_linked([(grid, keys) for grid, (_cells, keys) in zip(shown, tables, strict=True)])
+        if not found:
+            return shown
+        _hide_beside(tables, shown, forced, min(found))
+
+
+def _hide_beside(
+    tables: Sequence[tuple[Sequence[Sequence[int]], Keys]],
+    shown: list[Shown],
+    forced: list[set[Entry]],
+    recovered: tuple[int, int, int],
+) -> None:
+    """One more entry hidden for a ``recovered`` (table, row, column): the smallest shown
+    in its row or column, or else the smallest shown anywhere (hiding grows every time)."""
+    t, i, j = recovered
+    grid = totalled(tables[t][0])
+    line = [(i, column) for column in range(len(grid[0]))] + [(row, j) for row in range(len(grid))]
+    more = _smallest(grid, [entry for entry in line if shown[t][entry[0]][entry[1]] is not None])
+    if more is not None:
+        forced[t].add(more)
+        return
+    anywhere = [
+        (value, n, (row, column))
+        for n in range(len(tables))
+        for row, values in enumerate(shown[n])
+        for column, value in enumerate(values)
+        if value is not None
+    ]
+    _value, n, entry = min(anywhere)
+    forced[n].add(entry)
+
+
 def recoverable(shown: Shown) -> dict[Entry, Fraction]:
     """Every hidden entry of a shown grid (``suppress``'s form: totals last) that the shown
     entries determine, with its value: each line gives one equation (its cells sum to its
     total), and Gauss-Jordan elimination over the rationals finds each unknown that some
     combination of lines isolates (a single unknown in a line is the simplest such)."""
-    unknowns = [(i, j) for i, row in enumerate(shown) for j, value in enumerate(row) if value is None]
-    position = {entry: n for n, entry in enumerate(unknowns)}
-    equations = [_equation(shown, line, position) for line in _lines_of(shown)]
-    pivots = _eliminate(equations, len(unknowns))
-    found = {}
-    for row, column in pivots:
-        if all(value == 0 for n, value in enumerate(row[:-1]) if n != column):
-            found[unknowns[column]] = row[-1]
-    return found
+    keys: Keys = [[None] * len(row) for row in shown]
+    return {(i, j): value for (_t, i, j), value in recoverable_linked([(shown, keys)]).items()}
+
+
+def recoverable_linked(tables: Sequence[tuple[Shown, Keys]]) -> dict[tuple[int, int, int], Fraction]:
+    """``recoverable`` over several shown grids at once, entries of one key being one
+    unknown: (table, row, column) of every hidden entry they determine, with its value."""
+    unknown_of: dict[tuple[int, int, int], Hashable] = {}
+    for t, (shown, keys) in enumerate(tables):
+        for i, row in enumerate(shown):
+            for j, value in enumerate(row):
+                if value is None:
+                    unknown_of[(t, i, j)] = keys[i][j] if keys[i][j] is not None else ("entry", t, i, j)
+    unknowns = list(dict.fromkeys(unknown_of.values()))
+    position = {unknown: n for n, unknown in enumerate(unknowns)}
+    equations = []
+    for t, (shown, _keys) in enumerate(tables):
+        named = {(i, j): position[unknown_of[(t, i, j)]] for (tt, i, j) in unknown_of if tt == t}
+        equations += [_equation(shown, line, named, len(unknowns)) for line in _lines_of(shown)]
+    determined: dict[int, Fraction] = {}
+    for equation, column in _eliminate(equations, len(unknowns)):
+        if all(value == 0 for n, value in enumerate(equation[:-1]) if n != column):
+            determined[column] = equation[-1]
+    return {
+        entry: determined[position[unknown]] for entry, unknown in unknown_of.items() if position[unknown] in determined
+    }
 
 
 def _lines_of(shown: Shown) -> list[list[Entry]]:
@@ -147,10 +228,10 @@ def _lines_of(shown: Shown) -> list[list[Entry]]:
     ]
 
 
-def _equation(shown: Shown, line: list[Entry], position: dict[Entry, int]) -> list[Fraction]:
+def _equation(shown: Shown, line: list[Entry], position: dict[Entry, int], width: int | None = None) -> list[Fraction]:
     """The line's sum as coefficients of the unknowns and a constant: its cells minus its
     total (the last entry) is zero."""
-    equation = [Fraction(0)] * (len(position) + 1)
+    equation = [Fraction(0)] * ((len(position) if width is None else width) + 1)
     for n, entry in enumerate(line):
         sign = -1 if n == len(line) - 1 else 1
         value = shown[entry[0]][entry[1]]

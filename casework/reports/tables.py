@@ -9,7 +9,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from casework.reports.queries import Section
-from casework.reports.suppress import Shown, suppress
+from casework.reports.suppress import Keys, Shown, suppress_linked
 
 # The chart's drawing, in SVG user units.
 CHART_WIDTH = 640
@@ -79,10 +79,24 @@ class Table:
         return lines
 
 
-def shown(section: Section, k: int | None = None) -> Table:
-    """``section`` as it may be shown, with its chart's bars (one per row: the row's total)."""
-    grid = suppress(section.cells(), k or settings.REPORT_MIN_COUNT)
-    return table(section, grid, k or settings.REPORT_MIN_COUNT)
+def shown(sections: list[Section], k: int | None = None) -> list[Table]:
+    """The report's ``sections`` as they may be shown, suppressed together (a total two
+    tables share is hidden in both or in neither), each with its chart's bars."""
+    k = k or settings.REPORT_MIN_COUNT
+    grids = suppress_linked([(section.cells(), keys(section)) for section in sections], k)
+    return [table(section, grid, k) for section, grid in zip(sections, grids, strict=True)]
+
+
+def keys(section: Section) -> Keys:
+    """What each entry of the section's totalled grid counts: its measure, and its row's
+    and column's place along the section's dimensions (a total has one of them, or none)."""
+    row_dimension, column_dimension = section.dimensions
+    rows = [(row_dimension, key) for key, _label in section.rows] + [None]
+    columns = [(column_dimension, key) for key, _label in section.columns] + [None]
+    return [
+        [(section.measure, frozenset(part for part in (row, column) if part is not None)) for column in columns]
+        for row in rows
+    ]
 
 
 def table(section: Section, grid: Shown, k: int) -> Table:

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from casework.audit.models import AuditEntry
-from casework.reports.suppress import recoverable
+from casework.reports.suppress import recoverable, recoverable_linked
 from tests.reports.conftest import csv_tables, page_tables, period_query, report_url, seed
 
 FEWER = "fewer than 5"
@@ -128,3 +128,38 @@ def test_a_supervisor_of_team_a_sees_nothing_of_team_b(client, world, seeded, si
     assert (
         page_tables(client.get(report_url()).content.decode())["stages"]["rows"]["In transit (third country)"][-1] == 16
     )
+
+
+def _linked_keys(name, table):
+    """Keys for the tables that share totals, read from their labels: referrals by service
+    (two tables total each service) and stages (by team, and by region: each stage's total)."""
+    labels = list(table["rows"])
+    width = len(table["grid"][0])
+    keys = [[None] * width for _label in labels]
+    if name in ("referrals", "referrals_teams"):
+        for i, label in enumerate(labels):
+            keys[i][-1] = ("referral_sent", label)
+    if name == "stages":
+        for i, label in enumerate(labels):
+            keys[i][-1] = ("stage", label)
+    if name == "regions":
+        for j, label in enumerate(table["columns"]):
+            keys[-1][j] = ("stage", label)
+        keys[-1][-1] = ("stage", "Total")
+    return keys
+
+
+def test_tables_that_share_totals_give_nothing_away_together(client, world, seeded, sign_in):
+    seed(world, cases=4, region_pair=False)  # more, so that some totals show and some hide
+    sign_in(client, world.reporter)
+    html = client.get(report_url()).content.decode()
+    tables = page_tables(html)
+    for name, table in tables.items():
+        table["columns"] = re.findall(
+            r'<th scope="col">([^<]*)</th>', html.split(f'id="{name}-table"')[1].split("</thead>")[0]
+        )[1:-1]
+    linked = [(tables[name]["grid"], _linked_keys(name, tables[name])) for name in tables]
+    assert recoverable_linked(linked) == {}
+    # The shared totals are hidden alike: each service's total in both referral tables.
+    by_status, by_team = tables["referrals"]["rows"], tables["referrals_teams"]["rows"]
+    assert [row[-1] is None for row in by_status.values()] == [row[-1] is None for row in by_team.values()]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casework.reports.suppress import recoverable, suppress, totalled
+from casework.reports.suppress import recoverable, recoverable_linked, suppress, suppress_linked, totalled
 
 K = 5
 
@@ -109,3 +109,47 @@ def test_for_any_table_nothing_hidden_can_be_recovered(cells, k):
     assert all(value is None or value >= k for row in shown for value in row)
     true = totalled(cells)
     assert all(value in (None, true[i][j]) for i, row in enumerate(shown) for j, value in enumerate(row))
+
+
+def _keys(measure, rows, columns, row_dimension, column_dimension):
+    """Keys as casework.reports.tables gives them: measure and place along each dimension."""
+    places_r = [(row_dimension, n) for n in range(rows)] + [None]
+    places_c = [(column_dimension, n) for n in range(columns)] + [None]
+    return [[(measure, frozenset(p for p in (r, c) if p is not None)) for c in places_c] for r in places_r]
+
+
+def test_the_linked_checker_sees_a_total_one_table_hides_and_another_shows():
+    # Table A alone gives nothing away: a0 + a1 = 10, each equal to its hidden row total.
+    a = [[None, None], [None, None], [8, 8], [18, 18]]
+    assert recoverable(a) == {}
+    # Table B, by another dimension, shows the second row's total (7): together, a1 = 7, a0 = 3.
+    b = [[None, None, None], [None, None, 7], [4, 4, 8], [None, None, 18]]
+    keys_a, keys_b = _keys("m", 3, 1, "x", "y"), _keys("m", 3, 2, "x", "z")
+    found = recoverable_linked([(a, keys_a), (b, keys_b)])
+    assert found[(0, 0, 0)] == 3 and found[(0, 1, 0)] == 7
+
+
+cubes = st.tuples(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3)).flatmap(
+    lambda shape: st.lists(
+        st.lists(
+            st.lists(st.integers(0, 9), min_size=shape[2], max_size=shape[2]), min_size=shape[1], max_size=shape[1]
+        ),
+        min_size=shape[0],
+        max_size=shape[0],
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cubes)
+def test_two_tables_sharing_totals_give_nothing_away_together(cube):
+    # One count by three dimensions, shown as x by y and as x by z: both total each x.
+    by_y = [[sum(row) for row in plane] for plane in cube]
+    by_z = [[sum(plane[y][z] for y in range(len(plane))) for z in range(len(plane[0]))] for plane in cube]
+    keys_y = _keys("m", len(cube), len(cube[0]), "x", "y")
+    keys_z = _keys("m", len(cube), len(cube[0][0]), "x", "z")
+    shown = suppress_linked([(by_y, keys_y), (by_z, keys_z)], K)
+    assert recoverable_linked([(shown[0], keys_y), (shown[1], keys_z)]) == {}
+    assert recoverable(shown[0]) == {} and recoverable(shown[1]) == {}
+    # A total the two share is hidden in both or in neither.
+    assert [row[-1] is None for row in shown[0]] == [row[-1] is None for row in shown[1]]
