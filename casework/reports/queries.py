@@ -143,12 +143,12 @@ def _in(period: Period, name: str) -> Q:
     return Q(**{f"{name}__gte": period.start, f"{name}__lte": period.end})
 
 
-def sections(scope: Scope, period: Period, only: str | None = None, named: bool = True) -> list[Section]:
-    """The tables of the report in the page's order (or the one named ``only``): one query
-    each. Teams go by their names, or (``named=False``) as "Team 1", "Team 2" ..."""
+def sections(scope: Scope, period: Period, named: bool = True) -> list[Section]:
+    """The tables of the report in the page's order: one query each. Teams go by their
+    names, or (``named=False``) as "Team 1", "Team 2" ..."""
     teams = [(team.pk, team.name if named else _("Team %(n)s") % {"n": n}) for n, team in enumerate(scope.teams, 1)]
     months = [(month, date_format(month, "YEAR_MONTH_FORMAT")) for month in period.months]
-    return [make(scope, period, teams, months) for slug, make in MAKERS.items() if only in (None, slug)]
+    return [make(scope, period, teams, months) for make in MAKERS.values()]
 
 
 def _opened(scope: Scope, period: Period, teams: list, months: list) -> Section:

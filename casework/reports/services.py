@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from casework.audit import events
 from casework.audit.services import record
@@ -70,7 +71,7 @@ def donor_export(*, by: User, scope: Scope, period: Period, reason: str, named: 
 
 def csv_rows(period: Period, tables: list[Table], heading: list[str] | None = None) -> list[list[str]]:
     """The tables one after another, a blank line between; every cell defused."""
-    lines: list[list[str]] = [heading or [], [f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"]]
+    lines: list[list[str]] = [heading or [_("Report")], [f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"]]
     for table in tables:
         lines += [[], *table.csv_rows()]
     return [[defuse(cell) for cell in line] for line in lines]
