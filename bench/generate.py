@@ -371,6 +371,7 @@ CASE_COLUMNS = [
     "gender",
     "nationality",
     "region",
+    "stage",  # derived from the journey steps; the bench's are written after, and leave it blank
     "exploitation_types",
     "intake_source",
     "follow_up_on",
@@ -529,6 +530,7 @@ class _CaseWriter:
                 gender,
                 nationality,
                 region,
+                "",
                 "[]",
                 source,
                 follow_up,
