@@ -136,7 +136,29 @@ def _reach(edges: set[Entry], rows: set[int] | None = None, columns: set[int] | 
 def suppress_linked(tables: Sequence[tuple[Sequence[Sequence[int]], Keys]], k: int) -> list[Shown]:
     """Each ``(cells, keys)`` suppressed so that, taken together, they give nothing away:
     an entry hidden in one table is hidden wherever its key appears, and a hidden entry
-    that the tables together determine gets one more entry hidden beside it."""
+    that the tables together determine gets one more entry hidden beside it. Tables that
+    share no key are suppressed each on its own (the costly joint check is for the others)."""
+    shown: list[Shown | None] = [None] * len(tables)
+    for group in _groups(tables):
+        for n, grid in zip(group, _suppress_group([tables[n] for n in group], k), strict=True):
+            shown[n] = grid
+    return [grid for grid in shown if grid is not None]
+
+
+def _groups(tables: Sequence[tuple[Sequence[Sequence[int]], Keys]]) -> list[list[int]]:
+    """The tables by groups that share keys (a table alone is a group of one)."""
+    groups: list[tuple[set[Hashable], list[int]]] = []
+    for n, (_cells, keys) in enumerate(tables):
+        mine = {key for row in keys for key in row if key is not None}
+        joined = [group for group in groups if group[0] & mine]
+        merged = (mine.union(*(group[0] for group in joined)), sorted(sum((group[1] for group in joined), [n])))
+        groups = [group for group in groups if group not in joined] + [merged]
+    return sorted((members for _keys, members in groups), key=min)
+
+
+def _suppress_group(tables: Sequence[tuple[Sequence[Sequence[int]], Keys]], k: int) -> list[Shown]:
+    if len(tables) == 1:
+        return [suppress(tables[0][0], k)]
     forced: list[set[Entry]] = [set() for _table in tables]
     while True:
         shown = [suppress(cells, k, forced[t]) for t, (cells, _keys) in enumerate(tables)]
