@@ -45,6 +45,7 @@ from casework.cases.choices import (
     ContactPurpose,
     Gender,
     IntakeSource,
+    JourneyStage,
     Nationality,
     NeedStatus,
     Region,
@@ -60,6 +61,7 @@ from casework.cases.models import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     Contact,
+    JourneyStep,
     Referral,
     SupportNeed,
 )
@@ -165,6 +167,7 @@ BULK_TABLES = (
     Contact,
     SupportNeed,
     Referral,
+    JourneyStep,
     AuditEntry,
 )
 
@@ -336,12 +339,17 @@ def _personas(orgs, lead_counts):
             ]
         ).values_list("pk", "username")
     )
+    # The reporting role (the reports, no case): one person, made through the services.
+    reporting = User.objects.create_user(f"{org.organisation.slug}-reporting", password=None)
+    membership = access.membership_add(by=None, user=reporting, organisation=org.organisation, role=Role.REPORTING)
+    access.membership_vouch(by=None, membership=membership)
     return Personas(
         caseworker_few=names[caseworkers[0]],
         caseworker_many=names[caseworkers[-1]],
         supervisor_one_team=names[org.team_supervisor_ids[org.teams[0].pk]],
         supervisor_every_team=names[org.supervisor_all_id],
         admin=names[org.admin_id],
+        reporting=reporting.username,
     )
 
 
@@ -363,6 +371,7 @@ CASE_COLUMNS = [
     "gender",
     "nationality",
     "region",
+    "stage",  # derived from the journey steps; the bench's are written after, and leave it blank
     "exploitation_types",
     "intake_source",
     "follow_up_on",
@@ -486,6 +495,7 @@ class _CaseWriter:
                 ],
                 self._referrals,
             ),
+            (JourneyStep, [*CHILD_COLUMNS, "stage", "region", "started_on"], self._journey),
         ]
         for model, columns, rows in steps:
             started = time.monotonic()
@@ -520,6 +530,7 @@ class _CaseWriter:
                 gender,
                 nationality,
                 region,
+                "",
                 "[]",
                 source,
                 follow_up,
@@ -648,6 +659,16 @@ class _CaseWriter:
                     "",
                     "",
                 )
+
+    def _journey(self):
+        """Steps along each journey (for the reports), in the stages' usual order, weeks apart."""
+        rng, stages, regions = self.rng, values_of(JourneyStage), values_of(Region)
+        for case_id, lead, opened_on, count in self._children(1.5):
+            on = opened_on
+            for stage in stages[:count]:
+                on += datetime.timedelta(days=rng.randrange(1, 90))
+                at = datetime.datetime.combine(on, datetime.time(13), datetime.UTC)
+                yield (uuid.uuid4(), lead, at, at, 1, case_id, stage, rng.choice(regions), on)
 
 
 # Identities -----------------------------------------------------------------------

@@ -102,7 +102,7 @@ def pages_of(personas, only=None):
     """Every page of the table, for each persona that has it (or the personas in ``only``)."""
     pages = []
     for persona, username in personas.items():
-        if only and persona not in only:
+        if (only and persona not in only) or not username:
             continue
         user = User.objects.get(username=username)
         client = sign_in(user)
@@ -114,6 +114,8 @@ def pages_of(personas, only=None):
 def _urls(user, membership):
     if membership.role == "admin":
         return [("/", "/"), ("access directory", "/access/cases/"), *_audit_urls(user, membership)]
+    if membership.role == "reporting":
+        return [("/", "/"), ("reports", "/reports/")]
     team = (
         membership.teams.first()
         or membership.supervised_teams.first()
@@ -135,7 +137,7 @@ def _urls(user, membership):
         ("/", "/"),
     ]
     if membership.role == "supervisor":
-        urls += _audit_urls(user, membership, team)
+        urls += [*_audit_urls(user, membership, team), ("reports", "/reports/")]
     return urls
 
 

@@ -31,3 +31,4 @@ class Personas:
     supervisor_one_team: str = ""
     supervisor_every_team: str = ""
     admin: str = ""
+    reporting: str = ""  # empty in a bench database generated before the reports

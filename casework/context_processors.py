@@ -1,6 +1,7 @@
 from django.utils import timezone
 
 from casework.audit.review import reviewer
+from casework.reports.queries import may_read_reports
 
 
 def today(request):
@@ -10,7 +11,8 @@ def today(request):
 
 def audit_review(request):
     """Whether to offer the audit review and access management in the navigation
-    (supervisors and administrators), and whether to offer the cases (not to administrators).
+    (supervisors and administrators), whether to offer the cases (not to administrators nor
+    the reporting role), and the reports (supervisors and the reporting role).
 
     Asked only when a page shows the navigation, of the membership that came with the user.
     """
@@ -22,4 +24,8 @@ def audit_review(request):
         found = reviewer(getattr(request, "user", None))
         return found.role if found is not None else ""
 
-    return {"may_review_audit": may_review, "managing_role": managing_role}
+    def reports_role():  # "reporting" (no cases at all), "supervisor", or "" for no reports
+        membership = getattr(request, "membership", None)
+        return membership.role if may_read_reports(membership) else ""
+
+    return {"may_review_audit": may_review, "managing_role": managing_role, "reports_role": reports_role}

@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "casework.partners",
     "casework.keystore",
     "casework.retention",
+    "casework.reports",
     "casework.demo",
 ]
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path("audit/", include("casework.audit.urls")),
     path("access/", include("casework.access.urls")),
     path("retention/", include("casework.retention.urls")),
+    path("reports/", include("casework.reports.urls")),
 ]

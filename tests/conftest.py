@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from casework.access import services as access
+from casework.access.models import Role
 from casework.cases.choices import AssignmentRole
 from casework.keystore import services as keystore
 from tests import signing
@@ -130,6 +131,7 @@ def build_world():
     w.superuser = make_caseworker(org, team_b, username="superuser", is_superuser=True, is_staff=True)
     w.global_viewer = make_caseworker(org, team_b, username="global_viewer")
     w.global_viewer.user_permissions.add(*Permission.objects.filter(content_type__app_label="cases"))
+    w.reporter = make_user(org, Role.REPORTING, username="reporter")  # aggregates only: never a case
 
     w.case = make_case(w.lead, summary="A short non-identifying summary.")
     w.other_case = make_case(w.other_team_worker)

@@ -3,7 +3,8 @@
 The world itself is ``build_world`` in tests/conftest.py: ``world.<name>`` is the user of each
 name below. ``world.case`` is in team A, led by ``lead`` with ``coworker``; ``viewer``, ``editor``
 and ``revealer`` hold grants on it; ``other_case`` is in team B; ``outsider`` works for another
-organisation. What each of them may do is the policy table in tests/access/test_policy_matrix.py.
+organisation; ``reporter`` has the reporting role (the organisation's reports, no case). What
+each of them may do is the policy table in tests/access/test_policy_matrix.py.
 """
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -30,6 +31,7 @@ EVERYONE = (
     "deactivated",
     "superuser",
     "global_viewer",
+    "reporter",
 )
 # Someone signed out: not a user of the world, but a persona of the policy table.
 ANONYMOUS = "anonymous"

@@ -19,8 +19,10 @@ from casework.cases.models import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
     Contact,
+    JourneyStep,
     Referral,
 )
+from casework.reports.queries import scope_of
 
 SCALE = Scale(cases=60, users=40, audit_entries=200)
 
@@ -106,3 +108,10 @@ def test_the_generated_free_text_opens_with_each_cases_own_key(generated):
     assert {referral.external_provider for referral in Referral.objects.filter(provider__isnull=True)[:20]} == {
         "Partner shelter"
     }
+
+
+def test_the_generated_reporting_person_reads_reports_over_journeys_and_sees_no_case(generated):
+    user = User.objects.get(username=generated.reporting)
+    assert JourneyStep.objects.filter(case__organisation=user.membership.organisation).exists()
+    assert scope_of(Membership.objects.get(user=user)).whole
+    assert not Case.objects.restrict(user, "view").exists()

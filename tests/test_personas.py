@@ -18,6 +18,6 @@ def test_the_roles_are_those_the_policy_table_gives():
 
 
 def test_everyone_except_keeps_the_order_and_refuses_a_name_that_is_not_a_persona():
-    assert everyone_except("lead", "global_viewer") == EVERYONE[1:-1]
+    assert everyone_except("lead", "reporter") == EVERYONE[1:-1]
     with pytest.raises(AssertionError, match="nobody"):
         everyone_except("nobody")

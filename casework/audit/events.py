@@ -106,6 +106,13 @@ IDENTITY_IN_TEXT = _event("identity.in_text", _("Wrote identity details into fre
 EXPORT_CSV = _event("export.csv", _("Exported cases (de-identified)"), BOTH, sensitive=True, kind=EXPORT)
 EXPORT_AUDIT_CSV = _event("export.audit_csv", _("Exported the audit trail"), BOTH, sensitive=True, kind=EXPORT)
 
+# Reports (casework.reports): aggregates only, small counts hidden; a download is an export.
+REPORT_VIEW = _event("report.view", _("Looked at a report"), SUPERVISOR, kind=VIEW)
+EXPORT_REPORT_CSV = _event(
+    "export.report_csv", _("Downloaded a report (CSV or chart)"), BOTH, sensitive=True, kind=EXPORT
+)
+EXPORT_DONOR = _event("export.donor", _("Made a donor report"), BOTH, sensitive=True, kind=EXPORT)
+
 # Partner organisations and the packets between them. Each side's entries are its own:
 # the sender's under her case code, the receiver's under its own, and an entry one side's
 # act writes into the other's trail names no actor.

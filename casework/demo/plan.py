@@ -194,6 +194,7 @@ def _people_of(slug, teams):
     people += [(f"{slug}-sup-{team}", Role.SUPERVISOR, (), (team,), False) for team in team_slugs]
     for team, _name, count in teams:
         people += [(f"{slug}-cw-{team}-{n}", Role.CASEWORKER, (team,), (), False) for n in range(1, count + 1)]
+    people.append((f"{slug}-reports", Role.REPORTING, (), (), False))  # the reports only, never a case
     return people
 
 

@@ -24,6 +24,7 @@ the only way to case content.
 - ``partners_member`` / ``partnership_page``: members (of some roles) at /partners/.
 - ``partner_intake`` / ``inbox_packet``: who works the partner intake inbox, and a packet in it.
 - ``partner_exchange``: files for partners on another server, for whom casework.partners.exchange names.
+- ``reporter``: the reports (aggregates only): vouched supervisors (their teams), the reporting role.
 """
 
 import logging
@@ -50,6 +51,7 @@ from casework.cases.services import export
 from casework.cases.services import providers as provider_services
 from casework.keystore.services import KeyErased
 from casework.partners import services as partner_services
+from casework.reports.queries import Scope, scope_of
 from casework.web.pages import forbidden, not_found
 
 View = Callable[..., HttpResponse]
@@ -486,3 +488,22 @@ def partner_exchange(may: Callable[[Membership | None], bool]) -> Callable[[View
     """For whoever ``may(her membership)`` lets in (casework.partners.exchange says who keeps
     the keys, confirms partners, carries or imports files)."""
     return _member_door("partner_exchange", may)
+
+
+# Reports (/reports/) -----------------------------------------------------------------------
+
+
+def reporter(view: View) -> View:
+    """For whoever reads the reports (aggregates only, never a case): a vouched supervisor,
+    about the teams she supervises (every team if she supervises all), and a vouched member
+    of the reporting role, about the whole organisation. She gets the report's ``Scope`` as
+    the view's first argument; anyone else the page that does not exist."""
+
+    @wraps(view)
+    def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        scope: Scope | None = scope_of(_membership(request))
+        if scope is None:
+            return not_found(request)
+        return view(request, scope, *args, **kwargs)
+
+    return _named("reporter", wrapper)

@@ -64,6 +64,7 @@ moved_and_unassigned | -                      | -                         | -
 demoted           | -                         | -                         | -
 superuser         | -                         | -                         | -
 global_viewer     | -                         | -                         | -
+reporter          | -                         | -                         | -
 partner_supervisor | -                        | -                         | -
 partner_intake    | -                         | -                         | -
 partner_admin     | -                         | -                         | -

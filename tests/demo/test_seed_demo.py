@@ -68,7 +68,7 @@ def manifest(seed_demo):
 
 def may(user, case, action):
     """The access policy table of DESIGN.md, applied to the manifest's facts."""
-    if user["organisation"] != case["organisation"] or user["role"] == "admin":
+    if user["organisation"] != case["organisation"] or user["role"] in ("admin", "reporting"):
         return False
     if user["role"] == "supervisor" and case["team"] in user["supervises"]:
         return True
@@ -93,7 +93,7 @@ def test_the_manifest_has_the_shape_of_the_contract(manifest):
     assert set(manifest) == {"users", "cases"}
     assert all(set(user) == USER_KEYS for user in manifest["users"])
     assert {(u["organisation"], u["role"]) for u in manifest["users"]} == {
-        (org, role) for org in ("haven", "bridge") for role in ("admin", "supervisor", "caseworker")
+        (org, role) for org in ("haven", "bridge") for role in ("admin", "supervisor", "caseworker", "reporting")
     }
     assert len(manifest["cases"]) == 12
     for case in manifest["cases"]:

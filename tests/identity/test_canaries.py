@@ -182,6 +182,8 @@ def fill(route, records):
             return records.by.username
         if match["name"] == "slug":
             return records.case.team.slug
+        if match["name"] == "section":
+            return "regions"  # a table of the reports (its chart)
         if match["name"] == "grant_uid":
             grant = records.case.grants.order_by("pk").first()
             return str(grant.uid if grant else "00000000-0000-4000-8000-000000000000")

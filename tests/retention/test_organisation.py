@@ -83,7 +83,7 @@ def test_with_two_confirmations_it_erases_everything_of_the_organisation(
     monkeypatch.setattr(keystore, "destroy_organisation_keys", lambda pk: told["organisations"].append(pk))
     codes = sorted([world.case.code, world.other_case.code])
     active = Membership.objects.filter(organisation=world.org, is_active=True).count()
-    assert active == 13  # everyone of the world's organisation but the one already deactivated
+    assert active == 14  # everyone of the world's organisation but the one already deactivated
     signed_in_lead = sign_in(Client(), world.lead)
     for supervisor in (world.supervisor, world.head):
         assert confirm(sign_in(Client(), supervisor), supervisor).status_code == 302

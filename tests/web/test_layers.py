@@ -34,6 +34,7 @@ DOORS = {
     "partner_intake",
     "inbox_packet",
     "partner_exchange",
+    "reporter",
 }
 
 

@@ -34,6 +34,10 @@ def home(request):
         context = {"scope": None, "is_admin": membership is not None}
         context["chain_broken"] = verification.failed() if membership is not None else None
         return render(request, "cases/home.html", context)
+    if membership.role == Role.REPORTING:
+        # Aggregates only: no case, no record, no count of hers here; the reports are elsewhere.
+        context = {"scope": None, "reporting": True, "not_vouched": not membership.is_vouched}
+        return render(request, "cases/home.html", context)
     supervising = membership.role == Role.SUPERVISOR
     scope = _scope(request.user, supervising)
     today = timezone.localdate()
