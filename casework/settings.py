@@ -332,7 +332,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers the static files, which whitenoise serves from there.
+STATIC_ROOT = Path(env_str("CASEWORK_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -385,6 +386,8 @@ if not DEBUG:
     LANGUAGE_COOKIE_SECURE = True
     # On by default; off (CASEWORK_SSL_REDIRECT=0) only where the proxy itself redirects to HTTPS.
     SECURE_SSL_REDIRECT = env_bool("CASEWORK_SSL_REDIRECT", True)
+    # The health check answers over plain HTTP too: a monitor on the server itself asks it directly.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("CASEWORK_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
