@@ -8,6 +8,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self):
+        from casework.audit import checks  # noqa: F401  (registers the deploy check of the database role)
         from casework.audit import registry
 
         registry.register_models()
