@@ -1,6 +1,7 @@
 """What an operator copies from deploy/ names what exists: every variable, every command."""
 
 import re
+import runpy
 from pathlib import Path
 
 from django.core.management import get_commands
@@ -64,8 +65,7 @@ def test_the_jobs_the_issue_names_are_scheduled():
 
 
 def test_the_application_listens_on_the_loopback_only_and_keeps_no_access_log():
-    namespace = {}
-    exec(compile((DEPLOY / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), namespace)
+    namespace = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert namespace["bind"].startswith("127.0.0.1:")
     assert namespace["accesslog"] is None
     assert namespace["forwarded_allow_ips"] == "127.0.0.1"

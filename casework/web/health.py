@@ -34,7 +34,7 @@ def _answers(alias: str) -> bool:
     try:
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            return bool(cursor.fetchone() == (1,))
     except DatabaseError as error:
         logger.warning("Health check: the %s database does not answer (%s).", alias, type(error).__name__)
         return False

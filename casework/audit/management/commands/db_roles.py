@@ -31,7 +31,7 @@ class Command(BaseCommand):
             if grant:  # part of every upgrade's steps, which a trial on SQLite follows too
                 self.stdout.write("Not PostgreSQL: no roles, nothing to grant.")
                 return
-            raise CommandError("Roles are for PostgreSQL: DATABASE_URL and CASEWORK_KEYSTORE_URL name another database.")
+            raise CommandError("Roles are PostgreSQL's: DATABASE_URL or CASEWORK_KEYSTORE_URL names another database.")
         if create:
             names = [connections[alias].settings_dict["NAME"] for alias in aliases]
             app = app or "casework_app"
