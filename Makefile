@@ -22,7 +22,7 @@ TEST_WORKERS ?= 2
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casework_bench
 export BENCH_DATABASE_URL
 
-.PHONY: install run serve serve-now test check clean bench bench-compare
+.PHONY: install run serve serve-now restore-drill test check clean bench bench-compare
 
 install: $(VENV)/.installed
 
@@ -58,6 +58,12 @@ serve-now:  # not echoed: the environment holds the secrets
 	@env $(SERVE_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
 	@echo "casework with production settings on http://localhost:8001/ (Ctrl-C stops it)"
 	@env $(SERVE_ENV) $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py casework.wsgi
+
+# The restore drill (README, Backups): new databases on this PostgreSQL server, dropped after.
+RESTORE_DRILL_SERVER ?= postgres://postgres@127.0.0.1:5432/postgres
+
+restore-drill: install
+	CASEWORK_DEBUG=1 $(PY) manage.py restore_drill --server $(RESTORE_DRILL_SERVER)
 
 test: install
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)

@@ -135,6 +135,11 @@ AUDIT_FLAG_CASES_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_CASES_PER_HOUR", 15)
 AUDIT_FLAG_DENIALS_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_DENIALS_PER_HOUR", 10)
 # More than this many identity writes by one person within sixty minutes: fishing for duplicates?
 AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR", 4)
+# Backups (casework.backup): encrypted to this X25519 public key (its private half kept
+# offline), written to this directory; key-store backups older than this many days removed.
+BACKUP_PUBLIC_KEY = env_str("CASEWORK_BACKUP_PUBLIC_KEY")
+BACKUP_DIR = Path(env_str("CASEWORK_BACKUP_DIR", str(BASE_DIR / "backups")))
+BACKUP_KEYS_DAYS = env_int("CASEWORK_BACKUP_KEYS_DAYS", 7)
 # Reports and exports (casework.reports): a count below this shows as "fewer than N", and a
 # row of the row-level export whose profile fewer cases share is generalised or left out.
 REPORT_MIN_COUNT = env_int("CASEWORK_REPORT_MIN_COUNT", 5)
@@ -168,6 +173,7 @@ INSTALLED_APPS = [
     "casework.partners",
     "casework.keystore",
     "casework.retention",
+    "casework.backup",
     "casework.demo",
 ]
 

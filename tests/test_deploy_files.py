@@ -60,7 +60,7 @@ def test_every_scheduled_job_runs_a_command_that_exists_and_has_a_timer():
 
 def test_the_jobs_the_issue_names_are_scheduled():
     run = " ".join(path.read_text() for path in (DEPLOY / "systemd").glob("casework-*.service"))
-    for command in ("expire_grants", "audit_verify --incremental", "apply_retention", "clearsessions"):
+    for command in ("expire_grants", "audit_verify --incremental", "apply_retention", "clearsessions", "backup"):
         assert f"manage.py {command}" in run
 
 
