@@ -22,7 +22,7 @@ TEST_WORKERS ?= 2
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casework_bench
 export BENCH_DATABASE_URL
 
-.PHONY: install run serve serve-now restore-drill test check clean bench bench-compare
+.PHONY: install run serve serve-now restore-drill load test check clean bench bench-compare
 
 install: $(VENV)/.installed
 
@@ -64,6 +64,11 @@ RESTORE_DRILL_SERVER ?= postgres://postgres@127.0.0.1:5432/postgres
 
 restore-drill: install
 	CASEWORK_DEBUG=1 $(PY) manage.py restore_drill --server $(RESTORE_DRILL_SERVER)
+
+# Fifty signed-in people for a minute on gunicorn and PostgreSQL (bench/load.py): new
+# databases on the local server, 127.0.0.1 only, dropped afterwards.
+load: install
+	PYTHONPATH=. $(PY) -m bench.load --users 50 --seconds 60 --workers 4
 
 test: install
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
