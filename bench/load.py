@@ -23,6 +23,7 @@ import random
 import re
 import secrets
 import shlex
+import signal
 import socket
 import statistics
 import subprocess
@@ -52,6 +53,8 @@ ACTIONS = {
     "referral_step": 10,
     "reveal": 10,
 }
+# Where each kind of write is sent.
+WRITES = {"contact": "/contacts/new/", "need": "/needs/new/", "referral_step": "/status/", "reveal": "/identity/"}
 # Counted after the run: the rows (or trail entries) each kind of write leaves.
 EVIDENCE = """
 import json
@@ -59,7 +62,11 @@ from django.utils.dateparse import parse_datetime
 from casework.audit.models import AuditEntry
 from casework.cases.models import Contact, ReferralStep, SupportNeed
 since = parse_datetime(SINCE)
+from django.contrib.contenttypes.models import ContentType
+created = AuditEntry.objects.filter(timestamp__gte=since, action=AuditEntry.Action.CREATE)
 print(json.dumps({
+    "contact_entries": created.filter(content_type=ContentType.objects.get_for_model(Contact)).count(),
+    "need_entries": created.filter(content_type=ContentType.objects.get_for_model(SupportNeed)).count(),
     "contact": Contact.objects.filter(created_at__gte=since).count(),
     "need": SupportNeed.objects.filter(created_at__gte=since).count(),
     "referral_step": ReferralStep.objects.filter(at__gte=since).count(),
@@ -131,12 +138,27 @@ class Tally:
     statuses: dict = field(default_factory=dict)
     saved: dict = field(default_factory=dict)
     refused: dict = field(default_factory=dict)
+    unknown: dict = field(default_factory=dict)  # forms whose answer was lost with a killed worker
+    errors: list = field(default_factory=list)
+    lost_answers: int = 0
+    last_ok: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def answer(self, status, seconds):
+    def answer(self, status, seconds, content=b""):
         with self.lock:
             self.times.append(seconds)
             self.statuses[status] = self.statuses.get(status, 0) + 1
+            if status >= 500:
+                self.errors.append((time.monotonic(), status, b"Traceback" in content or b"Error at" in content))
+            else:
+                self.last_ok = time.monotonic()
+
+    def lost(self, path):
+        with self.lock:
+            self.lost_answers += 1
+            kind = next((kind for kind, part in WRITES.items() if part in path), None)
+            if kind:
+                self.unknown[kind] = self.unknown.get(kind, 0) + 1
 
     def write(self, kind, ok):
         with self.lock:
@@ -167,12 +189,15 @@ class Person:
                 response = self.connection.getresponse()
                 content = response.read()
                 break
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError, ConnectionRefusedError):
                 self.connection.close()
-                self.connection = None  # the worker closed a kept-alive connection: once more
-                if attempt == 2:
-                    raise
-        self.tally.answer(response.status, time.monotonic() - started)
+                self.connection = None
+                # A kept-alive connection the worker closed, or a worker killed under the request.
+                # A GET is asked once more; a form is not sent twice: its answer is lost.
+                if attempt == 2 or method == "POST":
+                    self.tally.lost(path)
+                    return None, "", ""
+        self.tally.answer(response.status, time.monotonic() - started, content)
         for header in response.msg.get_all("Set-Cookie") or []:
             for name, morsel in http.cookies.SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
@@ -188,7 +213,7 @@ class Person:
         if not form.found:
             return None
         status, _location, _html = self.request("POST", action or page, form.values)
-        return status
+        return status  # None: the answer was lost
 
 
 def sign_in(person, user):
@@ -295,6 +320,17 @@ def main():
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--cases", type=int, default=150)
+    parser.add_argument(
+        "--faults",
+        action="store_true",
+        help="a second server on another port for half the people, and one worker killed (SIGKILL) a third of "
+        "the way in",
+    )
+    parser.add_argument(
+        "--restart-postgres",
+        action="store_true",
+        help="with --faults: restart the local PostgreSQL half-way (every connection to it, anyone's, is cut)",
+    )
     options = parser.parse_args()
 
     suffix = uuid.uuid4().hex[:8]
@@ -339,14 +375,16 @@ def main():
                 if user["role"] in ("caseworker", "supervisor")
             ]
 
-            server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "casework.wsgi"],
-                cwd=ROOT,
-                env=production,
-            )
-            _wait_until_up(server, port)
+            servers = [_serve(production, port)]
+            ports = [port]
+            if options.faults:  # a second application server on the same databases
+                ports.append(free_port())
+                servers.append(_serve(production, ports[1]))
+            for one, its_port in zip(servers, ports, strict=True):
+                _wait_until_up(one, its_port)
+            server = servers[0]
             tally = Tally()
-            people = [Person(port, tally) for _ in range(options.users)]
+            people = [Person(ports[number % len(ports)], tally) for number in range(options.users)]
             print(f"Signing in {options.users} sessions of {len(users)} people ...", flush=True)
             codes = [sign_in(person, users[number % len(users)]) for number, person in enumerate(people)]
             tally.times.clear()
@@ -356,11 +394,15 @@ def main():
                 f"{options.users} people at work for {options.seconds} s with {options.workers} workers ...", flush=True
             )
             started = time.monotonic()
-            with concurrent.futures.ThreadPoolExecutor(options.users) as pool:
+            faults = {}
+            with concurrent.futures.ThreadPoolExecutor(options.users + 1) as pool:
+                if options.faults:
+                    pool.submit(_cause_faults, servers[0], options, faults)
                 list(pool.map(lambda n: act(people[n], codes[n], options.seconds, tally, n), range(options.users)))
             elapsed = time.monotonic() - started
-            server.terminate()
-            server.wait(timeout=60)
+            for one in servers:
+                one.terminate()
+                one.wait(timeout=60)
             server = None
 
             evidence = json.loads(
@@ -376,29 +418,83 @@ def main():
             admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     answers = len(tally.times)
-    errors = sum(count for status, count in tally.statuses.items() if status >= 500)
+    problems = []
+    errors = [error for error in tally.errors if error[1] != 503 or "postgres_restarted" not in faults]
+    if options.faults:
+        print(
+            f"faults: a second server on port {ports[1]}; worker {faults.get('killed')} killed with SIGKILL after "
+            f"{faults.get('killed_at', 0):.0f} s, {tally.lost_answers} answers lost with it (forms among them: "
+            f"{tally.unknown or 'none'})"
+        )
+        if "postgres_restarted" in faults:
+            unavailable = [error for error in tally.errors if error[1] == 503]
+            back = max((error[0] for error in unavailable), default=faults["postgres_restarted"])
+            print(
+                f"  PostgreSQL restarted after {faults['postgres_restarted'] - started:.0f} s: {len(unavailable)} "
+                f"answers 503, with a traceback in {sum(error[2] for error in unavailable)}; "
+                f"service back {back - faults['postgres_restarted']:.1f} s after the restart"
+            )
+            if any(error[2] for error in unavailable):
+                problems.append("a 503 page showed a traceback")
+            if back - faults["postgres_restarted"] > 30:
+                problems.append("the service took more than 30 s to come back")
+        if "killed" not in faults:
+            problems.append("no worker was killed")
     print(
         f"\n{answers:,} answers in {elapsed:.0f} s: {answers / elapsed:.1f} requests per second; "
         f"p50 {percentile(tally.times, 0.50) * 1000:.0f} ms, p95 {percentile(tally.times, 0.95) * 1000:.0f} ms, "
         f"p99 {percentile(tally.times, 0.99) * 1000:.0f} ms (mean {statistics.fmean(tally.times) * 1000:.0f} ms)"
     )
     print(f"statuses: {dict(sorted(tally.statuses.items()))}")
-    problems = [] if not errors else [f"{errors} answers were 5xx"]
+    if errors:
+        problems.append(f"{len(errors)} answers were 5xx")
     for kind in ("contact", "need", "referral_step", "reveal"):
-        saved, found = tally.saved.get(kind, 0), evidence[kind]
+        saved, found, unknown = tally.saved.get(kind, 0), evidence[kind], tally.unknown.get(kind, 0)
         print(
             f"{kind}: {saved} answered saved, {found} in the database, {tally.refused.get(kind, 0)} refused by a form"
+            + (f", {unknown} answers lost" if unknown else "")
         )
-        if saved != found:
-            problems.append(f"{kind}: {saved} saved but {found} in the database")
+        if not saved <= found <= saved + unknown:
+            problems.append(f"{kind}: {saved} saved (and {unknown} unanswered) but {found} in the database")
         if saved == 0:
             problems.append(f"{kind}: none saved, so nothing about it was shown")
+    for kind in ("contact", "need"):  # nothing half-written: each row with its trail entry
+        if evidence[f"{kind}_entries"] != evidence[kind]:
+            problems.append(f"{evidence[kind]} {kind} rows but {evidence[f'{kind}_entries']} trail entries for them")
+    print(f"trail entries for the new contacts and needs: {evidence['contact_entries']} and {evidence['need_entries']}")
     print(f"audit_verify: {verified}")
     if "intact" not in verified:
         problems.append("the audit chain does not verify")
     if problems:
         raise SystemExit("The load run FAILED: " + "; ".join(problems))
     print("The load run passed.")
+
+
+def _serve(environment, port):
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "casework.wsgi"],
+        cwd=ROOT,
+        env={**environment, "CASEWORK_BIND": f"127.0.0.1:{port}"},
+    )
+
+
+def _cause_faults(server, options, faults):
+    """A third of the way in, SIGKILL one worker of the first server (its master starts
+    another); half-way, if asked, restart PostgreSQL."""
+    began = time.monotonic()
+    time.sleep(options.seconds / 3)
+    found = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)  # noqa: S603, S607
+    workers = found.stdout.split()
+    if workers:
+        victim = int(random.choice(workers))
+        os.kill(victim, signal.SIGKILL)
+        faults["killed"], faults["killed_at"] = victim, time.monotonic() - began
+    if options.restart_postgres:
+        time.sleep(max(0.0, options.seconds / 2 - (time.monotonic() - began)))
+        versions = sorted(os.listdir("/etc/postgresql"))
+        restart = ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "restart", "-m", "fast"]
+        subprocess.run(restart, check=True)  # noqa: S603
+        faults["postgres_restarted"] = time.monotonic()
 
 
 def _wait_until_up(server, port):

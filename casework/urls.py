@@ -20,3 +20,6 @@ urlpatterns = [
     path("access/", include("casework.access.urls")),
     path("retention/", include("casework.retention.urls")),
 ]
+
+# A server error, or the database not answering (503): plain pages that need no query.
+handler500 = "casework.web.pages.server_error"
