@@ -68,7 +68,7 @@ restore-drill: install
 # Fifty signed-in people for a minute on gunicorn and PostgreSQL (bench/load.py): new
 # databases on the local server, 127.0.0.1 only, dropped afterwards.
 load: install
-	PYTHONPATH=. $(PY) -m bench.load --users 50 --seconds 60 --workers 4
+	PYTHONPATH=. $(PY) -m bench.load --users 50 --seconds 60 --workers 4 $(LOAD_ARGS)
 
 test: install
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
