@@ -59,7 +59,9 @@ def _pg_dump(alias: str) -> Iterator[bytes]:
 
 
 def _sqlite_dump(alias: str) -> Iterator[bytes]:
-    source = connections[alias].settings_dict["NAME"]
+    source = str(connections[alias].settings_dict["NAME"])
+    if source == ":memory:" or "mode=memory" in source:
+        raise RestoreRefused("An in-memory database has nothing to back up.")
     with tempfile.TemporaryDirectory(prefix="casework-backup-") as directory:
         copy = Path(directory) / "copy.sqlite3"
         with sqlite3.connect(source) as live, sqlite3.connect(copy) as target:

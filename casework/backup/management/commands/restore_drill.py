@@ -62,6 +62,8 @@ class Command(BaseCommand):
         parser.add_argument("--sample", type=int, default=20, help="identities to decrypt and compare (default 20)")
 
     def handle(self, *args, server, cases, sample, **options):
+        if cases < 1 or sample < 1:
+            raise CommandError("--cases and --sample must be 1 or more: an empty drill proves nothing.")
         self.sample = sample
         with tempfile.TemporaryDirectory(prefix="casework-drill-") as scratch:
             self.scratch = Path(scratch)
