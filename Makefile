@@ -22,7 +22,7 @@ TEST_WORKERS ?= 2
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casework_bench
 export BENCH_DATABASE_URL
 
-.PHONY: install run test check clean bench bench-compare
+.PHONY: install run serve serve-now restore-drill load test check clean bench bench-compare
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,37 @@ run: install
 	$(DEV_ENV) $(PY) manage.py seed_demo --if-empty --manifest $(MANIFEST)
 	-$(DEV_ENV) $(PY) manage.py demo_logins --manifest $(MANIFEST)
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# Production settings on this machine, to try them: gunicorn (deploy/gunicorn.conf.py) on
+# http://localhost:8001 with debug off, the manifest of collected static files, __Host-
+# cookies (browsers accept Secure cookies from localhost). The development secrets and
+# database of `make run` (made here if missing); no TLS, so no redirect to HTTPS.
+SERVE_ENV = CASEWORK_DEBUG=0 CASEWORK_SSL_REDIRECT=0 CASEWORK_ALLOWED_HOSTS=localhost,127.0.0.1 \
+	CASEWORK_BIND=127.0.0.1:8001 CASEWORK_WORKERS=2 \
+	$(shell test -f .local-secrets.json && $(PY) -c 'import json; print(" ".join(f"{k}={v}" for k, v in json.load(open(".local-secrets.json")).items()))')
+
+serve: install
+	$(DEV_ENV) $(PY) manage.py migrate --database keystore --no-input
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py createcachetable
+	$(DEV_ENV) $(PY) manage.py seed_demo --if-empty --manifest $(MANIFEST)
+	$(MAKE) --no-print-directory serve-now
+
+serve-now:  # not echoed: the environment holds the secrets
+	@env $(SERVE_ENV) $(PY) manage.py collectstatic --no-input --verbosity 0
+	@echo "casework with production settings on http://localhost:8001/ (Ctrl-C stops it)"
+	@env $(SERVE_ENV) $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py casework.wsgi
+
+# The restore drill (README, Backups): new databases on this PostgreSQL server, dropped after.
+RESTORE_DRILL_SERVER ?= postgres://postgres@127.0.0.1:5432/postgres
+
+restore-drill: install
+	CASEWORK_DEBUG=1 $(PY) manage.py restore_drill --server $(RESTORE_DRILL_SERVER)
+
+# Fifty signed-in people for a minute on gunicorn and PostgreSQL (bench/load.py): new
+# databases on the local server, 127.0.0.1 only, dropped afterwards.
+load: install
+	PYTHONPATH=. $(PY) -m bench.load --users 50 --seconds 60 --workers 4 $(LOAD_ARGS)
 
 test: install
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)

@@ -135,6 +135,11 @@ AUDIT_FLAG_CASES_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_CASES_PER_HOUR", 15)
 AUDIT_FLAG_DENIALS_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_DENIALS_PER_HOUR", 10)
 # More than this many identity writes by one person within sixty minutes: fishing for duplicates?
 AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR = env_int("CASEWORK_AUDIT_FLAG_IDENTITY_WRITES_PER_HOUR", 4)
+# Backups (casework.backup): encrypted to this X25519 public key (its private half kept
+# offline), written to this directory; key-store backups older than this many days removed.
+BACKUP_PUBLIC_KEY = env_str("CASEWORK_BACKUP_PUBLIC_KEY")
+BACKUP_DIR = Path(env_str("CASEWORK_BACKUP_DIR", str(BASE_DIR / "backups")))
+BACKUP_KEYS_DAYS = env_int("CASEWORK_BACKUP_KEYS_DAYS", 7)
 # Reports and exports (casework.reports): a count below this shows as "fewer than N", and a
 # row of the row-level export whose profile fewer cases share is generalised or left out.
 REPORT_MIN_COUNT = env_int("CASEWORK_REPORT_MIN_COUNT", 5)
@@ -169,6 +174,7 @@ INSTALLED_APPS = [
     "casework.keystore",
     "casework.retention",
     "casework.reports",
+    "casework.backup",
     "casework.demo",
 ]
 
@@ -333,7 +339,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers the static files, which whitenoise serves from there.
+STATIC_ROOT = Path(env_str("CASEWORK_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -386,6 +393,8 @@ if not DEBUG:
     LANGUAGE_COOKIE_SECURE = True
     # On by default; off (CASEWORK_SSL_REDIRECT=0) only where the proxy itself redirects to HTTPS.
     SECURE_SSL_REDIRECT = env_bool("CASEWORK_SSL_REDIRECT", True)
+    # The health check answers over plain HTTP too: a monitor on the server itself asks it directly.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("CASEWORK_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

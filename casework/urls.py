@@ -3,10 +3,11 @@ from django.views.i18n import set_language
 
 from casework.accounts import views as account_views
 from casework.cases.views import home, providers
-from casework.web import doors
+from casework.web import doors, health
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", doors.public(account_views.SignInView.as_view()), name="login"),
     path("accounts/logout/", account_views.sign_out, name="logout"),
     path("accounts/", include("casework.accounts.urls")),
@@ -20,3 +21,6 @@ urlpatterns = [
     path("retention/", include("casework.retention.urls")),
     path("reports/", include("casework.reports.urls")),
 ]
+
+# A server error, or the database not answering (503): plain pages that need no query.
+handler500 = "casework.web.pages.server_error"

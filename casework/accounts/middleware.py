@@ -28,6 +28,7 @@ HALF_SIGNED_IN = {
     "accounts:exited",
     "login",
     "set_language",
+    "healthz",  # "ok" or "not ok", to anyone
 }
 
 

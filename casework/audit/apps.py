@@ -8,6 +8,6 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self):
-        from casework.audit import registry
+        from casework.audit import checks, registry  # noqa: F401  (checks: registers the database role's deploy check)
 
         registry.register_models()

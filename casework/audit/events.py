@@ -104,6 +104,7 @@ IDENTITY_IN_TEXT = _event("identity.in_text", _("Wrote identity details into fre
 
 # Exports.
 EXPORT_CSV = _event("export.csv", _("Exported cases (de-identified)"), BOTH, sensitive=True, kind=EXPORT)
+BACKUP_MADE = _event("backup.made", _("Backed up the databases (encrypted)"), ADMIN, sensitive=True, kind=EXPORT)
 EXPORT_AUDIT_CSV = _event("export.audit_csv", _("Exported the audit trail"), BOTH, sensitive=True, kind=EXPORT)
 
 # Reports (casework.reports): aggregates only, small counts hidden; a download is an export.

@@ -1,11 +1,15 @@
 """The answers every app gives the same way: no such page, not allowed, a CSV download (whole or streamed)."""
 
 import csv
+import sys
 from collections.abc import Iterable, Iterator
 
 from django.contrib import messages
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
@@ -74,3 +78,21 @@ def redirect_to_place(url: str, place: str) -> HttpResponseRedirect:
     """Back to ``url``, scrolled to the part of the page named ``place`` (a fragment: the
     browser keeps it, the server never sees it, and it names a part of the page, never a record)."""
     return HttpResponseRedirect(f"{url}#{place}")
+
+
+# The database (or the key store) not answering: a restart, a failover, a full disk. The
+# same plain page as a server error, but 503 with a time to come back, so that the person and
+# the proxy know to try again, and no query is needed to show it.
+UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 10
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's last answer (``handler500``), rendered without a request context: nothing in
+    it may need the database that may have just failed."""
+    if isinstance(sys.exc_info()[1], UNAVAILABLE):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

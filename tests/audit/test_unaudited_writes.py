@@ -20,6 +20,11 @@ RAW_SQL_ALLOWED = {
     "cases/services/export.py": "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY for the export (PostgreSQL)",
     "demo/seeding.py": "seed_demo --reset, refused unless CASEWORK_DEBUG=1: bulk deletes of demo data",
     "keystore/services.py": "VACUUM of the key store's own tables after keys are destroyed (PostgreSQL)",
+    "web/health.py": "SELECT 1 on each database, the health check's whole question",
+    "audit/roles.py": "GRANT/REVOKE and role questions to PostgreSQL's catalogues, for least privilege",
+    "audit/management/commands/db_roles.py": "runs the GRANT statements audit/roles.py writes",
+    "backup/databases.py": "lists the tables of a database to restore into, which must have none",
+    "backup/management/commands/restore_drill.py": "counts the rows of every table, in the drill's own databases",
 }
 
 

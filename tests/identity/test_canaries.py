@@ -399,6 +399,11 @@ def run_commands(world, tmp_path, settings):
         ("audit_export", ["--case", world.case.display_code]),
         ("apply_retention", []),  # no rules set: nothing to do
         ("erase_organisation", [world.org.slug]),  # refuses: no supervisor confirmed
+        ("backup", ["--to", str(tmp_path)]),  # refuses: no backup public key
+        ("backup_key_new", [str(tmp_path / "backup-private-key")]),
+        ("restore", ["data", "keys", "--key", str(tmp_path / "backup-private-key")]),  # refuses: not empty
+        ("restore_drill", ["--cases", "0"]),  # refuses: nothing to prove
+        ("db_roles", ["--grant"]),
     ]
     ours = {name for name, app in get_commands().items() if app.startswith("casework")}
     assert ours == {name for name, _args in plan}, f"teach this test to run {sorted(ours - {n for n, _a in plan})}"
