@@ -225,8 +225,8 @@ def provider_directory(keep: bool = False) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             membership = _membership(request)
-            if membership is None:
-                return not_found(request)
+            if membership is None or membership.role == Role.REPORTING:
+                return not_found(request)  # the reporting role reads reports, nothing else
             if keep and not provider_services.may_keep_directory(membership):
                 return forbidden(request)
             return view(request, membership, *args, **kwargs)
@@ -440,8 +440,11 @@ def _member_door(door: str, may: Callable[[Membership], bool]) -> Callable[[View
 
 
 def partners_member(*roles: str) -> Callable[[View], View]:
-    """For a vouched member of an organisation, with one of ``roles`` (any role if none given)."""
-    return _member_door("partners_member", lambda m: m.is_vouched and (not roles or m.role in roles))
+    """For a vouched member of an organisation, with one of ``roles`` (any role but reporting if none given)."""
+    return _member_door(
+        "partners_member",
+        lambda m: m.is_vouched and m.role != Role.REPORTING and (not roles or m.role in roles),
+    )
 
 
 def partnership_page(*roles: str) -> Callable[[View], View]:

@@ -54,3 +54,18 @@ def test_an_unvouched_supervisor_sees_no_report_either(client, world, sign_in):
     unvouched = make_user(world.org, Role.SUPERVISOR, supervises=[world.team_a], username="new-sup", vouched=False)
     sign_in(client, unvouched)
     assert client.get(reverse("reports:report")).status_code == 404
+
+
+def test_she_reaches_no_page_but_her_home_the_reports_and_her_own_account(client, world, records, sign_in):  # noqa: F811
+    """Least privilege: the provider directory and the partner pages (partners' names and
+    secure channels, packets) are no business of a role that reads counts."""
+    sign_in(client, world.reporter)
+    for url in (reverse("providers:list"), reverse("partners:home"), reverse("access:cases"), reverse("audit:trail")):
+        assert client.get(url).status_code == 404, url
+    page = client.get(reverse("reports:report")).content.decode()
+    for link in (reverse("providers:list"), reverse("partners:home"), reverse("cases:list")):
+        assert f'href="{link}"' not in page, link
+    # A supervisor still has both.
+    sign_in(client, world.supervisor)
+    assert client.get(reverse("providers:list")).status_code == 200
+    assert client.get(reverse("partners:home")).status_code == 200
