@@ -35,11 +35,6 @@ def test_her_assignment_or_grant_opens_no_case_once_she_reports(client, world, s
     assert world.case.display_code not in client.get(reverse("home")).content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="An administrator alone turns a caseworker into a reader of the whole organisation's "
-    "counts; becoming a supervisor waits for a supervisor's confirmation (design choice for the lead).",
-)
 def test_an_administrator_alone_does_not_open_the_whole_organisation_to_a_caseworker(client, world, sign_in):
     sign_in(client, world.teammate)
     assert client.get(reverse("reports:report")).status_code == 404  # before: no reports

@@ -322,9 +322,11 @@ def membership_set_role(*, by: User | None, membership: Membership, role: str, r
     membership.supervises_all_teams = supervises_all
     membership.save(update_fields=["role", "supervises_all_teams"])
     _set_teams(membership, teams, supervised, supervises_all)
-    if Role.ADMIN in (previous, role):
+    if Role.ADMIN in (previous, role) or role == Role.REPORTING:
         # An administrator's account is, by definition, one an administrator signs in with:
-        # whatever it was vouched for before, a supervisor must vouch for it anew.
+        # whatever it was vouched for before, a supervisor must vouch for it anew. The same
+        # for the reporting role, which reads every team's counts: a supervisor of every
+        # team must vouch for her, never an administrator's change alone.
         unvouch(by=by, membership=membership, cause="membership.role", reason=reason)
     record(
         event=events.MEMBERSHIP_ROLE,
