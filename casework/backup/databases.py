@@ -64,9 +64,12 @@ def _sqlite_dump(alias: str) -> Iterator[bytes]:
         raise RestoreRefused("An in-memory database has nothing to back up.")
     with tempfile.TemporaryDirectory(prefix="casework-backup-") as directory:
         copy = Path(directory) / "copy.sqlite3"
-        with sqlite3.connect(source) as live, sqlite3.connect(copy) as target:
+        live, target = sqlite3.connect(source), sqlite3.connect(copy)
+        try:
             live.backup(target)  # a consistent copy, even while the server writes
-        target.close()
+        finally:
+            live.close()
+            target.close()
         with copy.open("rb") as file:
             while chunk := file.read(CHUNK):
                 yield chunk

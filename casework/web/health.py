@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 DATABASES = ("default", "keystore")
 
 
+@doors.public
 @never_cache
 @require_safe
 @transaction.non_atomic_requests
@@ -38,6 +39,3 @@ def _answers(alias: str) -> bool:
     except DatabaseError as error:
         logger.warning("Health check: the %s database does not answer (%s).", alias, type(error).__name__)
         return False
-
-
-healthz = doors.public(healthz)

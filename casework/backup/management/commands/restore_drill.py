@@ -6,6 +6,7 @@ and needs nothing but PostgreSQL (or, with a sqlite:// server, files).
 """
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -72,29 +73,28 @@ class Command(BaseCommand):
 
     # The databases --------------------------------------------------------------------
 
+    @contextlib.contextmanager
     def _databases(self, server):
-        drill = self
-
-        class Databases:
-            def __enter__(self):
-                self.names = []
-                if server.startswith("sqlite"):
-                    urls = [f"sqlite:///{drill.scratch / name}.sqlite3" for name in ("data", "keys", "data2", "keys2")]
-                else:
-                    suffix = uuid.uuid4().hex[:8]
-                    self.names = [f"casework_drill_{part}_{suffix}" for part in ("data", "keys", "data2", "keys2")]
-                    for name in self.names:
-                        drill._admin(server, f'CREATE DATABASE "{name}"')
-                    base = server.rsplit("/", 1)[0]
-                    urls = [f"{base}/{name}" for name in self.names]
-                return (urls[0], urls[1]), (urls[2], urls[3])
-
-            def __exit__(self, *exc):
-                for name in self.names:
-                    drill._admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                return False
-
-        return Databases()
+        """((data, keys) to back up, (data, keys) to restore into): files in the scratch
+        directory for a sqlite:// server, else new PostgreSQL databases, dropped after (those
+        made, even if making the next one failed)."""
+        parts = ("data", "keys", "data2", "keys2")
+        made = []
+        try:
+            if server.startswith("sqlite"):
+                urls = [f"sqlite:///{self.scratch / part}.sqlite3" for part in parts]
+            else:
+                suffix = uuid.uuid4().hex[:8]
+                base = server.rsplit("/", 1)[0]
+                for part in parts:
+                    name = f"casework_drill_{part}_{suffix}"
+                    self._admin(server, f'CREATE DATABASE "{name}"')
+                    made.append(name)
+                urls = [f"{base}/{name}" for name in made]
+            yield (urls[0], urls[1]), (urls[2], urls[3])
+        finally:
+            for name in made:
+                self._admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def _admin(self, server, statement):
         import psycopg  # lazy: only for a drill on PostgreSQL
