@@ -1,27 +1,32 @@
-"""Report periods: whole months only, ended months only.
+"""Report periods: calendar quarters, ended ones only, nothing else.
 
-A period that could end on any day would let two reports a day apart be subtracted to
-single out what happened on that one day (often one case). So a period runs from the first
-day of one month to the last day of another, and never into the month still running:
-until it ends, the same period read on two days would differ by those days.
+Two reports whose periods overlap can be subtracted: the report for two months minus the
+report for the second gives back the first month's counts, including those it hides as
+"fewer than k". Periods that may start and end anywhere cannot stop that, whatever each
+report hides. So there is one kind of period, the calendar quarter, and two quarters never
+share a day: no report can be taken from another to single out part of a quarter. A
+quarter is offered once it has ended: until then, the same quarter read on two days would
+differ by what happened in between (and rounding, in ``casework.reports.tables``, blurs
+what a late correction to an ended quarter changes).
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-DEFAULT_MONTHS = 12
-LONGEST = 60  # months: the month-by-month tables stay readable
 EARLIEST = datetime.date(2000, 1, 1)
+_KEY = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
 @dataclass(frozen=True)
 class Period:
-    start: datetime.date  # the first day of its first month
-    end: datetime.date  # the last day of its last month
+    start: datetime.date  # the first day of the quarter
+    end: datetime.date  # its last day
 
     @property
     def months(self) -> list[datetime.date]:
@@ -32,9 +37,21 @@ class Period:
             month = next_month(month)
         return found
 
+    @property
+    def key(self) -> str:
+        """``2026-Q3``: the query string's value and the downloads' file names."""
+        return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+
+    @property
+    def label(self) -> str:
+        return gettext("Quarter %(quarter)s of %(year)s") % {
+            "quarter": (self.start.month - 1) // 3 + 1,
+            "year": self.start.year,
+        }
+
     def query(self) -> str:
-        """The period as the query string the downloads carry (months only: no person)."""
-        return f"from={self.start:%Y-%m}&to={self.end:%Y-%m}"
+        """The period as the query string the downloads carry (a quarter: no person)."""
+        return f"quarter={self.key}"
 
     def details(self) -> dict[str, str]:
         return {"from": f"{self.start:%Y-%m}", "to": f"{self.end:%Y-%m}"}
@@ -44,77 +61,86 @@ def next_month(month: datetime.date) -> datetime.date:
     return datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def last_ended_month(today: datetime.date | None = None) -> datetime.date:
+def quarter_of(day: datetime.date) -> Period:
+    """The calendar quarter ``day`` falls in."""
+    start = datetime.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    end = next_month(next_month(next_month(start))) - datetime.timedelta(days=1)
+    return Period(start, end)
+
+
+def last_ended_quarter(today: datetime.date | None = None) -> Period:
     today = today or timezone.localdate()
-    return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    return quarter_of(quarter_of(today).start - datetime.timedelta(days=1))
 
 
-def period(first: datetime.date, last: datetime.date) -> Period:
-    """The months from ``first``'s to ``last``'s, both whole."""
-    return Period(first.replace(day=1), next_month(last.replace(day=1)) - datetime.timedelta(days=1))
+def ended_quarters(today: datetime.date | None = None) -> list[Period]:
+    """Every quarter a report may cover, the latest first."""
+    found, quarter = [], last_ended_quarter(today)
+    while quarter.start >= EARLIEST:
+        found.append(quarter)
+        quarter = quarter_of(quarter.start - datetime.timedelta(days=1))
+    return found
+
+
+def from_key(key: str, today: datetime.date | None = None) -> Period | None:
+    """The ended quarter ``key`` (``2026-Q3``) names, or None."""
+    found = _KEY.match(key.strip())
+    if not found:
+        return None
+    year, quarter = int(found.group(1)), int(found.group(2))
+    if year < EARLIEST.year:
+        return None
+    chosen = quarter_of(datetime.date(year, quarter * 3, 1))
+    return chosen if chosen.end <= last_ended_quarter(today).end else None
 
 
 def default_period(today: datetime.date | None = None) -> Period:
-    """The last twelve ended months."""
-    last = last_ended_month(today)
-    first = last
-    for _month in range(DEFAULT_MONTHS - 1):
-        first = (first - datetime.timedelta(days=1)).replace(day=1)
-    return period(first, last)
+    """The last ended quarter."""
+    return last_ended_quarter(today)
 
 
-class MonthField(forms.CharField):
-    """A month as ``YYYY-MM`` (what ``<input type="month">`` sends): the first day of it."""
+class QuarterField(forms.ChoiceField):
+    """An ended quarter, from a list (the latest first); its value is a ``Period``."""
 
-    widget = forms.TextInput(attrs={"type": "month", "pattern": "[0-9]{4}-[0-9]{2}", "placeholder": "YYYY-MM"})
-    default_error_messages = {"invalid": _("Give a month as year and month, for example 2025-01.")}
+    default_error_messages = {
+        "invalid_choice": _("Choose a quarter that has ended, from the list."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=self._choices_now, **kwargs)
+
+    @staticmethod
+    def _choices_now() -> list[tuple[str, str]]:
+        return [(quarter.key, quarter.label) for quarter in ended_quarters()]
 
     def to_python(self, value):
         value = super().to_python(value)
+        return value.strip() if isinstance(value, str) else value
+
+    def validate(self, value):
         if value in self.empty_values:
-            return None
-        try:
-            return datetime.datetime.strptime(value.strip(), "%Y-%m").date()
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+            super().validate(value)
+        elif from_key(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+
+    def clean(self, value):
+        value = super().clean(value)
+        return from_key(value) if value else None
 
 
-class _PeriodForm(forms.Form):
-    """From one month to another, both ended; empty means the last twelve ended months.
-    The fields are named ``from`` and ``to`` (the query string of every report URL)."""
+class PeriodForm(forms.Form):
+    """One ended calendar quarter; empty means the last one. Months (``from``/``to``, what
+    reports asked for before) are refused with a word on why, not quietly replaced."""
+
+    quarter = QuarterField(label=_("Quarter"), required=False)
 
     def clean(self):
         cleaned = super().clean()
+        if "from" in self.data or "to" in self.data:
+            raise forms.ValidationError(
+                _("Reports cover calendar quarters only, never a choice of months: choose a quarter.")
+            )
         if self.errors:
             return cleaned
-        default = default_period()
-        first, last = cleaned.get("from"), cleaned.get("to")
-        if first is None:
-            first = default.start if last is None else last
-        if last is None:
-            last = last_ended_month()
-        if last > last_ended_month():
-            raise forms.ValidationError(
-                _("A report covers ended months only: the last you may choose is the month before this one.")
-            )
-        if first < EARLIEST:
-            raise forms.ValidationError(_("A report starts in 2000 or later."))
-        if first > last:
-            raise forms.ValidationError(_("The first month comes after the last."))
-        chosen = period(first, last)
-        if len(chosen.months) > LONGEST:
-            raise forms.ValidationError(_("A report covers at most %(n)s months.") % {"n": LONGEST})
-        cleaned["period"] = chosen
+        cleaned["period"] = cleaned.get("quarter") or default_period()
         return cleaned
-
-
-# "from" is a Python keyword: the fields are given to the form's metaclass by name.
-PeriodForm = type(
-    "PeriodForm",
-    (_PeriodForm,),
-    {
-        "__module__": __name__,
-        "from": MonthField(label=_("From month"), required=False),
-        "to": MonthField(label=_("To month"), required=False),
-    },
-)

@@ -17,7 +17,7 @@ from casework.cases.services.export import defuse
 from casework.reports import queries
 from casework.reports.periods import Period
 from casework.reports.queries import Scope
-from casework.reports.tables import Table, shown
+from casework.reports.tables import Table, rounding_note, shown
 
 
 def _details(scope: Scope, period: Period, **more: object) -> dict[str, object]:
@@ -71,7 +71,8 @@ def donor_export(*, by: User, scope: Scope, period: Period, reason: str, named: 
 
 def csv_rows(period: Period, tables: list[Table], heading: list[str] | None = None) -> list[list[str]]:
     """The tables one after another, a blank line between; every cell defused."""
-    lines: list[list[str]] = [heading or [_("Report")], [f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"]]
+    lines: list[list[str]] = [heading or [_("Report")], [period.label, f"{period.start:%Y-%m}", f"{period.end:%Y-%m}"]]
+    lines.append([rounding_note()])
     for table in tables:
         lines += [[], *table.csv_rows()]
     return [[defuse(cell) for cell in line] for line in lines]

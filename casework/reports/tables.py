@@ -1,5 +1,14 @@
 """The report's tables as they may be shown: every count through ``suppress``, each
-hidden one as the words "fewer than k", and the bars of each table's chart."""
+hidden one as the words "fewer than k", each shown one rounded to the nearest ``ROUND_TO``,
+and the bars of each table's chart.
+
+Suppression makes sure no hidden count follows from the totals of the tables it knows
+share them. Rounding covers what it cannot see: tables that count the same cases under
+other names (the cases opened in a quarter and the journey steps they took, where intake
+records a first step), and a late correction to an ended quarter read before and after.
+With every shown count rounded, the difference of two of them no longer pins a hidden
+count down. Suppression is decided on the exact counts, then what is shown is rounded.
+"""
 
 from dataclasses import dataclass, field
 
@@ -19,6 +28,8 @@ BAR_HEIGHT = 18
 ROW_HEIGHT = 26
 TOP = 8
 
+ROUND_TO = 5  # every shown count, totals included, to the nearest multiple of this
+
 
 @dataclass(frozen=True)
 class Count:
@@ -37,6 +48,21 @@ class Count:
 
 def fewer_than() -> str:
     return _("fewer than %(k)s") % {"k": settings.REPORT_MIN_COUNT}
+
+
+def rounded(value: int | None) -> int | None:
+    """``value`` to the nearest multiple of ``ROUND_TO`` (halves up), never below it: a
+    shown count is at least the threshold, and 0 would read as "none"."""
+    if value is None:
+        return None
+    return max(ROUND_TO, (2 * value + ROUND_TO) // (2 * ROUND_TO) * ROUND_TO)
+
+
+def rounding_note() -> str:
+    return _(
+        "Every count is rounded to the nearest %(n)s, totals included, and any count below %(k)s reads "
+        '"fewer than %(k)s": the totals need not add up exactly.'
+    ) % {"n": ROUND_TO, "k": settings.REPORT_MIN_COUNT}
 
 
 @dataclass(frozen=True)
@@ -101,7 +127,7 @@ def keys(section: Section) -> Keys:
 
 def table(section: Section, grid: Shown, k: int) -> Table:
     labels = [label for _key, label in section.rows]
-    counted = [[Count(value) for value in row] for row in grid]
+    counted = [[Count(rounded(value)) for value in row] for row in grid]
     made = Table(
         slug=section.slug,
         title=section.title,

@@ -12,18 +12,18 @@ from casework.reports import services
 from casework.reports.forms import DonorForm, ReasonForm
 from casework.reports.periods import Period, PeriodForm, default_period
 from casework.reports.queries import MAKERS
+from casework.reports.tables import ROUND_TO
 from casework.web import doors
 from casework.web.forms import form_page
 from casework.web.pages import csv_response, not_found
 
 
 def _initial() -> dict[str, str]:
-    default = default_period()
-    return {"from": f"{default.start:%Y-%m}", "to": f"{default.end:%Y-%m}"}
+    return {"quarter": default_period().key}
 
 
 def _k() -> dict[str, int]:
-    return {"min_count": settings.REPORT_MIN_COUNT}
+    return {"min_count": settings.REPORT_MIN_COUNT, "round_to": ROUND_TO}
 
 
 @doors.reporter
@@ -41,7 +41,7 @@ def report(request, scope):
 def report_csv(request, scope):
     def download(period: Period, reason: str) -> HttpResponse:
         rows = services.report_csv(by=request.user, scope=scope, period=period, reason=reason)
-        return csv_response(rows, f"casework-report-{period.start:%Y-%m}-{period.end:%Y-%m}.csv")
+        return csv_response(rows, f"casework-report-{period.key}.csv")
 
     return _download(request, _("The report as a CSV file"), download)
 
@@ -55,7 +55,7 @@ def chart_svg(request, scope, section):
         table = services.chart_svg(by=request.user, scope=scope, period=period, slug=section, reason=reason)
         drawing = render_to_string("reports/chart.svg", {"table": table, "standalone": True}, request=request)
         response = HttpResponse(drawing, content_type="image/svg+xml; charset=utf-8")
-        name = f"casework-{section}-{period.start:%Y-%m}-{period.end:%Y-%m}.svg"
+        name = f"casework-{section}-{period.key}.svg"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
@@ -63,7 +63,7 @@ def chart_svg(request, scope, section):
 
 
 def _download(request, what: str, make: Callable[[Period, str], HttpResponse]) -> HttpResponse:
-    """Ask the reason, then download: the period comes in the URL's query string (months only)."""
+    """Ask the reason, then download: the period comes in the URL's query string (a quarter)."""
     period_form = PeriodForm(request.GET)
     context = {"what": what, "period_form": period_form}
     if not period_form.is_valid():
@@ -98,7 +98,7 @@ def donor(request, scope):
             )
             rows = services.csv_rows(report.period, report.tables, heading=[title])
             period = report.period
-            return csv_response(rows, f"report-{period.start:%Y-%m}-{period.end:%Y-%m}.csv")
+            return csv_response(rows, f"report-{period.key}.csv")
         return render(request, "reports/donor.html", {"report": report, **_k()})
 
     return form_page(request, form, "reports/donor_form.html", {}, make)

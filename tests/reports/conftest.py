@@ -1,4 +1,4 @@
-"""A seeded set for the reports: counts in the last ended month, one region with exactly two
+"""A seeded set for the reports: counts in the first month of the last ended quarter, one region with exactly two
 cases, and helpers that read back what a page, a CSV or a chart shows."""
 
 import csv
@@ -11,15 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.cases.models import JourneyStep, ReferralStep
-from casework.reports.periods import last_ended_month
+from casework.reports.periods import last_ended_quarter
 from tests.factories import make_case, make_contact, make_need, make_referral
 
 CONSENT = {"consent_given_by": "survivor", "consent_method": "written"}
 
 
 def month():
-    """The first day of the last ended month: the seeded month."""
-    return last_ended_month()
+    """The first day of the last ended quarter: the seeded month."""
+    return last_ended_quarter().start
 
 
 def day(n):
@@ -31,7 +31,7 @@ def noon(n):
 
 
 def period_query():
-    return f"from={month():%Y-%m}&to={month():%Y-%m}"
+    return f"quarter={last_ended_quarter().key}"
 
 
 def report_url():

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from casework.audit.models import AuditEntry
 from casework.cases.models import Case
+from casework.reports.periods import last_ended_quarter
 from casework.reports.suppress import recoverable
 from tests.factories import make_contact
 from tests.reports.conftest import csv_tables, page_tables, period_query, report_url
@@ -24,8 +25,11 @@ def test_viewing_a_report_is_audited_with_its_period_and_scope(client, world, se
     sign_in(client, world.supervisor)
     client.get(report_url())
     (entry,) = _entries(world.supervisor, "report.view")
-    month = period_query().split("&")[0].removeprefix("from=")
-    assert entry.additional_data["from"] == entry.additional_data["to"] == month
+    quarter = last_ended_quarter()
+    assert (
+        entry.additional_data["from"] == f"{quarter.start:%Y-%m}"
+        and entry.additional_data["to"] == f"{quarter.end:%Y-%m}"
+    )
     assert entry.additional_data["scope"] == "teams" and entry.additional_data["teams"] == [world.team_a.pk]
     assert entry.organisation_id == world.org.pk and entry.case_code == ""
     sign_in(client, world.reporter)
@@ -47,14 +51,15 @@ def test_a_download_asks_a_reason_and_is_audited_as_an_export(client, world, see
     assert entry.reason == REASON and entry.additional_data["format"] in ("csv", "svg")
 
 
-def test_a_download_of_a_running_month_is_refused_and_not_recorded(client, world, sign_in):
+@pytest.mark.parametrize("query", ["quarter=2099-Q1", "from=2000-01&to=2000-02"])
+def test_a_download_of_a_running_quarter_or_of_months_is_refused_and_not_recorded(client, world, sign_in, query):
     sign_in(client, world.reporter)
-    response = client.post(f"{reverse('reports:csv')}?from=2000-01&to=2099-01", {"reason": REASON})
+    response = client.post(f"{reverse('reports:csv')}?{query}", {"reason": REASON})
     assert response.status_code == 400 and not _entries(world.reporter, "export.report_csv")
 
 
 def _donor(client, **fields):
-    data = {"from": period_query().split("&")[0][5:], "to": period_query().split("&")[1][3:], "form": "page"}
+    data = {"quarter": last_ended_quarter().key, "form": "page"}
     return client.post(reverse("reports:donor"), {**data, "reason": REASON, **fields})
 
 

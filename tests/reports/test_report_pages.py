@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from casework.audit.models import AuditEntry
+from casework.reports.periods import last_ended_quarter, quarter_of
 from casework.reports.suppress import recoverable, recoverable_linked
 from tests.reports.conftest import csv_tables, page_tables, period_query, report_url, seed
 
@@ -33,21 +34,21 @@ def test_a_region_of_two_cases_reads_fewer_than_5_on_the_page(client, world, see
     tables = page_tables(client.get(report_url()).content.decode())
     jilin = tables["regions"]["rows"]["Jilin"]
     assert set(jilin) == {None}  # every cell of the row, and its total
-    assert tables["regions"]["rows"]["Liaoning"][1] == 7  # the seven in hiding, shown
-    assert tables["regions"]["rows"]["Laos"][2] == 7
+    assert tables["regions"]["rows"]["Liaoning"][1] == 5  # the seven in hiding, shown (rounded)
+    assert tables["regions"]["rows"]["Laos"][2] == 5
 
 
 def test_the_same_region_reads_fewer_than_5_in_the_csv_and_the_chart(client, world, seeded, sign_in):
     sign_in(client, world.reporter)
     regions = csv_tables(_csv(client))["Journey stages reached, by region"]
     assert set(regions["rows"]["Jilin"]) == {None}
-    assert regions["rows"]["Liaoning"][1] == 7
+    assert regions["rows"]["Liaoning"][1] == 5
     drawing = _svg(client, "regions")
     jilin = re.search(r">Jilin</text>\s*<rect ([^>]*)/>\s*<text[^>]*>([^<]*)<", drawing)
     assert 'class="bar-suppressed"' in jilin.group(1) and "url(#regions-hatch)" in jilin.group(1)
     assert jilin.group(2) == FEWER
     liaoning = re.search(r">Liaoning</text>\s*<rect ([^>]*)/>\s*<text[^>]*>([^<]*)<", drawing)
-    assert 'class="bar"' in liaoning.group(1) and liaoning.group(2) == "7"
+    assert 'class="bar"' in liaoning.group(1) and liaoning.group(2) == "5"
 
 
 def test_a_hidden_bar_is_drawn_the_same_whatever_the_count(client, world, seeded, sign_in):
@@ -67,15 +68,20 @@ def test_no_total_on_the_page_or_in_the_csv_gives_a_hidden_count_back(client, wo
     assert any(value is not None for table in page.values() for row in table["grid"] for value in row)
 
 
-def test_the_page_says_months_only_and_refuses_the_running_month(client, world, seeded, sign_in):
+def test_the_page_offers_ended_quarters_and_refuses_the_running_one_and_months(client, world, seeded, sign_in):
     sign_in(client, world.reporter)
     page = client.get(reverse("reports:report")).content.decode()
-    assert "whole months that have ended" in page
-    this_month = AuditEntry.objects.latest("seq").timestamp.strftime("%Y-%m")
-    response = client.get(f"{reverse('reports:report')}?from={this_month}&to={this_month}")
-    assert response.status_code == 400 and "ended months only" in response.content.decode()
-    assert b"<table" not in response.content
-    assert client.get(f"{reverse('reports:report')}?from=2025-13").status_code == 400
+    assert "one calendar quarter that has ended" in page
+    offered = re.findall(r'<option value="(\d{4}-Q[1-4])"', page)
+    assert offered[0] == last_ended_quarter().key and len(offered) == len(set(offered)) > 100
+    running = quarter_of(AuditEntry.objects.latest("seq").timestamp.date()).key
+    assert running not in offered
+    before = AuditEntry.objects.filter(event="report.view").count()
+    for query in (f"quarter={running}", "quarter=2026-Q5", "quarter=1999-Q4", "quarter=x", "from=2025-01&to=2025-02"):
+        response = client.get(f"{reverse('reports:report')}?{query}")
+        assert response.status_code == 400 and b"<table" not in response.content, query
+    assert "calendar quarters only" in response.content.decode()  # months: a word on why
+    assert AuditEntry.objects.filter(event="report.view").count() == before  # nothing read
 
 
 @pytest.mark.parametrize("name", ["reporter", "supervisor", "head"])
@@ -126,7 +132,7 @@ def test_a_supervisor_of_team_a_sees_nothing_of_team_b(client, world, seeded, si
     # The head (every team) sees the change: the comparison above can fail.
     sign_in(client, world.head)
     assert (
-        page_tables(client.get(report_url()).content.decode())["stages"]["rows"]["In transit (third country)"][-1] == 16
+        page_tables(client.get(report_url()).content.decode())["stages"]["rows"]["In transit (third country)"][-1] == 15
     )
 
 
