@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.access.models import Membership
+from casework.accounts.backends import DURESS
 from casework.accounts.sessions import REPLACE_CREDENTIAL, end_sessions
 from casework.audit import events
 from casework.audit.models import Outcome
@@ -35,7 +36,8 @@ class CurrentPasswordChangeForm(PasswordChangeForm):
     def clean_old_password(self):
         old_password = self.cleaned_data["old_password"]
         signed = authenticate(self.request, username=self.user.get_username(), password=old_password)
-        if signed is None or signed.pk != self.user.pk:
+        # The duress password opens her (empty) workspace, never a change of her password.
+        if signed is None or signed.pk != self.user.pk or getattr(signed, DURESS, False):
             raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old_password
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from casework import keys
 from casework.access.models import Membership, Role, Team, active_membership
+from casework.accounts.models import workspace_is_empty
 from casework.audit import describe, events
 from casework.audit.describe import MODEL_CHANGES
 from casework.audit.models import AuditEntry, Outcome, WeekReview
@@ -88,6 +89,8 @@ def reviewer(user):
         return None
     if membership.role == Role.SUPERVISOR and not membership.is_vouched:
         return None  # a supervisor nobody has vouched for yet reviews nothing
+    if workspace_is_empty(user):
+        return None  # frozen, travelling, under duress: no trail, her own protections least of all
     return Reviewer(
         user_id=user.pk,
         organisation_id=membership.organisation_id,
