@@ -216,12 +216,10 @@ def device_lost(*, by: User, user: User, reason: str = "") -> int:
     return ended
 
 
-def protected_people(by: User) -> list[AccountGuard]:
-    """The people ``by`` may protect who are frozen, in travel mode or signed in under
-    duress, for her home page: a handful of rows, each checked as every act is."""
-    organisation_id = _organisation(by)
-    if organisation_id is None:
-        return []
+def protected_people(by: User, organisation_id: int) -> list[AccountGuard]:
+    """The people of ``by``'s organisation she may protect who are frozen, in travel mode or
+    signed in under duress, for her home page: one query when there are none; the handful
+    there are are each checked as every act is."""
     today = timezone.localdate()
     guards = (
         AccountGuard.objects.filter(user__membership__organisation_id=organisation_id)

@@ -74,7 +74,7 @@ def home(request):
         context["erasures_waiting"] = list(retention.pending_erasures(request.user)[:SHOWN])
         context["due_for_erasure"] = list(retention.notices_seen_by(request.user)[:SHOWN])
         # Frozen, travelling, signed in under duress: her people she may protect.
-        context["protected"] = protection.protected_people(request.user)
+        context["protected"] = protection.protected_people(request.user, membership.organisation_id)
     shown = {case.code for key in ("follow_ups", "recent", "unassigned") for case in context[key] or ()}
     shown |= {item.case.code for key in ("urgent_needs", "awaiting") for item in context[key]}
     shown |= {item.case.code for key in ("erasures_waiting", "due_for_erasure") for item in context.get(key, ())}
