@@ -79,8 +79,6 @@ def may_read_reports(membership: Membership | None) -> bool:
     ``scope_of`` decides what they hold."""
     if membership is None or not membership.is_active or not membership.is_vouched:
         return False
-    if workspace_is_empty(membership.user):
-        return False
     return membership.role in (Role.SUPERVISOR, Role.REPORTING)
 
 

@@ -29,7 +29,16 @@ from casework.audit import review
 from casework.audit.models import AuditEntry
 from casework.cases import codes
 from casework.identity import services as identity_services
-from tests.factories import PASSWORD, make_caseworker, make_contact, make_journey_step, make_need, make_referral
+from tests.factories import (
+    PASSWORD,
+    make_caseworker,
+    make_contact,
+    make_journey_step,
+    make_need,
+    make_referral,
+    make_supervisor,
+    make_team,
+)
 from tests.identity.conftest import VALUES
 
 DURESS_PASSWORD = "a grey heron waits by the ford"
@@ -382,6 +391,16 @@ def test_a_duress_sign_in_looks_exactly_like_an_empty_account(world, records):
     assert not review.entries_for(world.admin).filter(event="account.duress").exists()
     # Her own trail is closed to her while it lasts (a supervisor's would be): nothing to read there.
     assert duress.get(reverse("audit:trail")).status_code == 404
+
+
+def test_a_supervisors_duress_sign_in_looks_like_a_supervisor_of_an_empty_team(world, records):
+    protection.duress_password_set(user=world.other_supervisor, password=DURESS_PASSWORD)
+    empty = make_supervisor(world.org, make_team(world.org, "team-c"), username="emptysup")
+    baseline, _steps = through_pages(empty)
+    duress, _steps = through_pages(world.other_supervisor, password=DURESS_PASSWORD)
+    for name in ("home", "cases:list", "accounts:security", "accounts:safety"):
+        same_shape(duress.get(reverse(name)), baseline.get(reverse(name)))
+    assert answers_as_for_no_case(duress, world.other_case, records) == []
 
 
 def test_a_frozen_supervisor_reviews_nothing_and_confirms_nothing(world):
