@@ -25,8 +25,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework.access.models import Membership
 from casework.accounts import protection
 from casework.accounts.models import AccountGuard, LoginSession
-from casework.audit import review
-from casework.audit.models import AuditEntry
+from casework.audit import flags, review
+from casework.audit.models import AuditEntry, FlagKind
 from casework.cases import codes
 from casework.identity import services as identity_services
 from tests.factories import (
@@ -389,6 +389,10 @@ def test_a_duress_sign_in_looks_exactly_like_an_empty_account(world, records):
     assert "duress sign-in" in home and reverse("accounts:person_safety", args=["lead"]) in home
     assert review.entries_for(world.supervisor).filter(event="account.duress").exists()
     assert not review.entries_for(world.admin).filter(event="account.duress").exists()
+    raised = [f.actor_name for f in flags.flags_for(world.supervisor) if f.kind == FlagKind.DURESS_SIGN_IN]
+    assert raised == ["lead"]
+    assert not [f for f in flags.flags_for(world.admin) if f.kind == FlagKind.DURESS_SIGN_IN]
+    assert "lead" in supervisor.get(reverse("audit:flags")).content.decode()
     # Her own trail is closed to her while it lasts (a supervisor's would be): nothing to read there.
     assert duress.get(reverse("audit:trail")).status_code == 404
 
