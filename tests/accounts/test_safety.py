@@ -408,9 +408,12 @@ def test_a_supervisors_duress_sign_in_looks_like_a_supervisor_of_an_empty_team(w
 
 
 def test_a_frozen_supervisor_reviews_nothing_and_confirms_nothing(world):
+    before, _steps = through_pages(world.supervisor)
+    pages = ("audit:trail", "audit:flags", "access:confirmations", "reports:report", "partners:inbox", "cases:new")
+    assert [before.get(reverse(name)).status_code for name in pages] == [200] * len(pages)
     protection.account_freeze(by=world.head, user=world.supervisor)
     supervisor, _steps = through_pages(world.supervisor)
-    for name in ("audit:trail", "audit:flags", "access:confirmations"):
+    for name in pages:
         assert supervisor.get(reverse(name)).status_code == 404, name
     assert review.reviewer(world.supervisor) is None
     assert shows_no_case(supervisor, world.case)
