@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django.urls import get_resolver, reverse
@@ -316,9 +317,12 @@ def test_a_duress_password_needs_her_password_is_validated_and_is_kept_hashed(wo
     assert set_duress_password(lead).status_code == 302
     stored = guard(world.lead).duress_password
     assert stored and DURESS_PASSWORD not in stored and MD5PasswordHasher().verify(DURESS_PASSWORD, stored)
-    # The duress password never changes her password.
+    # The duress password never changes her password, nor becomes it.
     data = {"old_password": DURESS_PASSWORD, "new_password1": "x" * 20 + "yz", "new_password2": "x" * 20 + "yz"}
     assert lead.post(reverse("accounts:password"), data).status_code == 400
+    data = {"old_password": PASSWORD, "new_password1": DURESS_PASSWORD, "new_password2": DURESS_PASSWORD}
+    assert lead.post(reverse("accounts:password"), data).status_code == 400
+    assert User.objects.get(pk=world.lead.pk).check_password(PASSWORD)
 
 
 def test_every_sign_in_checks_both_hashes_whatever_matches(world, monkeypatch):
