@@ -48,7 +48,7 @@ class MembershipModelBackend(ModelBackend):
         try:
             user = get_user_model()._default_manager.get_by_natural_key(username)
         except get_user_model().DoesNotExist:
-            # Django's answer to an unknown name, twice: as long as the two checks below.
+            # Two hashes, as for a name that exists: Django's own for an unknown name, then the decoy.
             get_user_model()().set_password(password)
             check_password(password, _decoy_hash())
             return None
