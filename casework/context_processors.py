@@ -17,11 +17,13 @@ def audit_review(request):
     Asked only when a page shows the navigation, of the membership that came with the user.
     """
 
+    # As offered: the same menu whether or not her workspace is emptied (frozen, travelling,
+    # under duress), so that the menu does not tell whoever stands over her.
     def may_review():
-        return reviewer(getattr(request, "user", None)) is not None
+        return reviewer(getattr(request, "user", None), as_offered=True) is not None
 
     def managing_role():  # "admin" or "supervisor" for those who manage access at /access/
-        found = reviewer(getattr(request, "user", None))
+        found = reviewer(getattr(request, "user", None), as_offered=True)
         return found.role if found is not None else ""
 
     def reports_role():  # "reporting" (no cases at all), "supervisor", or "" for no reports

@@ -38,6 +38,10 @@ ANONYMOUS = "anonymous"
 # Who may reveal the identity on world.case: its lead, the holder of a reveal grant on it, and
 # the supervisors of team A.
 REVEALERS = frozenset({"lead", "revealer", "supervisor", "head"})
+# Caseworkers of world.case whose accounts are protected (casework.accounts.protection): frozen,
+# in travel mode, signed in with the duress password. The policy matrix makes them
+# (tests/access/test_policy_matrix.py, ``matrix_world``): each reaches nothing, like an empty account.
+PROTECTED = ("frozen", "travelling", "duress")
 # Who may not even see world.case, each for another reason: another organisation, another team,
 # the administrator (who manages access but never reads a case).
 STRANGERS = ("outsider", "other_team_worker", "admin")

@@ -7,6 +7,7 @@ password, not like one's username): no composition rules, no forced rotation.
 from django.contrib import messages
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -15,12 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework.access.models import Membership
+from casework.accounts.backends import DURESS
+from casework.accounts.models import AccountGuard
 from casework.accounts.sessions import REPLACE_CREDENTIAL, end_sessions
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.web import doors
 
+NOT_DURESS = gettext_lazy("Choose a password that is not your duress password.")
 UNCHANGED = gettext_lazy("Choose a new password, not the one you have now: nobody else may know your password.")
 
 
@@ -35,7 +39,8 @@ class CurrentPasswordChangeForm(PasswordChangeForm):
     def clean_old_password(self):
         old_password = self.cleaned_data["old_password"]
         signed = authenticate(self.request, username=self.user.get_username(), password=old_password)
-        if signed is None or signed.pk != self.user.pk:
+        # The duress password opens her (empty) workspace, never a change of her password.
+        if signed is None or signed.pk != self.user.pk or getattr(signed, DURESS, False):
             raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old_password
 
@@ -46,7 +51,14 @@ class CurrentPasswordChangeForm(PasswordChangeForm):
         # administrator who gave it as a temporary one still knows it.
         if old_password and new_password and constant_time_compare(old_password, new_password):
             self.add_error("new_password2", ValidationError(UNCHANGED, code="password_unchanged"))
+        elif new_password and self._is_duress_password(new_password):
+            # Both would match at sign-in and the right one wins: the duress password would stop working.
+            self.add_error("new_password2", ValidationError(NOT_DURESS, code="password_is_duress"))
         return data
+
+    def _is_duress_password(self, password):
+        duress = AccountGuard.objects.filter(user_id=self.user.pk).values_list("duress_password", flat=True).first()
+        return bool(duress) and check_password(password, duress)
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.accounts import passwords, views
+from casework.accounts import passwords, safety, views
 from casework.accounts.exit import neutral_page, quick_exit
 
 app_name = "accounts"
@@ -16,4 +16,10 @@ urlpatterns = [
     path("security/sign-out-others/", views.sign_out_others, name="sign_out_others"),
     path("password/", passwords.change_password, name="password"),
     path("unlock/", views.unlock, name="unlock"),
+    path("safety/", safety.safety, name="safety"),
+    path("safety/freeze/", safety.freeze_own, name="freeze"),
+    path("safety/travel/", safety.travel_own, name="travel"),
+    path("safety/duress-password/", safety.duress_password, name="duress_password"),
+    path("safety/lost-phone/", safety.device_lost_own, name="device_lost"),
+    path("people/<str:username>/safety/", safety.person_safety, name="person_safety"),
 ]

@@ -16,7 +16,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 
-from casework.accounts import services, sessions
+from casework.accounts import protection, services, sessions
+from casework.accounts.backends import DURESS
 from casework.accounts.forms import EnrolForm, SecondFactorForm, StepUpForm, UnlockForm
 from casework.accounts.lockout import account_unlock
 from casework.audit import events
@@ -40,6 +41,9 @@ class SignInView(auth_views.LoginView):
         # A right password is evidence even if no code follows: a leaked password shows in
         # the trail of her supervisors and administrators before anyone guesses a code.
         record(event=events.LOGIN_PASSWORD, actor=form.get_user())
+        if getattr(form.get_user(), DURESS, False):
+            # Nothing here differs from any sign-in: the same entry above, the same next step.
+            protection.duress_sign_in(request=self.request, user=form.get_user())
         self.request.session["after_sign_in"] = after
         return redirect("accounts:verify")
 

@@ -113,6 +113,8 @@ DETAIL_LABELS = {
     "second_supervisor": _("Erasing needs a second supervisor"),
     "stage": _("Stage"),
     "since": _("Since"),
+    "until": _("Until (last day)"),
+    "own": _("By the person herself"),
 }
 _CHOICES = {
     "purpose": dict(Purpose.choices),

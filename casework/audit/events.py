@@ -187,6 +187,29 @@ ACCESS_BOOTSTRAP_SUPERVISOR = _event(
 PASSWORD_RESET = _event("password.reset", _("Gave someone a temporary password"), BOTH, sensitive=True, kind=ACCESS)
 OTP_RESET = _event("otp.reset", _("Reset someone's second factor"), BOTH, sensitive=True, kind=ACCESS)
 
+# Protecting an account whose phone, laptop or owner is in the wrong hands (casework.accounts.safety).
+# For her supervisors only: never shown to the person while it lasts (she reviews nothing then),
+# nor to administrators, who could be the ones she is protected from.
+ACCOUNT_FREEZE = _event("account.freeze", _("Froze an account"), SUPERVISOR, sensitive=True, kind=ACCESS)
+ACCOUNT_UNFREEZE = _event("account.unfreeze", _("Unfroze an account"), SUPERVISOR, sensitive=True, kind=ACCESS)
+ACCOUNT_TRAVEL = _event("account.travel", _("Put an account into travel mode"), SUPERVISOR, sensitive=True, kind=ACCESS)
+ACCOUNT_TRAVEL_END = _event(
+    "account.travel_end", _("Ended an account's travel mode early"), SUPERVISOR, sensitive=True, kind=ACCESS
+)
+ACCOUNT_DURESS = _event(
+    "account.duress", _("Signed in with the duress password"), SUPERVISOR, sensitive=True, kind=SIGN_IN
+)
+ACCOUNT_DURESS_PASSWORD = _event(
+    "account.duress_password", _("Set a duress password"), SUPERVISOR, sensitive=True, kind=ACCESS
+)
+ACCOUNT_DEVICE_LOST = _event(
+    "account.device_lost",
+    _("Reported a lost phone: every session ended and the second factor reset"),
+    SUPERVISOR,
+    sensitive=True,
+    kind=ACCESS,
+)
+
 # Signing in and out.
 # The password step alone: a leaked password shows here even when no code follows.
 LOGIN_PASSWORD = _event("login.password", _("Gave the right password (first step)"), BOTH, kind=SIGN_IN)

@@ -83,6 +83,7 @@ def flags_for(user, days=DEFAULT_DAYS, now=None):
             *exports(recent),
             *identity_in_text(recent),
             *identity_write_bursts(recent),
+            *duress_sign_ins(recent),
         ]
     _attach_people(flags)
     _attach_reviews(flags, role.organisation_id)
@@ -170,6 +171,12 @@ def identity_in_text(entries):
     return _single(
         entries.filter(event=events.IDENTITY_IN_TEXT.name, additional_data__told=False), FlagKind.IDENTITY_IN_TEXT
     )
+
+
+def duress_sign_ins(entries):
+    """Sign-ins with a duress password: she may be signing in with someone standing over her.
+    Her account was frozen underneath; she sees nothing of this (she reviews nothing while frozen)."""
+    return _single(entries.filter(event=events.ACCOUNT_DURESS.name), FlagKind.DURESS_SIGN_IN)
 
 
 def identity_write_bursts(entries):

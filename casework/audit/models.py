@@ -194,6 +194,8 @@ class FlagKind(models.TextChoices):
     EXPORT = "export", _("Data exported")
     IDENTITY_IN_TEXT = "identity_in_text", _("Identity details typed by someone who may not see them")
     IDENTITY_WRITES_PER_HOUR = "identity_writes_per_hour", _("Many identity changes in one hour")
+    # Someone signed in with her duress password (casework.accounts.protection): for her supervisors.
+    DURESS_SIGN_IN = "duress_sign_in", _("Duress sign-in")
 
 
 class FlagReview(models.Model):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from casework import keys
 from casework.access.models import Membership, Role, Team, active_membership
+from casework.accounts.models import workspace_is_empty
 from casework.audit import describe, events
 from casework.audit.describe import MODEL_CHANGES
 from casework.audit.models import AuditEntry, Outcome, WeekReview
@@ -78,16 +79,21 @@ class Reviewer:
         ).values("user_id")
 
 
-def reviewer(user):
+def reviewer(user, *, as_offered=False):
     """The review role of ``user`` (an active supervisor or administrator), or None.
 
     Read from her membership, which came with the user of a request (no query then).
+    ``as_offered``: the role the navigation offers, which does not change when her
+    workspace is emptied (frozen, travelling, under duress): the menu of a supervisor stays
+    a supervisor's, and only the pages themselves answer as for someone with nothing.
     """
     membership = active_membership(user)
     if membership is None or membership.role not in (Role.SUPERVISOR, Role.ADMIN):
         return None
     if membership.role == Role.SUPERVISOR and not membership.is_vouched:
         return None  # a supervisor nobody has vouched for yet reviews nothing
+    if not as_offered and workspace_is_empty(user):
+        return None  # frozen, travelling, under duress: no trail, her own protections least of all
     return Reviewer(
         user_id=user.pk,
         organisation_id=membership.organisation_id,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from casework.access.models import LOADED_WITH_MEMBERSHIP, Membership, Role
+from casework.accounts.models import empty_workspace_condition, workspace_is_empty
 from casework.audit.guard import AuditedQuerySet
 from casework.cases import codes
 from casework.cases.choices import (
@@ -64,7 +65,8 @@ def _reach(user, action, prefix=""):
     """The condition that ``user`` may ``action`` a case (reached through ``prefix``), or
     None if she may do nothing at all.
 
-    In an organisation where she is an active member for whom a supervisor has vouched:
+    In an organisation where she is an active member for whom a supervisor has vouched, and
+    whose workspace is not emptied (frozen, in travel mode, signed in under duress):
     every case of the teams she supervises (supervision gives every action), and the cases
     her own permission rows give ``action`` (an assignment or a grant; expired rows give
     nothing). Each part is a small question about her, never a set of every case she may
@@ -92,6 +94,8 @@ def _reach(user, action, prefix=""):
     # or reset gets nothing, whatever its role, assignments or grants.
     member = Membership.objects.filter(user_id=user.pk, is_active=True, vouched_at__isnull=False)
     member = member.exclude(role=Role.REPORTING)  # aggregates only: no case, whatever her rows say
+    # Frozen, travelling or under duress: nothing, exactly like someone with no case at all.
+    member = member.exclude(empty_workspace_condition("user__"))
     supervisor = member.filter(role=Role.SUPERVISOR)
     return Q(**{f"{prefix}organisation_id": Subquery(member.values("organisation_id")[:1])}) & (
         Q(Exists(supervisor.filter(supervises_all_teams=True)))
@@ -110,6 +114,8 @@ def _reach_of_loaded(user, mine, prefix):
     except Membership.DoesNotExist:
         return None
     if not membership.is_active or membership.vouched_at is None or membership.role == Role.REPORTING:
+        return None
+    if workspace_is_empty(user):  # her protections came with her too: no query
         return None
     organisation = Q(**{f"{prefix}organisation_id": membership.organisation_id})
     if membership.role != Role.SUPERVISOR:

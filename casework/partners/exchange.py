@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.access.models import Membership, Organisation, Role, active_membership
+from casework.accounts.models import workspace_is_empty
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
@@ -105,7 +106,9 @@ class Imported:
 
 
 def _holds(membership: Membership | None, *roles: str) -> bool:
-    return membership is not None and membership.is_active and membership.is_vouched and membership.role in roles
+    if membership is None or not membership.is_active or not membership.is_vouched:
+        return False
+    return membership.role in roles and not workspace_is_empty(membership.user)
 
 
 def keeps_keys(membership: Membership | None) -> bool:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from casework.access.models import Membership, Organisation, Role, Team, active_membership
 from casework.access.services.cases import case_open
+from casework.accounts.models import workspace_is_empty
 from casework.audit import events
 from casework.audit.context import without_actor
 from casework.audit.services import record
@@ -62,7 +63,7 @@ DIRECTORY_FIELDS = ("services", "regions", "languages", "reach")
 
 def _membership(user: User, *roles: str) -> Membership:
     membership: Membership | None = active_membership(user)
-    if membership is None or membership.role not in roles or not membership.is_vouched:
+    if membership is None or membership.role not in roles or not membership.is_vouched or workspace_is_empty(user):
         raise PermissionDenied(_("You may not do this."))
     return membership
 
@@ -71,6 +72,8 @@ def works_intake(membership: Membership | None) -> bool:
     """Whether she works her organisation's partner intake inbox: its supervisors, and the
     caseworkers they named."""
     if membership is None or not membership.is_active or not membership.is_vouched:
+        return False
+    if workspace_is_empty(membership.user):
         return False
     return membership.role == Role.SUPERVISOR or (membership.role == Role.CASEWORKER and membership.receives_packets)
 

@@ -33,6 +33,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from casework.access.models import Membership, Organisation, Role, Team
+from casework.accounts.models import workspace_is_empty
 from casework.cases.choices import JourneyStage, NeedStatus, ReferralStatus, Region, ServiceType
 from casework.cases.models import Case, Contact, JourneyStep, Referral, ReferralStep, SupportNeed
 from casework.reports.periods import Period
@@ -86,6 +87,8 @@ def scope_of(membership: Membership | None) -> Scope | None:
     if she supervises all), the reporting role's whole organisation; nothing for anyone else."""
     if membership is None or not membership.is_active or not membership.is_vouched:
         return None
+    if workspace_is_empty(membership.user):
+        return None  # frozen, travelling, under duress: not even counts
     teams = Team.objects.filter(organisation_id=membership.organisation_id).order_by("name", "pk")
     if membership.role == Role.SUPERVISOR and not membership.supervises_all_teams:
         teams = teams.filter(supervisors=membership)

@@ -19,6 +19,7 @@ the only way to case content.
 - ``administrator`` / ``administrator_finds``: the organisation's administrators.
 - ``access_directory`` / ``directory_case``: administrators and supervisors at /access/.
 - ``confirmer``: supervisors who may vouch and confirm.
+- ``protector``: a supervisor who could vouch for the person named, about her protections.
 - ``organisation_supervisor``: a vouched supervisor, for her organisation (retention rules, leaving).
 - ``reviewer`` / ``case_reviewer``: whoever reviews the audit trail.
 - ``partners_member`` / ``partnership_page``: members (of some roles) at /partners/.
@@ -34,12 +35,14 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 
 from casework.access import services as access
 from casework.access.models import Membership, Role
+from casework.accounts.protection import may_protect
 from casework.accounts.services import SignedInRequest
 from casework.audit import events, review
 from casework.audit.models import Outcome
@@ -336,6 +339,25 @@ def confirmer(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return _named("confirmer", wrapper)
+
+
+def protector(view: View) -> View:
+    """For a supervisor who may protect the person named in the URL (who could vouch for
+    her: casework.accounts.protection); the view gets her user in place of the name. Anyone
+    else, any other name, the same 404."""
+
+    @wraps(view)
+    def wrapper(request: DoorRequest, username: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = _membership(request)
+        person: User | None = None
+        if membership is not None and membership.role == Role.SUPERVISOR:
+            members = User.objects.filter(membership__organisation_id=membership.organisation_id)
+            person = members.filter(username=username).first()
+        if person is None or not may_protect(request.user, person):
+            return not_found(request)
+        return view(request, person, *args, **kwargs)
+
+    return _named("protector", wrapper)
 
 
 def organisation_supervisor(event: str) -> Callable[[View], View]:

@@ -12,11 +12,13 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from casework.access import services as access
 from casework.access.models import AccessRequest
+from casework.accounts import protection
 from casework.cases import codes
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case
@@ -31,9 +33,10 @@ from tests.factories import (
     make_supervisor,
     make_team,
 )
-from tests.personas import fresh, person
+from tests.personas import PROTECTED, fresh, person
 
 ACTIONS = ("view", "change", "reveal", "manage")
+DURESS_PASSWORD = "a grey heron waits by the ford"
 CASES = ("case", "other_case", "foreign_case")
 
 # Who may do what, as DESIGN.md's access policy table says it for the `world` personas.
@@ -68,6 +71,9 @@ reporter          | -                         | -                         | -
 partner_supervisor | -                        | -                         | -
 partner_intake    | -                         | -                         | -
 partner_admin     | -                         | -                         | -
+frozen            | -                         | -                         | -
+travelling        | -                         | -                         | -
+duress            | -                         | -                         | -
 anonymous         | -                         | -                         | -
 """
 # The personas below the first table's own need a change of circumstances (see `matrix_world`):
@@ -79,7 +85,9 @@ anonymous         | -                         | -                         | -
 # of the other organisation; partner_*: the supervisor, an intake caseworker and the
 # administrator of a partner organisation that accepted a packet of case (into a case of
 # its own, which the intake caseworker leads): a partner's people see nothing of the
-# sender's cases, ever.
+# sender's cases, ever. frozen, travelling, duress (tests.personas.PROTECTED): co-workers on
+# case with a reveal grant, then frozen by a supervisor, in travel mode, or signed in with
+# the duress password: nothing, whatever their rows say, until a supervisor lifts it.
 
 
 def _parse(table):
@@ -150,10 +158,25 @@ def matrix_world(world, foreign_case):
     world.demoted = make_supervisor(world.org, world.team_a, username="demoted")
     access.membership_set_role(by=admin, membership=world.demoted.membership, role="caseworker")
     _partner_accepts_a_packet_of_case(world)
+    _protected_personas(world)
     for name, value in list(vars(world).items()):
         if isinstance(value, User):
             setattr(world, name, fresh(value))
     return timezone.now() + GRANT_EXPIRES_IN + timedelta(minutes=1)
+
+
+def _protected_personas(world):
+    for name in PROTECTED:
+        person = make_caseworker(world.org, world.team_a, username=name)
+        access.case_assign(by=world.supervisor, case=world.case, user=person, role=AssignmentRole.COWORKER)
+        access.grant_add(by=world.supervisor, case=world.case, user=person, level="reveal", reason="Family tracing")
+        setattr(world, name, person)
+    protection.account_freeze(by=world.supervisor, user=world.frozen, reason="Phone taken")
+    until = timezone.localdate() + timedelta(days=5)
+    protection.travel_start(by=world.travelling, user=world.travelling, until=until)
+    protection.duress_password_set(user=world.duress, password=DURESS_PASSWORD)
+    signing_in = Client().post(reverse("login"), {"username": "duress", "password": DURESS_PASSWORD})
+    assert signing_in.status_code == 302
 
 
 def _partner_accepts_a_packet_of_case(world):

@@ -26,6 +26,7 @@ DOORS = {
     "access_directory",
     "directory_case",
     "confirmer",
+    "protector",
     "organisation_supervisor",
     "reviewer",
     "case_reviewer",

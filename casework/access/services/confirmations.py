@@ -17,6 +17,7 @@ from casework.access.models import AccessRequest, Grant, GrantLevel, Membership,
 from casework.access.services.people import _require_active, _set_teams
 from casework.access.services.permissions import require_case_worker, sync_case_user
 from casework.access.services.vouching import _decide, confirming_membership, covers, may_vouch
+from casework.accounts.models import empty_workspace_condition
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases.models import Case
@@ -126,6 +127,7 @@ def pending_for(user: User) -> Pending:
     confirmer = (
         Membership.objects.active()
         .filter(user_id=user.pk, role=Role.SUPERVISOR, vouched_at__isnull=False)
+        .exclude(empty_workspace_condition("user__"))  # frozen, travelling, under duress: nothing waits for her
         .annotate(
             people_wait=Exists(unvouched.filter(organisation_id=OuterRef("organisation_id"))),
             requests_wait=Exists(waiting.filter(organisation_id=OuterRef("organisation_id"))),

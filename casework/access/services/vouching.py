@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access.models import AccessRequest, Grant, Membership, RequestKind, Role, Team
+from casework.accounts.models import empty_workspace_condition
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases.models import Case
@@ -50,6 +51,7 @@ def confirming_membership(user: User | None, organisation_id: int) -> Membership
     membership: Membership | None = (
         Membership.objects.active()
         .filter(user=user, organisation_id=organisation_id, role=Role.SUPERVISOR, vouched_at__isnull=False)
+        .exclude(empty_workspace_condition("user__"))  # frozen, travelling, under duress: confirms nothing
         .first()
     )
     return membership

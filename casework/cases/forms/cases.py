@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.access.models import Membership, Role, Team, active_member, active_membership
+from casework.accounts.models import workspace_is_empty
 from casework.cases import codes
 from casework.cases.choices import (
     CaseStatus,
@@ -203,6 +204,8 @@ def intake_teams(user):
     membership = active_membership(user)
     if membership is None or membership.role == Role.ADMIN or not membership.is_vouched:
         return Team.objects.none()  # nobody has vouched for her yet: she opens nothing either
+    if workspace_is_empty(user):
+        return Team.objects.none()  # frozen, travelling, under duress: nothing is written through her
     if membership.role == Role.CASEWORKER:
         return membership.teams.order_by("name")
     if membership.supervises_all_teams:

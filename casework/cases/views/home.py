@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from casework.access.models import Role
 from casework.access.services import pending_for
+from casework.accounts import protection
 from casework.audit import events, reasons, review, verification
 from casework.audit.models import AuditEntry
 from casework.audit.review import QUIET_EVENTS
@@ -72,6 +73,8 @@ def home(request):
         context["duplicates"], context["duplicates_visible"] = duplicates_seen_by(request.user, limit=SHOWN)
         context["erasures_waiting"] = list(retention.pending_erasures(request.user)[:SHOWN])
         context["due_for_erasure"] = list(retention.notices_seen_by(request.user)[:SHOWN])
+        # Frozen, travelling, signed in under duress: her people she may protect.
+        context["protected"] = protection.protected_people(request.user, membership.organisation_id)
     shown = {case.code for key in ("follow_ups", "recent", "unassigned") for case in context[key] or ()}
     shown |= {item.case.code for key in ("urgent_needs", "awaiting") for item in context[key]}
     shown |= {item.case.code for key in ("erasures_waiting", "due_for_erasure") for item in context.get(key, ())}
