@@ -118,11 +118,13 @@ def workspace(view: View) -> View:
 
 
 def intake(view: View) -> View:
-    """For whoever may open a case: a vouched caseworker or supervisor with a team."""
+    """For whoever may open a case: a vouched caseworker or supervisor with a team. While
+    her workspace is emptied (frozen, travelling, under duress) the door still opens, as it
+    would on any day, and the view writes nothing (``case_create``)."""
 
     @wraps(view)
     def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not intake_teams(request.user).exists():
+        if not intake_teams(request.user, shown=True).exists():
             return not_found(request)  # admins and people without a team open no cases
         return view(request, *args, **kwargs)
 

@@ -87,12 +87,17 @@ UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 10
 
 
+def unavailable() -> HttpResponse:
+    """The page a database that does not answer gives: "try again in a moment" (503)."""
+    response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's last answer (``handler500``), rendered without a request context: nothing in
     it may need the database that may have just failed."""
     if isinstance(sys.exc_info()[1], UNAVAILABLE):
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable()
     return HttpResponse(loader.get_template("500.html").render(), status=500)

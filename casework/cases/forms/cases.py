@@ -157,13 +157,13 @@ class CaseIntakeForm(FirstStepFields, CaseForm):
     class Meta(CaseForm.Meta):
         fields = ["team", "lead", *CaseForm.Meta.fields]
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, shown=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         # Risk is assessed at intake, never left at a default by an accidental click.
         self.fields["risk_level"].choices = [("", _("Choose the risk level")), *RiskLevel.choices]
         self.fields["risk_level"].initial = ""
-        offer_teams_and_leads(self, user)
+        offer_teams_and_leads(self, user, shown=shown)
         self.add_first_step_fields()
         profile = [name for name in self.fields if name not in ("stage", "region", "started_on", "summary")]
         self.order_fields([*profile, "stage", "region", "started_on", "summary"])
@@ -175,11 +175,11 @@ class CaseIntakeForm(FirstStepFields, CaseForm):
         return data
 
 
-def offer_teams_and_leads(form, user):
+def offer_teams_and_leads(form, user, *, shown=False):
     """``form``'s ``team`` and ``lead`` fields for ``user`` opening a case (at intake, or by
     accepting a partner's packet): the teams she may open one in, and for a supervisor a lead
     among their caseworkers. A caseworker's new case is hers: no lead to choose."""
-    form.fields["team"].queryset = teams = intake_teams(user)
+    form.fields["team"].queryset = teams = intake_teams(user, shown=shown)
     if len(teams) == 1:
         form.fields["team"].initial = teams[0].pk
     membership = active_membership(user)
@@ -199,13 +199,16 @@ def check_lead_in_team(form, data):
         form.add_error("lead", _("The lead caseworker must work in the case's team."))
 
 
-def intake_teams(user):
-    """The teams ``user`` may open a case in: her own as a caseworker, those she supervises."""
+def intake_teams(user, *, shown=False):
+    """The teams ``user`` may open a case in: her own as a caseworker, those she supervises.
+    None while her workspace is emptied (frozen, travelling, under duress: nothing is written
+    through her), unless ``shown``: the teams her intake form offers, which look the same
+    then as on any day (casework.cases.views.cases.case_create_refused)."""
     membership = active_membership(user)
     if membership is None or membership.role == Role.ADMIN or not membership.is_vouched:
         return Team.objects.none()  # nobody has vouched for her yet: she opens nothing either
-    if workspace_is_empty(user):
-        return Team.objects.none()  # frozen, travelling, under duress: nothing is written through her
+    if workspace_is_empty(user) and not shown:
+        return Team.objects.none()
     if membership.role == Role.CASEWORKER:
         return membership.teams.order_by("name")
     if membership.supervises_all_teams:
