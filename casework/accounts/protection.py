@@ -212,6 +212,12 @@ def device_lost(*, by: User, user: User, reason: str = "") -> int:
     membership = _membership(user)
     if membership is None:
         raise PermissionDenied(_("Only a supervisor of this person's teams can do this."))
+    if membership.must_change_password:
+        # An administrator knows that password: with the authenticator gone too, she could
+        # enrol her own and become her (an administrator's second-factor reset refuses the same).
+        raise ValidationError(
+            _("She still has a temporary password from an administrator. Freeze the account instead.")
+        )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     ended = end_sessions(user=user)
