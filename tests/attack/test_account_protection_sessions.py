@@ -79,9 +79,7 @@ def test_a_session_opened_on_the_last_day_of_travel_gets_nothing_after_midnight(
     "expects exactly that session to see her cases again.",
 )
 def test_a_session_opened_in_travel_mode_gets_nothing_after_a_supervisor_ends_it(world):
-    protection.travel_start(
-        by=world.lead, user=world.lead, until=timezone.localdate() + datetime.timedelta(days=5)
-    )
+    protection.travel_start(by=world.lead, user=world.lead, until=timezone.localdate() + datetime.timedelta(days=5))
     officer, _steps = through_pages(world.lead)
     supervisor, _steps = through_pages(world.supervisor)
     assert person_safety(supervisor, world.lead, "travel_end", reason="Back early").status_code == 302
