@@ -86,3 +86,17 @@ def test_the_reports_answer_a_duress_reporter_as_they_answer_any_reporter(world)
     links = ["reports:report"]
     assert offered(duress, links) == offered(baseline, links) == links  # "Go to the reports"
     assert statuses(duress, links) == statuses(baseline, links)
+
+
+@pytest.mark.xfail(strict=True, reason=DESIGN)
+def test_a_supervisors_home_under_duress_shows_who_waits_for_her_as_an_empty_supervisors_does(world):
+    # Someone new in her team waits for a supervisor to vouch for her; the same in the baseline's.
+    make_caseworker(world.org, world.team_b, username="newcomer", vouched=False)
+    team_c = make_team(world.org, "team-c")
+    make_caseworker(world.org, team_c, username="newcomer2", vouched=False)
+    protection.duress_password_set(user=world.other_supervisor, password=DURESS_PASSWORD)
+    baseline, _steps = through_pages(make_supervisor(world.org, team_c, username="emptysup"))
+    duress, _steps = through_pages(world.other_supervisor, password=DURESS_PASSWORD)
+    links = ["access:confirmations"]
+    assert offered(baseline, links) == links  # "Everything waiting for a supervisor"
+    assert offered(duress, links) == offered(baseline, links)
