@@ -103,9 +103,12 @@ def account_freeze(*, by: User, user: User, reason: str = "") -> int:
 
 
 @transaction.atomic
-def account_unfreeze(*, by: User, user: User, reason: str) -> None:
+def account_unfreeze(*, by: User, user: User, reason: str) -> int:
     """A supervisor of hers lifts the freeze (and the duress flag with it). The view asks
-    her for a fresh code first, as a reveal does."""
+    her for a fresh code first, as a reveal does. Every session of hers ends: each was
+    opened while she was frozen (the freeze ended the others), the duress one in front of
+    her captor among them, and none may wake up with her cases in it; she signs in again.
+    Returns how many sessions ended."""
     _require(by, user, own_allowed=False)
     reason = _reason(reason, required=True)
     guard = _guard(user)
@@ -113,7 +116,16 @@ def account_unfreeze(*, by: User, user: User, reason: str) -> None:
         raise ValidationError(_("This account is not frozen."))
     guard.frozen_at, guard.frozen_by, guard.duress_at = None, None, None
     guard.save(update_fields=["frozen_at", "frozen_by", "duress_at"])
-    record(event=events.ACCOUNT_UNFREEZE, actor=by, target=user, organisation=_organisation(user), reason=reason)
+    ended = end_sessions(user=user)
+    record(
+        event=events.ACCOUNT_UNFREEZE,
+        actor=by,
+        target=user,
+        organisation=_organisation(user),
+        reason=reason,
+        details={"ended": ended},
+    )
+    return ended
 
 
 def check_travel_until(until: datetime.date) -> None:
@@ -200,6 +212,12 @@ def device_lost(*, by: User, user: User, reason: str = "") -> int:
     membership = _membership(user)
     if membership is None:
         raise PermissionDenied(_("Only a supervisor of this person's teams can do this."))
+    if membership.must_change_password:
+        # An administrator knows that password: with the authenticator gone too, she could
+        # enrol her own and become her (an administrator's second-factor reset refuses the same).
+        raise ValidationError(
+            _("She still has a temporary password from an administrator. Freeze the account instead.")
+        )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     ended = end_sessions(user=user)

@@ -49,6 +49,16 @@ SUPERVISOR_SWITCH_EVENTS = (
     events.MEMBERSHIP_REACTIVATE.name,
     events.MEMBERSHIP_OFFBOARD.name,
 )
+# What protects an account (casework.accounts.protection), each about the person protected.
+PROTECTION_EVENTS = (
+    events.ACCOUNT_FREEZE.name,
+    events.ACCOUNT_UNFREEZE.name,
+    events.ACCOUNT_TRAVEL.name,
+    events.ACCOUNT_TRAVEL_END.name,
+    events.ACCOUNT_DURESS.name,
+    events.ACCOUNT_DURESS_PASSWORD.name,
+    events.ACCOUNT_DEVICE_LOST.name,
+)
 PAGE_SIZE = 50
 # Details that repeat a column are left out of the export.
 HIDDEN_DETAILS = {"organisation_id", "case_code"}
@@ -77,6 +87,15 @@ class Reviewer:
         return Membership.objects.filter(
             organisation_id=self.organisation_id, teams__in=self.supervised_teams()
         ).values("user_id")
+
+    def fellow_supervisors(self):
+        """The other supervisors of a team she supervises; for a supervisor of every team, every
+        supervisor of her organisation (those of every team too): a supervisor is no member of
+        her team, yet what protects her account is for whoever supervises with her."""
+        supervisors = Membership.objects.filter(organisation_id=self.organisation_id, role=Role.SUPERVISOR)
+        if not self.supervises_all_teams:
+            supervisors = supervisors.filter(supervised_teams__in=self.supervised_teams())
+        return supervisors.exclude(pk=self.membership_id).values("user_id")
 
 
 def reviewer(user, *, as_offered=False):
@@ -123,6 +142,13 @@ def entries_for(user):
     # What administrators did to her people (role, teams, deactivation ...): the entry's subject is the person.
     members = role.team_members().annotate(pk_text=Cast("user_id", CharField())).values("pk_text")
     about_members = Q(content_type=ContentType.objects.get_for_model(get_user_model()), object_pk__in=members)
+    # A fellow supervisor's protections (frozen, travelling, a duress sign-in): her supervisors' too.
+    fellows = role.fellow_supervisors().annotate(pk_text=Cast("user_id", CharField())).values("pk_text")
+    about_members |= Q(
+        event__in=PROTECTION_EVENTS,
+        content_type=ContentType.objects.get_for_model(get_user_model()),
+        object_pk__in=fellows,
+    )
     # Not a request about a case outside her teams: that one is in its case's supervisors' trail.
     organisation_wide = Q(event__in=SUPERVISOR_ORGANISATION_EVENTS, case_code="")
     organisation_wide |= Q(event__in=SUPERVISOR_SWITCH_EVENTS, case_code="", additional_data__role=Role.SUPERVISOR)
