@@ -31,7 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework.access.models import Membership
 from casework.access.services.vouching import may_vouch, unvouch
 from casework.accounts.models import AccountGuard
-from casework.accounts.sessions import end_sessions
+from casework.accounts.sessions import OPENED_EMPTIED, end_sessions
 from casework.audit import events
 from casework.audit.services import record
 
@@ -199,6 +199,7 @@ def duress_sign_in(*, request: HttpRequest, user: User) -> None:
     guard.duress_at = now
     guard.save(update_fields=["frozen_at", "frozen_by", "duress_at"])
     ended = end_sessions(user=user, keep=request.session)  # type: ignore[attr-defined]
+    request.session[OPENED_EMPTIED] = True  # type: ignore[attr-defined]  # ends when the freeze is lifted
     record(event=events.ACCOUNT_DURESS, actor=user, target=user, details={"ended": ended})
 
 

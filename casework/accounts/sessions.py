@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.access.models import Membership
-from casework.accounts.models import LoginSession
+from casework.accounts.models import LoginSession, workspace_is_empty
 from casework.audit import events
 from casework.audit.services import record
 
@@ -32,6 +32,11 @@ SIGNED_IN_AT = "casework_signed_in_at"
 LAST_SEEN_AT = "casework_last_seen_at"
 # Set at sign-in for an account created with a temporary password (see SecondFactorMiddleware).
 REPLACE_CREDENTIAL = "casework_replace_credential"
+# Set (in the server's session store, never in a cookie) on a session opened while her
+# workspace was emptied: frozen, in travel mode, under duress. When that ends, the session
+# ends too: whoever made her sign in then (at a border, in a raid) must not see her cases
+# once travel mode runs out at midnight or a supervisor lifts it.
+OPENED_EMPTIED = "casework_opened_emptied"
 # Activity is written down at most this often, not on every request.
 TOUCH_EVERY_SECONDS = 60
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
@@ -61,6 +66,8 @@ def session_started(sender, request, user, **kwargs):
     session[SIGNED_IN_AT] = session[LAST_SEEN_AT] = now.timestamp()
     if Membership.objects.filter(user=user, must_change_password=True).exists():
         session[REPLACE_CREDENTIAL] = True
+    if workspace_is_empty(user):
+        session[OPENED_EMPTIED] = True
     _forget_dead_sessions(user)
 
 
@@ -147,6 +154,8 @@ class SessionLimitsMiddleware:
                 "minutes": settings.CASEWORK_SESSION_IDLE_MINUTES
             }
             return self._end(request, message, "idle")
+        if session.get(OPENED_EMPTIED) and not workspace_is_empty(request.user):
+            return self._end(request, _("Please sign in again."), "protection_ended")
         if now - last_seen_at >= TOUCH_EVERY_SECONDS:
             session[LAST_SEEN_AT] = now
             touched = LoginSession.objects.filter(pk=session.get(LOGIN_SESSION), user=request.user).update(

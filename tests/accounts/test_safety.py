@@ -272,6 +272,10 @@ def test_only_a_supervisor_ends_travel_mode_early_and_with_a_reason(world):
     assert guard(world.lead).is_travelling()
     assert person_safety(supervisor, world.lead, "travel_end", reason="Back early").status_code == 302
     assert not guard(world.lead).is_travelling()
+    # The session opened in travel mode ends with it (whoever made her sign in may hold it);
+    # she signs in again and sees her cases.
+    assert signed_out(lead)
+    lead, _steps = through_pages(world.lead)
     assert lead.get(reverse("cases:detail", args=[world.case.display_code])).status_code == 200
     travel = AuditEntry.objects.filter(event__startswith="account.travel").order_by("seq")
     assert list(travel.values_list("event", flat=True)) == [

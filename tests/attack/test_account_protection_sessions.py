@@ -8,7 +8,6 @@ travel mode early, or its last day passes) it must not wake up with her cases in
 
 import datetime
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,13 +53,6 @@ def test_a_session_opened_while_frozen_gets_nothing_once_she_is_unfrozen(world):
 # (at the border, in front of an officer) should, is for the lead to decide.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Design decision: a session signed in during travel mode stays signed in when travel mode ends "
-    "(its last day passing, 12-hour sessions), so whoever made her sign in late on the last day sees every "
-    "case after midnight. Ending such sessions contradicts tests/accounts/test_safety.py::"
-    "test_only_a_supervisor_ends_travel_mode_early_and_with_a_reason, which expects one to regain access.",
-)
 def test_a_session_opened_on_the_last_day_of_travel_gets_nothing_after_midnight(world):
     today = timezone.localdate()
     protection.travel_start(by=world.lead, user=world.lead, until=today)
@@ -70,17 +62,16 @@ def test_a_session_opened_on_the_last_day_of_travel_gets_nothing_after_midnight(
     guard.travel_until = today - datetime.timedelta(days=1)  # midnight has passed
     guard.save(update_fields=["travel_until"])
     assert case_page(officer, world.case) != 200
+    assert signed_out(officer)
+    # She, signing in again after it, sees her case: the session ended, not her access.
+    again, _steps = through_pages(world.lead)
+    assert case_page(again, world.case) == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Design decision: ending travel mode early keeps every session signed in during it, the officer's "
-    "too; tests/accounts/test_safety.py::test_only_a_supervisor_ends_travel_mode_early_and_with_a_reason "
-    "expects exactly that session to see her cases again.",
-)
 def test_a_session_opened_in_travel_mode_gets_nothing_after_a_supervisor_ends_it(world):
     protection.travel_start(by=world.lead, user=world.lead, until=timezone.localdate() + datetime.timedelta(days=5))
     officer, _steps = through_pages(world.lead)
     supervisor, _steps = through_pages(world.supervisor)
     assert person_safety(supervisor, world.lead, "travel_end", reason="Back early").status_code == 302
     assert case_page(officer, world.case) != 200
+    assert signed_out(officer)

@@ -15,11 +15,11 @@ from tests.accounts.test_safety import DURESS_PASSWORD, through_pages
 from tests.factories import make_caseworker, make_supervisor, make_team, make_user
 
 DESIGN = (
-    "Design decision: what an emptied workspace shows on pages beyond the cases (a new case form "
-    "that saves where?, an audit trail, reports, retention rules, the partner inbox and exchange, "
-    "confirmations, saving partner settings). Today they answer 404 (or 403) under duress while an "
-    "ordinary empty account of the same role gets a page; showing one means deciding what a write "
-    "through a frozen account does and what an empty trail or report contains."
+    "Design decision: what an emptied workspace shows on pages beyond the cases (an audit trail, "
+    "reports, retention rules, the partner inbox and exchange, confirmations, saving partner settings). "
+    "Today they answer 404 (or 403) under duress while an ordinary empty account of the same role gets a "
+    "page; showing one means deciding what an empty trail or report contains and what a write through a "
+    "frozen account does. The intake form is decided: it shows, and sending it answers as an outage does."
 )
 
 
