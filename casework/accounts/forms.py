@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.utils.translation import gettext_lazy as _
 
+from casework.access.forms.people import reason_field
 from casework.accounts.backends import DURESS
 from casework.accounts.protection import check_travel_until
 
@@ -56,16 +57,6 @@ class UnlockForm(forms.Form):
 # Protecting an account (casework.accounts.safety) ---------------------------------------
 
 
-def _reason(required):
-    return forms.CharField(
-        label=_("Reason"),
-        max_length=500,
-        required=required,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Kept in the audit trail. Never write a survivor's name or details here."),
-    )
-
-
 class ConfirmForm(forms.Form):
     """One confirmed step: a box to tick, and for a supervisor a reason."""
 
@@ -74,7 +65,7 @@ class ConfirmForm(forms.Form):
     def __init__(self, *args, with_reason=False, **kwargs):
         super().__init__(*args, **kwargs)
         if with_reason:
-            self.fields["reason"] = _reason(required=False)
+            self.fields["reason"] = reason_field(required=False)
 
 
 class TravelForm(forms.Form):
@@ -87,7 +78,7 @@ class TravelForm(forms.Form):
     def __init__(self, *args, with_reason=False, **kwargs):
         super().__init__(*args, **kwargs)
         if with_reason:
-            self.fields["reason"] = _reason(required=False)
+            self.fields["reason"] = reason_field(required=False)
 
     def clean_until(self):
         until = self.cleaned_data["until"]
@@ -96,12 +87,12 @@ class TravelForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = _reason(required=True)
+    reason = reason_field(required=True)
 
 
 class UnfreezeForm(forms.Form):
     code = CodeField(label=_("Code from your authenticator"))
-    reason = _reason(required=True)
+    reason = reason_field(required=True)
 
 
 class DuressPasswordForm(forms.Form):

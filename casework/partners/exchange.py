@@ -105,10 +105,13 @@ class Imported:
 # Who may do what -----------------------------------------------------------------------------
 
 
-def _holds(membership: Membership | None, *roles: str) -> bool:
+def _holds(membership: Membership | None, *roles: str, shown: bool = False) -> bool:
+    """Whether ``membership`` holds one of ``roles`` here; while her workspace is emptied
+    (frozen, travelling, under duress) she holds none, unless ``shown``: what a page offers,
+    which looks the same then as on any day."""
     if membership is None or not membership.is_active or not membership.is_vouched:
         return False
-    return membership.role in roles and not workspace_is_empty(membership.user)
+    return membership.role in roles and (shown or not workspace_is_empty(membership.user))
 
 
 def keeps_keys(membership: Membership | None) -> bool:
@@ -124,9 +127,9 @@ def confirms_partners(membership: Membership | None) -> bool:
     return _holds(membership, Role.SUPERVISOR)
 
 
-def carries_files(membership: Membership | None) -> bool:
+def carries_files(membership: Membership | None, *, shown: bool = False) -> bool:
     """Caseworkers and supervisors: packets of the cases they work on, answers of the intake."""
-    return _holds(membership, Role.CASEWORKER, Role.SUPERVISOR)
+    return _holds(membership, Role.CASEWORKER, Role.SUPERVISOR, shown=shown)
 
 
 def imports_files(membership: Membership | None) -> bool:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from casework.accounts.models import workspace_is_empty
 from casework.partners import exchange, keys
 from casework.partners.forms_exchange import FileForm, FingerprintForm, KeyCardForm
 from casework.web import doors
@@ -33,8 +34,14 @@ def _download(exported: exchange.ExportedFile) -> HttpResponse:
     return response
 
 
-@doors.partner_exchange(lambda membership: exchange.keeps_keys(membership) or exchange.carries_files(membership))
+@doors.partner_exchange(
+    lambda membership: exchange.keeps_keys(membership) or exchange.carries_files(membership, shown=True)
+)
 def exchange_home(request, membership):
+    """Her packets and answers to carry, and the keys for those who keep them. While her
+    workspace is emptied (frozen, travelling, under duress) the page opens as on any day,
+    with nothing to carry."""
+    emptied = workspace_is_empty(request.user)
     context = {
         "keeps_keys": exchange.keeps_keys(membership),
         "adds_partners": exchange.adds_partners(membership),
@@ -42,9 +49,11 @@ def exchange_home(request, membership):
         "imports_files": exchange.imports_files(membership),
         "packets": exchange.packets_to_send(request.user) if exchange.carries_files(membership) else [],
         # Waiting first, then those already downloaded (a file lost on the way goes again).
-        "answers": exchange.answers_to_send(request.user).order_by(
-            F("downloaded_at").desc(nulls_first=True), "-created_at"
-        )[:ANSWERS_SHOWN],
+        "answers": []
+        if emptied
+        else exchange.answers_to_send(request.user).order_by(F("downloaded_at").desc(nulls_first=True), "-created_at")[
+            :ANSWERS_SHOWN
+        ],
     }
     if context["keeps_keys"]:
         own = keys.organisation_key(membership.organisation)
