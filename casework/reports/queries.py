@@ -61,8 +61,13 @@ class Scope:
     organisation: Organisation
     teams: tuple[Team, ...]
     whole: bool
+    # Frozen, travelling, under duress: the report opens as on any day and counts nothing
+    # (every count reads "fewer than k"), so that whoever stands over her sees no difference.
+    empty: bool = False
 
     def of_cases(self, prefix: str = "") -> Q:
+        if self.empty:
+            return Q(**{f"{prefix}pk__in": []})
         return Q(**{f"{prefix}organisation_id": self.organisation.pk, f"{prefix}team_id__in": self.team_ids})
 
     @property
@@ -87,8 +92,6 @@ def scope_of(membership: Membership | None) -> Scope | None:
     if she supervises all), the reporting role's whole organisation; nothing for anyone else."""
     if membership is None or not membership.is_active or not membership.is_vouched:
         return None
-    if workspace_is_empty(membership.user):
-        return None  # frozen, travelling, under duress: not even counts
     teams = Team.objects.filter(organisation_id=membership.organisation_id).order_by("name", "pk")
     if membership.role == Role.SUPERVISOR and not membership.supervises_all_teams:
         teams = teams.filter(supervisors=membership)
@@ -98,7 +101,7 @@ def scope_of(membership: Membership | None) -> Scope | None:
     if not found:
         return None
     whole = membership.role == Role.REPORTING or membership.supervises_all_teams
-    return Scope(membership.organisation, found, whole)
+    return Scope(membership.organisation, found, whole, empty=workspace_is_empty(membership.user))
 
 
 @dataclass

@@ -41,6 +41,7 @@ from tests.factories import (
     make_team,
 )
 from tests.identity.conftest import VALUES
+from tests.reports.conftest import page_tables, report_url, seed
 
 DURESS_PASSWORD = "a grey heron waits by the ford"
 REASON = "Phone taken at a checkpoint"
@@ -419,12 +420,22 @@ def test_a_frozen_supervisor_reviews_nothing_and_confirms_nothing(world):
     before, _steps = through_pages(world.supervisor)
     pages = ("audit:trail", "audit:flags", "access:confirmations", "reports:report", "partners:inbox", "cases:new")
     assert [before.get(reverse(name)).status_code for name in pages] == [200] * len(pages)
+    seed(world, lead=world.lead, cases=7)  # her team's cases in the last ended quarter: shown before the freeze
+    assert any(
+        v is not None
+        for t in page_tables(before.get(report_url()).content.decode()).values()
+        for r in t["grid"]
+        for v in r
+    )
     protection.account_freeze(by=world.head, user=world.supervisor)
     supervisor, _steps = through_pages(world.supervisor)
-    for name in pages[:-1]:
+    for name in ("audit:trail", "audit:flags", "access:confirmations", "partners:inbox"):
         assert supervisor.get(reverse(name)).status_code == 404, name
     # The intake form shows as on any day; sending it writes nothing (test_account_protection_intake).
     assert supervisor.get(reverse("cases:new")).status_code == 200
+    # The report opens as on any day and counts nothing: every count reads "fewer than 5".
+    tables = page_tables(supervisor.get(report_url()).content.decode())
+    assert tables and all(value is None for table in tables.values() for row in table["grid"] for value in row)
     assert review.reviewer(world.supervisor) is None
     assert shows_no_case(supervisor, world.case)
 
