@@ -25,12 +25,11 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.access.models import Membership
-from casework.access.services.vouching import may_vouch, unvouch
+from casework.access.services.vouching import may_vouch
 from casework.accounts.models import AccountGuard
+from casework.accounts.services import second_factor_wipe
 from casework.accounts.sessions import OPENED_EMPTIED, end_sessions
 from casework.audit import events
 from casework.audit.services import record
@@ -219,11 +218,10 @@ def device_lost(*, by: User, user: User, reason: str = "") -> int:
         raise ValidationError(
             _("She still has a temporary password from an administrator. Freeze the account instead.")
         )
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
-    ended = end_sessions(user=user)
     reason = _reason(reason, required=False)
-    unvouch(by=by, membership=membership, cause=events.ACCOUNT_DEVICE_LOST.name, reason=reason)
+    ended = second_factor_wipe(
+        by=by, user=user, membership=membership, cause=events.ACCOUNT_DEVICE_LOST.name, reason=reason
+    )
     record(
         event=events.ACCOUNT_DEVICE_LOST,
         actor=by,

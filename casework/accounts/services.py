@@ -180,6 +180,18 @@ def step_up(*, request: SignedInRequest, token: str) -> bool:
     return False
 
 
+def second_factor_wipe(*, by: User, user: User, membership: Membership, cause: str, reason: str) -> int:
+    """Her authenticator and recovery codes gone, every session of hers ended, and her
+    vouching undone: whoever enrols next could be anyone who knows her password, so a
+    supervisor must vouch again. Returns how many sessions ended. The caller checks who may
+    and records the act (an administrator's reset, a lost phone)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    ended: int = end_sessions(user=user)
+    unvouch(by=by, membership=membership, cause=cause, reason=reason)
+    return ended
+
+
 @transaction.atomic
 def second_factor_reset(*, by: User, user: User, reason: str = "") -> None:
     """An administrator of her organisation removes a person's authenticator and recovery
@@ -201,11 +213,7 @@ def second_factor_reset(*, by: User, user: User, reason: str = "") -> None:
         raise ValidationError(
             _("She still has a temporary password from an administrator. She must sign in and choose her own first.")
         )
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
-    ended = end_sessions(user=user)
-    # Whoever enrols next could be anyone who knows her password: a supervisor must vouch again.
-    unvouch(by=by, membership=membership, cause="otp.reset", reason=reason)
+    ended = second_factor_wipe(by=by, user=user, membership=membership, cause="otp.reset", reason=reason)
     record(
         event=events.OTP_RESET,
         actor=by,

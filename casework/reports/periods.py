@@ -117,12 +117,6 @@ class QuarterField(forms.ChoiceField):
         value = super().to_python(value)
         return value.strip() if isinstance(value, str) else value
 
-    def validate(self, value):
-        if value in self.empty_values:
-            super().validate(value)
-        elif from_key(value) is None:
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-
     def clean(self, value):
         value = super().clean(value)
         return from_key(value) if value else None
