@@ -198,6 +198,8 @@ MIDDLEWARE = [
     "casework.web.middleware.MembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Before the audit context's view call (which must come last), inside its context.
+    "casework.accounts.middleware.EmptiedWorkspaceMiddleware",
     "casework.audit.middleware.AuditContextMiddleware",
     "casework.accounts.middleware.NoStoreMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the request into our lockout page.

@@ -2,7 +2,12 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from casework.accounts.models import workspace_is_empty
 from casework.accounts.sessions import REPLACE_CREDENTIAL
+from casework.audit import chain, events
+from casework.audit.models import Outcome
+from casework.audit.services import record
+from casework.web.pages import unavailable
 
 
 class NoStoreMiddleware:
@@ -69,3 +74,52 @@ class SecondFactorMiddleware:
         except Resolver404:
             return False  # an unknown path is no way in either
         return match.view_name in allowed
+
+
+# What she may still send while her workspace is emptied: signing in and out, the language,
+# and what protects her further (freezing, travel mode, a lost phone, ending her other sessions).
+# Enrolling an authenticator only while signing in (a new phone after a lost one): once signed
+# in, enrolling replaces hers, and whoever stands over her could put his own in its place.
+WHILE_EMPTIED = (HALF_SIGNED_IN - {"accounts:enrol"}) | {
+    "accounts:freeze",
+    "accounts:travel",
+    "accounts:device_lost",
+    "accounts:sign_out_others",
+}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+class EmptiedWorkspaceMiddleware:
+    """While her workspace is emptied (frozen, in travel mode, signed in under duress), every
+    page opens as it would for an account with nothing in it, and every change she sends,
+    on any page, gets the answer any account gets when the database does not answer (503,
+    "nothing was changed"): nothing is read for it and nothing written but the refusal, which
+    her supervisors see. One rule here, rather than each page deciding: whoever stands over
+    her cannot make her vouch, grant, confirm, erase, change her password or make recovery
+    codes, and no form of hers answers anything that could tell it apart from an empty one.
+
+    Goes after CSRF (a forged form is refused as on any day) and just before the audit
+    context's process_view, which calls the view itself (its ``__call__`` has already set
+    the context that the refusal's entry carries). The user of a request came with her
+    protections (``workspace_is_empty`` costs no query).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in SAFE_METHODS or not workspace_is_empty(request.user):
+            return None
+        page = request.resolver_match.view_name if request.resolver_match else ""
+        if page in WHILE_EMPTIED or (page == "accounts:enrol" and not request.user.is_verified()):
+            return None
+        if page == "accounts:password" and request.session.get(REPLACE_CREDENTIAL):
+            return None  # an administrator's temporary password is replaced as on any day
+        with chain.audited_atomic():
+            record(
+                event=events.ACCOUNT_CHANGE_REFUSED, actor=request.user, outcome=Outcome.DENIED, details={"page": page}
+            )
+        return unavailable()

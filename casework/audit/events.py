@@ -210,6 +210,16 @@ ACCOUNT_DEVICE_LOST = _event(
     kind=ACCESS,
 )
 
+# A change she sent while her workspace was emptied: nothing was written, and she was shown
+# the page a database that does not answer gives (casework.accounts.middleware).
+ACCOUNT_CHANGE_REFUSED = _event(
+    "account.change_refused",
+    _("Sent a change while frozen, travelling or under duress: nothing was changed"),
+    SUPERVISOR,
+    sensitive=True,
+    kind=ACCESS,
+)
+
 # Signing in and out.
 # The password step alone: a leaked password shows here even when no code follows.
 LOGIN_PASSWORD = _event("login.password", _("Gave the right password (first step)"), BOTH, kind=SIGN_IN)

@@ -58,6 +58,7 @@ PROTECTION_EVENTS = (
     events.ACCOUNT_DURESS.name,
     events.ACCOUNT_DURESS_PASSWORD.name,
     events.ACCOUNT_DEVICE_LOST.name,
+    events.ACCOUNT_CHANGE_REFUSED.name,
 )
 PAGE_SIZE = 50
 # Details that repeat a column are left out of the export.
@@ -124,10 +125,14 @@ def reviewer(user, *, as_offered=False):
 
 def entries_for(user):
     """The audit entries ``user`` may review, or None if she reviews nothing (then every
-    review page answers 404). Lazy: the scope is subqueries inside the one entry query."""
-    role = reviewer(user)
+    review page answers 404); none at all while her workspace is emptied (frozen, travelling,
+    under duress: her pages open as on any day, with an empty trail). Lazy: the scope is
+    subqueries inside the one entry query."""
+    role = reviewer(user, as_offered=True)
     if role is None:
         return None
+    if workspace_is_empty(user):
+        return AuditEntry.objects.none()
     # The catalogue says who reviews each event; a name it does not know is shown to nobody.
     entries = AuditEntry.objects.filter(
         organisation_id=role.organisation_id, event__in=events.names(reviewer=role.role)

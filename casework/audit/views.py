@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.access.models import Role
+from casework.accounts.models import workspace_is_empty
 from casework.audit import describe, digest, events, reasons, review, services, verification
 from casework.audit import flags as flag_services
 from casework.audit.forms import FlagReviewForm, FlagWindowForm, PageForm, TrailFilterForm, WeekForm, WeekReviewForm
@@ -35,12 +36,19 @@ EXPORT_COLUMNS = ("timestamp", "actor", "event", "case_code", "outcome", "reason
 ACTIVITY_DAYS = 30
 
 
+def _role(request):
+    """Her review role as her pages show it: while her workspace is emptied (frozen,
+    travelling, under duress) the pages open as on any day and ``review.entries_for`` gives
+    them nothing to show."""
+    return review.reviewer(request.user, as_offered=True)
+
+
 def _record_view(request, page, filters, case_code=""):
     record(
         event=events.AUDIT_VIEW,
         actor=request.user,
         case_code=case_code,
-        organisation=review.reviewer(request.user).organisation_id,
+        organisation=_role(request).organisation_id,
         details={"page": page, "filters": filters},
     )
 
@@ -61,7 +69,7 @@ def _page_context(request, entries, before):
 
 
 def _trail_form(request):
-    role = review.reviewer(request.user)
+    role = _role(request)
     return TrailFilterForm(request.GET, organisation_id=role.organisation_id, role=role.role)
 
 
@@ -117,7 +125,7 @@ def _week_context(request, week, monday):
     reasons.open_reasons(sensitive)  # the folds show no reason
     for fold in folds:
         describe.described(review.withhold_outside_teams(request.user, fold.entries, inside=manageable))
-    supervising = review.reviewer(request.user).role == Role.SUPERVISOR
+    supervising = _role(request).role == Role.SUPERVISOR
     return {
         "monday": monday,
         "sunday": monday + timedelta(days=6),
@@ -133,7 +141,8 @@ def _week_context(request, week, monday):
         "manageable": manageable,
         "supervising": supervising,
         **dict(zip(("verification", "verification_overdue"), verification.shown(), strict=True)),
-        "mark": digest.mark_of(request.user, monday) if supervising else None,
+        # Emptied (frozen, travelling, under duress), she has marked nothing either.
+        "mark": digest.mark_of(request.user, monday) if supervising and not workspace_is_empty(request.user) else None,
     }
 
 
@@ -147,7 +156,7 @@ def _open_flags(user, monday):
 @require_POST
 @doors.reviewer("week_review")
 def week_review(request):
-    role = review.reviewer(request.user)
+    role = _role(request)
     marking = WeekReviewForm(request.POST)
     if role.role != Role.SUPERVISOR:
         record(event=events.AUDIT_WEEK_REVIEWED, actor=request.user, outcome=Outcome.DENIED)
@@ -172,7 +181,7 @@ def case_timeline(request, normalised):
     context = {"display_code": codes.display(normalised), "form": form}
     if not form.is_valid():
         return render(request, "audit/case.html", {**context, "entries": []}, status=400)
-    organisation_id = review.reviewer(request.user).organisation_id
+    organisation_id = _role(request).organisation_id
     entries = AuditEntry.objects.filter(organisation_id=organisation_id, case_code=normalised).exclude(
         event__in=review.QUIET_EVENTS, actor_id=request.user.pk
     )
@@ -187,7 +196,7 @@ def case_timeline(request, normalised):
 def user_activity(request, person):
     entries = review.entries_for(request.user)
     form, chosen = PageForm(request.GET), WeekForm(request.GET)
-    context = {"person": person, "is_admin": review.reviewer(request.user).is_admin, "week_form": chosen}
+    context = {"person": person, "is_admin": _role(request).is_admin, "week_form": chosen}
     if not form.is_valid() or not chosen.is_valid():
         chosen.forget_invalid()
         return render(request, "audit/user.html", {**context, "entries": []}, status=400)
@@ -258,7 +267,7 @@ def trail_export(request):
     record(
         event=events.EXPORT_AUDIT_CSV,
         actor=request.user,
-        organisation=review.reviewer(request.user).organisation_id,
+        organisation=_role(request).organisation_id,
         details={"filters": form.described(), "rows": len(rows)},
     )
     if capped:

@@ -114,17 +114,17 @@ def _holds(membership: Membership | None, *roles: str, shown: bool = False) -> b
     return membership.role in roles and (shown or not workspace_is_empty(membership.user))
 
 
-def keeps_keys(membership: Membership | None) -> bool:
+def keeps_keys(membership: Membership | None, *, shown: bool = False) -> bool:
     """Administrators set partnerships up, supervisors confirm them: both see the key card."""
-    return _holds(membership, Role.ADMIN, Role.SUPERVISOR)
+    return _holds(membership, Role.ADMIN, Role.SUPERVISOR, shown=shown)
 
 
-def adds_partners(membership: Membership | None) -> bool:
-    return _holds(membership, Role.ADMIN)
+def adds_partners(membership: Membership | None, *, shown: bool = False) -> bool:
+    return _holds(membership, Role.ADMIN, shown=shown)
 
 
-def confirms_partners(membership: Membership | None) -> bool:
-    return _holds(membership, Role.SUPERVISOR)
+def confirms_partners(membership: Membership | None, *, shown: bool = False) -> bool:
+    return _holds(membership, Role.SUPERVISOR, shown=shown)
 
 
 def carries_files(membership: Membership | None, *, shown: bool = False) -> bool:
@@ -132,9 +132,9 @@ def carries_files(membership: Membership | None, *, shown: bool = False) -> bool
     return _holds(membership, Role.CASEWORKER, Role.SUPERVISOR, shown=shown)
 
 
-def imports_files(membership: Membership | None) -> bool:
+def imports_files(membership: Membership | None, *, shown: bool = False) -> bool:
     """Whoever works the partner intake imports files (packets, and answers to ours)."""
-    return partners.works_intake(membership)
+    return partners.works_intake(membership, shown=shown)
 
 
 def _require(by: User, allowed: Any) -> Membership:

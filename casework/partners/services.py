@@ -68,12 +68,13 @@ def _membership(user: User, *roles: str) -> Membership:
     return membership
 
 
-def works_intake(membership: Membership | None) -> bool:
+def works_intake(membership: Membership | None, *, shown: bool = False) -> bool:
     """Whether she works her organisation's partner intake inbox: its supervisors, and the
-    caseworkers they named."""
+    caseworkers they named. Frozen, travelling or under duress she works nothing, unless
+    ``shown``: the pages she is offered, which open then as on any day, with nothing in them."""
     if membership is None or not membership.is_active or not membership.is_vouched:
         return False
-    if workspace_is_empty(membership.user):
+    if workspace_is_empty(membership.user) and not shown:
         return False
     return membership.role == Role.SUPERVISOR or (membership.role == Role.CASEWORKER and membership.receives_packets)
 

@@ -46,7 +46,7 @@ def partners_home(request, membership):
         "partnerships": list(services.partnerships_of(organisation).order_by("-created_at")) if manages else [],
         "organisation": organisation,
         "membership": membership,
-        "works_intake": services.works_intake(membership),
+        "works_intake": services.works_intake(membership, shown=True),  # the link, as on any day
     }
     context["waiting"], context["approvals"] = services.waiting_counts(request.user)
     for partnership in context["partnerships"]:

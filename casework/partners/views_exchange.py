@@ -35,18 +35,19 @@ def _download(exported: exchange.ExportedFile) -> HttpResponse:
 
 
 @doors.partner_exchange(
-    lambda membership: exchange.keeps_keys(membership) or exchange.carries_files(membership, shown=True)
+    lambda membership: exchange.keeps_keys(membership, shown=True) or exchange.carries_files(membership, shown=True)
 )
 def exchange_home(request, membership):
     """Her packets and answers to carry, and the keys for those who keep them. While her
     workspace is emptied (frozen, travelling, under duress) the page opens as on any day,
-    with nothing to carry."""
+    with nothing to carry (and what she sends from it is refused before it gets here:
+    casework.accounts.middleware.EmptiedWorkspaceMiddleware)."""
     emptied = workspace_is_empty(request.user)
     context = {
-        "keeps_keys": exchange.keeps_keys(membership),
-        "adds_partners": exchange.adds_partners(membership),
-        "confirms_partners": exchange.confirms_partners(membership),
-        "imports_files": exchange.imports_files(membership),
+        "keeps_keys": exchange.keeps_keys(membership, shown=True),
+        "adds_partners": exchange.adds_partners(membership, shown=True),
+        "confirms_partners": exchange.confirms_partners(membership, shown=True),
+        "imports_files": exchange.imports_files(membership, shown=True),
         "packets": exchange.packets_to_send(request.user) if exchange.carries_files(membership) else [],
         # Waiting first, then those already downloaded (a file lost on the way goes again).
         "answers": []
@@ -80,13 +81,13 @@ def remote_add(request, membership):
     return form_page(request, form, "partners/exchange/remote_add.html", {}, add)
 
 
-@doors.partner_exchange(exchange.keeps_keys)
+@doors.partner_exchange(lambda membership: exchange.keeps_keys(membership, shown=True))
 def remote_confirm(request, membership, uid):
     partnership = exchange.remote_partnership_of(request.user, uid)
     if partnership is None:
         return not_found(request)
     side = partnership.other_side(membership.organisation_id)
-    if request.method == "POST" and not exchange.confirms_partners(membership):
+    if request.method == "POST" and not exchange.confirms_partners(membership, shown=True):
         return not_found(request)
     form = FingerprintForm(_posted(request))
     context = {
@@ -94,7 +95,7 @@ def remote_confirm(request, membership, uid):
         "partner": side.organisation,
         "theirs": keys.grouped(exchange.side_fingerprint(side)),
         "ours": keys.grouped(keys.organisation_key(membership.organisation).fingerprint),
-        "confirms_partners": exchange.confirms_partners(membership),
+        "confirms_partners": exchange.confirms_partners(membership, shown=True),
     }
 
     @refusal_as_message()
@@ -106,7 +107,7 @@ def remote_confirm(request, membership, uid):
     return form_page(request, form, "partners/exchange/remote_confirm.html", context, confirm)
 
 
-@doors.partner_exchange(exchange.imports_files)
+@doors.partner_exchange(lambda membership: exchange.imports_files(membership, shown=True))
 def file_import(request, membership):
     form = FileForm(_posted(request), request.FILES if request.method == "POST" else None)
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from casework.accounts.models import workspace_is_empty
 from casework.accounts.services import WRONG_CODE, second_factor_is_fresh, step_up
 from casework.audit import events
 from casework.audit.models import Outcome
@@ -196,7 +197,8 @@ def retention_rules(request, membership):
 @doors.organisation_supervisor(events.ORGANISATION_ERASE_CONFIRM)
 def organisation_erase(request, membership):
     organisation = membership.organisation
-    confirmations = services.organisation_confirmations(organisation)
+    # Who confirmed already are her colleagues: nobody, while her workspace is emptied.
+    confirmations = [] if workspace_is_empty(request.user) else services.organisation_confirmations(organisation)
     form = OrganisationEraseForm(request.POST or None, needs_code=not second_factor_is_fresh(request))
     context = {"form": form, "confirmations": confirmations, "needed": services.CONFIRMATIONS_NEEDED}
     context["confirmed"] = any(item.confirmed_by_id == request.user.pk for item in confirmations)

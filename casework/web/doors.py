@@ -330,14 +330,15 @@ def directory_case(view: View) -> View:
 
 
 def confirmer(view: View) -> View:
-    """For a vouched, active supervisor; ``request.pending`` is what she may decide."""
+    """For a vouched, active supervisor; ``request.pending`` is what she may decide (nothing
+    while her workspace is emptied: the page opens as on any day, with nothing waiting)."""
 
     @wraps(view)
     def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = _membership(request)
-        if membership is None or not access.confirming_membership(request.user, membership.organisation_id):
+        if membership is None or not access.confirming_membership(request.user, membership.organisation_id, shown=True):
             return not_found(request)
-        request.pending = access.pending_for(request.user)
+        request.pending = access.pending_for(request.user)  # nothing, while her workspace is emptied
         return view(request, *args, **kwargs)
 
     return _named("confirmer", wrapper)
@@ -365,13 +366,18 @@ def protector(view: View) -> View:
 def organisation_supervisor(event: str) -> Callable[[View], View]:
     """For a vouched, active supervisor, about her organisation as a whole (its retention
     rules, its leaving); she gets her membership as the view's first argument. Anyone else
-    gets 404, recorded as a denied ``event``."""
+    gets 404, recorded as a denied ``event``. While her workspace is emptied the pages open
+    as on any day, and what she sends is refused before it reaches them
+    (casework.accounts.middleware.EmptiedWorkspaceMiddleware)."""
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             membership = _membership(request)
-            if membership is None or not access.confirming_membership(request.user, membership.organisation_id):
+            confirming = membership is not None and access.confirming_membership(
+                request.user, membership.organisation_id, shown=True
+            )
+            if membership is None or not confirming:
                 organisation = membership.organisation_id if membership is not None else None
                 record(event=event, actor=request.user, outcome=Outcome.DENIED, organisation=organisation)
                 return not_found(request)
@@ -394,13 +400,15 @@ def _refused_review(request: DoorRequest, page: str, case_code: str = "") -> Htt
 
 def reviewer(page: str) -> Callable[[View], View]:
     """For whoever reviews the trail (an active administrator, a vouched supervisor);
-    anyone else gets the 404, kept as a denied ``audit.view`` of ``page``."""
+    anyone else gets the 404, kept as a denied ``audit.view`` of ``page``. While her
+    workspace is emptied (frozen, travelling, under duress) the door opens as on any day
+    and the page finds nothing (``review.entries_for``)."""
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if review.reviewer(request.user) is None:
-                return _refused_review(request, page)
+            if review.reviewer(request.user, as_offered=True) is None:
+                return _refused_review(request, page)  # emptied, her pages open with nothing in them
             return view(request, *args, **kwargs)
 
         return _named("reviewer", wrapper)
@@ -489,8 +497,11 @@ def partnership_page(*roles: str) -> Callable[[View], View]:
 
 
 def partner_intake(view: View) -> View:
-    """The partner intake inbox: its organisation's supervisors, and the caseworkers they named."""
-    return _member_door("partner_intake", partner_services.works_intake)(view)
+    """The partner intake inbox: its organisation's supervisors, and the caseworkers they named.
+    While her workspace is emptied it opens as on any day, with nothing waiting in it."""
+    return _member_door("partner_intake", lambda membership: partner_services.works_intake(membership, shown=True))(
+        view
+    )
 
 
 def inbox_packet(view: View) -> View:

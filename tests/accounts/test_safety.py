@@ -201,7 +201,8 @@ def test_she_freezes_her_account_from_any_of_her_sessions(world, records):
     # Only a supervisor unfreezes, never she herself.
     page = reverse("accounts:person_safety", args=["lead"])
     assert again.get(page).status_code == 404
-    assert again.post(page, {"act": "unfreeze", "unfreeze-code": code(world.lead, 1)}).status_code == 404
+    # What she sends while frozen is refused before any page reads it (as an outage would be).
+    assert again.post(page, {"act": "unfreeze", "unfreeze-code": code(world.lead, 1)}).status_code == 503
     assert guard(world.lead).is_frozen
 
 
@@ -427,10 +428,20 @@ def test_a_frozen_supervisor_reviews_nothing_and_confirms_nothing(world):
         for r in t["grid"]
         for v in r
     )
+    lead, _steps = through_pages(world.lead)
+    assert lead.get(reverse("cases:detail", args=[world.case.display_code])).status_code == 200
+    trail = f"{reverse('audit:trail')}?list=1"
+    assert world.case.display_code in before.get(trail).content.decode()
+    assert before.get(reverse("audit:export")).content.decode().count("\n") > 1
     protection.account_freeze(by=world.head, user=world.supervisor)
     supervisor, _steps = through_pages(world.supervisor)
+    # Her pages open as on any day (test_account_protection_shape), with nothing in them.
     for name in ("audit:trail", "audit:flags", "access:confirmations", "partners:inbox"):
-        assert supervisor.get(reverse(name)).status_code == 404, name
+        assert supervisor.get(reverse(name)).status_code == 200, name
+    assert world.case.display_code not in supervisor.get(trail).content.decode()
+    assert supervisor.get(reverse("audit:export")).content.decode().count("\n") == 1  # the header row alone
+    assert supervisor.get(reverse("audit:flags")).context["flags"] == []
+    assert len(supervisor.get(reverse("access:confirmations")).context["pending"]) == 0
     # The intake form shows as on any day; sending it writes nothing (test_account_protection_intake).
     assert supervisor.get(reverse("cases:new")).status_code == 200
     # The report opens as on any day and counts nothing: every count reads "fewer than 5".

@@ -35,7 +35,7 @@ def test_the_intake_form_under_duress_is_an_empty_accounts_and_saves_nothing(wor
     assert outage, response.content.decode()[:500]
     assert Case.objects.count() == cases  # nothing written
     written = list(AuditEntry.objects.filter(seq__gt=before).values_list("event", "outcome", "actor"))
-    assert written == [("case.open", "denied", world.lead.pk)]  # the refusal, for her supervisors
+    assert written == [("account.change_refused", "denied", world.lead.pk)]  # the refusal, for her supervisors
     # The comparison can fail: the same form from the empty account opens a case.
     assert baseline.post(reverse("cases:new"), _data(world)).status_code == 302
     assert Case.objects.count() == cases + 1

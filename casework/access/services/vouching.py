@@ -43,17 +43,19 @@ from casework.audit.services import record
 from casework.cases.models import Case
 
 
-def confirming_membership(user: User | None, organisation_id: int) -> Membership | None:
+def confirming_membership(user: User | None, organisation_id: int, *, shown: bool = False) -> Membership | None:
     """``user``'s membership if she may vouch and confirm in the organisation at all: an
-    active supervisor who has herself been vouched for. Her reach is checked separately."""
+    active supervisor who has herself been vouched for. Her reach is checked separately.
+    Frozen, travelling or under duress she confirms nothing, unless ``shown``: the pages a
+    supervisor's menu offers, which open then as on any day, with nothing in them."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    membership: Membership | None = (
-        Membership.objects.active()
-        .filter(user=user, organisation_id=organisation_id, role=Role.SUPERVISOR, vouched_at__isnull=False)
-        .exclude(empty_workspace_condition("user__"))  # frozen, travelling, under duress: confirms nothing
-        .first()
+    memberships = Membership.objects.active().filter(
+        user=user, organisation_id=organisation_id, role=Role.SUPERVISOR, vouched_at__isnull=False
     )
+    if not shown:
+        memberships = memberships.exclude(empty_workspace_condition("user__"))
+    membership: Membership | None = memberships.first()
     return membership
 
 

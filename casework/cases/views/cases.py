@@ -10,7 +10,6 @@ from casework.access.forms.cases import AssignForm, UnassignForm
 from casework.accounts.models import workspace_is_empty
 from casework.accounts.services import second_factor_is_fresh
 from casework.audit import events
-from casework.audit.models import Outcome
 from casework.audit.services import record
 from casework.cases import codes
 from casework.cases.choices import AssignmentRole, Urgency
@@ -36,7 +35,7 @@ from casework.partners import services as partner_services
 from casework.partners.forms import AnswerForm
 from casework.web import doors
 from casework.web.forms import KEEP_AS_WRITTEN, form_page, record_kept
-from casework.web.pages import messages_by_place, unavailable
+from casework.web.pages import messages_by_place
 from casework.web.paging import CappedPaginator
 
 CASES_PER_PAGE = 50
@@ -72,14 +71,9 @@ def case_find(request):
 
 @doors.intake
 def case_create(request):
-    emptied = workspace_is_empty(request.user)
-    if emptied and request.method == "POST":
-        # Frozen, travelling or under duress: the form looked as on any day, and its answer is
-        # the one any account gets when the database does not answer. Nothing is read (no
-        # duplicate is looked for) and nothing is written but the refusal, for her supervisors.
-        record(event=events.CASE_OPEN, actor=request.user, outcome=Outcome.DENIED)
-        return unavailable()
-    form = CaseIntakeForm(request.POST or None, user=request.user, shown=emptied)
+    # Frozen, travelling or under duress: the form looks as on any day, and what she sends
+    # never reaches this view (casework.accounts.middleware.EmptiedWorkspaceMiddleware).
+    form = CaseIntakeForm(request.POST or None, user=request.user, shown=workspace_is_empty(request.user))
     needs_code = not second_factor_is_fresh(request)
     identity_form = IdentityForm(request.POST or None, prefix="identity", needs_code=needs_code)
     context = {"identity_form": identity_form}
