@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework.access.models import Role
+from casework.accounts.models import workspace_is_empty
 from casework.partners import services
 from casework.partners.forms import (
     AcceptForm,
@@ -41,9 +42,13 @@ MANAGERS = (Role.ADMIN, Role.SUPERVISOR)
 def partners_home(request, membership):
     organisation = membership.organisation
     manages = membership.role in MANAGERS
+    # Frozen, travelling, under duress: her organisation's partners are nobody else's business.
+    shown = not workspace_is_empty(request.user)
     context = {
-        "directory": partner_directory(organisation.pk),
-        "partnerships": list(services.partnerships_of(organisation).order_by("-created_at")) if manages else [],
+        "directory": partner_directory(organisation.pk) if shown else [],
+        "partnerships": list(services.partnerships_of(organisation).order_by("-created_at"))
+        if manages and shown
+        else [],
         "organisation": organisation,
         "membership": membership,
         "works_intake": services.works_intake(membership, shown=True),  # the link, as on any day

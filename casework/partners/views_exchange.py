@@ -61,7 +61,7 @@ def exchange_home(request, membership):
         context.update(card=keys.key_card(membership.organisation), fingerprint=keys.grouped(own.fingerprint))
         context["partners"] = [
             (side, keys.grouped(exchange.side_fingerprint(side)))
-            for side in exchange.remote_sides(membership.organisation_id)
+            for side in ([] if emptied else exchange.remote_sides(membership.organisation_id))
         ]
     return render(request, "partners/exchange/home.html", context)
 
@@ -83,7 +83,7 @@ def remote_add(request, membership):
 
 @doors.partner_exchange(lambda membership: exchange.keeps_keys(membership, shown=True))
 def remote_confirm(request, membership, uid):
-    partnership = exchange.remote_partnership_of(request.user, uid)
+    partnership = None if workspace_is_empty(request.user) else exchange.remote_partnership_of(request.user, uid)
     if partnership is None:
         return not_found(request)
     side = partnership.other_side(membership.organisation_id)

@@ -242,13 +242,14 @@ def provider_directory(keep: bool = False) -> Callable[[View], View]:
 
 
 def provider_page(keep: bool = False) -> Callable[[View], View]:
-    """Like ``provider_directory``, then the provider ``uid`` of her own organisation only."""
+    """Like ``provider_directory``, then the provider ``uid`` of her own organisation only
+    (none while her workspace is emptied: ``providers.directory``)."""
 
     def decorator(view: View) -> View:
         @provider_directory(keep)
         @wraps(view)
         def wrapper(request: DoorRequest, membership: Membership, uid: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            provider = find_by_uid(membership.organisation.providers.all(), uid)
+            provider = find_by_uid(provider_services.directory(membership), uid)
             if provider is None:
                 return not_found(request)
             return view(request, membership, provider, *args, **kwargs)

@@ -10,13 +10,24 @@ the inbox), and whatever she sends from them is refused as an outage would refus
 (test_account_protection_writes).
 """
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
 from casework.accounts import protection
 from casework.audit import review
 from tests.accounts.test_safety import DURESS_PASSWORD, same_shape, through_pages
-from tests.factories import make_caseworker, make_supervisor, make_team, make_user
+from tests.factories import (
+    make_admin,
+    make_caseworker,
+    make_org,
+    make_partnership,
+    make_provider,
+    make_supervisor,
+    make_team,
+    make_user,
+)
 from tests.reports.conftest import page_tables
 
 
@@ -154,3 +165,34 @@ def test_nobody_waits_for_a_supervisor_under_duress(world):
     same_shape(duress.get(reverse("access:confirmations")), baseline.get(reverse("access:confirmations")))
     for page in ("home", "access:confirmations"):
         assert "newcomer" not in duress.get(reverse(page)).content.decode()
+
+
+def test_the_organisations_directories_are_empty_under_duress(world):
+    """Who helps survivors, where, and on which secure channel (the provider directory), and
+    which organisations hers works with (the partner directory), are for nobody standing over
+    her: under duress both read as directories nobody has filled in, and a provider's page is
+    the 404 of an id that does not exist."""
+    provider = make_provider(world.org, name="Riverside shelter")
+    provider.secure_channel = "signal:+86-canary-channel"
+    provider.save()
+    partner_org = make_org("org-partner")
+    partner_team = make_team(partner_org, "team-p")
+    make_partnership(
+        world.admin,
+        world.supervisor,
+        make_admin(partner_org, username="partner_admin"),
+        make_supervisor(partner_org, partner_team, username="partner_supervisor"),
+    )
+    detail = reverse("providers:detail", args=[provider.uid])
+    pages = [reverse("providers:list"), detail, reverse("partners:home"), reverse("exchange:home")]
+    # The comparison can fail: on any day she sees both.
+    ordinary, _steps = through_pages(world.lead)
+    seen = "".join(ordinary.get(page).content.decode() for page in pages)
+    assert "Riverside shelter" in seen and "canary-channel" in seen and "Org-Partner" in seen
+    protection.duress_password_set(user=world.lead, password=DURESS_PASSWORD)
+    duress, _steps = through_pages(world.lead, password=DURESS_PASSWORD)
+    shown = "".join(duress.get(page).content.decode() for page in pages if page != detail)
+    assert "Riverside shelter" not in shown and "canary-channel" not in shown and "Org-Partner" not in shown
+    missing = reverse("providers:detail", args=[uuid.uuid4()])
+    same_shape(duress.get(detail), duress.get(missing))
+    assert duress.get(detail).status_code == 404

@@ -11,15 +11,26 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from casework.access.models import Membership, Organisation, Role
+from casework.accounts.models import workspace_is_empty
 from casework.cases.choices import Region, ServiceType
 from casework.cases.models import ServiceProvider
 from casework.cases.services.common import apply, save_versioned
 
 KEEPERS = (Role.SUPERVISOR, Role.ADMIN)
 EDITABLE = ("name", "services", "region", "secure_channel")
+
+
+def directory(membership: Membership) -> "QuerySet[ServiceProvider]":
+    """The providers of her organisation; none while her workspace is emptied (frozen,
+    travelling, under duress): who helps survivors, where, and their secure channels are
+    for nobody standing over her. The directory then looks like one nobody has filled in."""
+    if workspace_is_empty(membership.user):
+        return ServiceProvider.objects.none()
+    return membership.organisation.providers.all()
 
 
 def may_keep_directory(membership: Membership | None) -> bool:

@@ -28,7 +28,7 @@ def _with_service_labels(providers):
 
 @doors.provider_directory()
 def provider_list(request, membership):
-    providers = membership.organisation.providers.order_by("-is_active", "name")
+    providers = services.directory(membership).order_by("-is_active", "name")
     context = {"providers": _with_service_labels(list(providers)), "may_keep": services.may_keep_directory(membership)}
     return render(request, "providers/provider_list.html", context)
 
