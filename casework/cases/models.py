@@ -171,8 +171,8 @@ class CaseQuerySet(AuditedQuerySet):
         The second door, and only for casework.access.views: ``restrict`` stays the only
         one to case content, and gives an administrator nothing.
         """
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
+        if user is None or not user.is_authenticated or not user.is_active or workspace_is_empty(user):
+            return self.none()  # frozen, travelling, under duress: a directory with nothing in it
         administers = Membership.objects.active().filter(user_id=user.pk, role=Role.ADMIN).values("organisation_id")
         return self.filter(organisation_id__in=administers) | self.restrict(user, "manage")
 

@@ -72,12 +72,13 @@ SUPERVISOR_PAGES = [
     "exchange:import",
 ]
 # Pages whose content depends on nothing of her team (its name, its people): the same bytes.
+# (Not the case directory: its filters name the organisation's teams and people, and under
+# duress they name nobody: test_a_supervisors_case_directory_under_duress_names_no_colleague.)
 SAME_BYTES = [
     "cases:export",
     "audit:flags",
     "retention:rules",
     "retention:organisation",
-    "access:cases",
     "access:confirmations",
     "partners:home",
     "partners:approvals",
@@ -196,3 +197,35 @@ def test_the_organisations_directories_are_empty_under_duress(world):
     missing = reverse("providers:detail", args=[uuid.uuid4()])
     same_shape(duress.get(detail), duress.get(missing))
     assert duress.get(detail).status_code == 404
+
+
+def test_an_administrator_under_duress_finds_nobody_but_herself(world):
+    """Rescuer identities are what a state agent with a seized login is after: under duress
+    an administrator's People list holds herself alone, there are no teams and no case in the
+    access directory, and a colleague's page is the 404 of a name that does not exist."""
+    pages = [reverse("access:users"), reverse("access:teams"), reverse("access:cases")]
+    colleague = reverse("access:user", args=["lead"])
+    team = reverse("access:team", args=[world.team_a.slug])
+    # The comparison can fail: on any day she sees them all.
+    ordinary, _steps = through_pages(world.admin)
+    seen = "".join(ordinary.get(page).content.decode() for page in pages)
+    assert all(name in seen for name in ("lead", "coworker", "Team-A", world.case.display_code))
+    assert ordinary.get(colleague).status_code == ordinary.get(team).status_code == 200
+    protection.duress_password_set(user=world.admin, password=DURESS_PASSWORD)
+    duress, _steps = through_pages(world.admin, password=DURESS_PASSWORD)
+    assert [duress.get(page).status_code for page in pages] == [200, 200, 200]
+    shown = "".join(duress.get(page).content.decode() for page in pages)
+    assert not any(name in shown for name in ("lead", "coworker", "Team-A", "Team-B", world.case.display_code))
+    assert "admin" in duress.get(reverse("access:users")).content.decode()  # herself
+    same_shape(duress.get(colleague), duress.get(reverse("access:user", args=["nobody-of-that-name"])))
+    same_shape(duress.get(team), duress.get(reverse("access:team", args=["no-such-team"])))
+    assert duress.get(colleague).status_code == 404
+
+
+def test_a_supervisors_case_directory_under_duress_names_no_colleague(world, supervisors):
+    baseline, duress = supervisors
+    page = reverse("access:cases")
+    assert "other_team_worker" in baseline.get(page).content.decode()  # the filter lists the people
+    text = duress.get(page).content.decode()
+    assert duress.get(page).status_code == 200
+    assert not any(name in text for name in ("other_team_worker", "lead", "Team-B", world.other_case.display_code))

@@ -17,6 +17,7 @@ from casework.access import explain
 from casework.access import services as access
 from casework.access.forms.cases import AssignForm, DirectoryFilterForm, GrantForm, RevokeForm, UnassignForm
 from casework.access.models import AccessRequest, Grant, Role
+from casework.accounts.models import workspace_is_empty
 from casework.audit import events
 from casework.audit.models import Outcome
 from casework.audit.services import record
@@ -41,7 +42,9 @@ def access_index(request):
 @require_GET
 @doors.access_directory
 def case_directory(request):
-    form = DirectoryFilterForm(request.GET, organisation_id=request.membership.organisation_id)
+    # Frozen, travelling, under duress: no team and no colleague among the filters either.
+    organisation_id = None if workspace_is_empty(request.user) else request.membership.organisation_id
+    form = DirectoryFilterForm(request.GET, organisation_id=organisation_id)
     if not form.is_valid():
         return render(request, "access/cases/directory.html", {"form": form.forget_invalid()}, status=400)
     cases = (

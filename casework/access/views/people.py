@@ -26,7 +26,7 @@ from casework.access.forms.people import (
 )
 from casework.access.models import AccessRequest, Grant, Membership, Role
 from casework.accounts.lockout import account_unlock
-from casework.accounts.models import LoginSession
+from casework.accounts.models import LoginSession, workspace_is_empty
 from casework.accounts.services import second_factor_reset
 from casework.web import doors
 from casework.web.forms import form_page, refusal_as_message
@@ -44,8 +44,15 @@ def people_of(organisation):
     )
 
 
+def _people(membership):
+    """Her organisation's people; while her workspace is emptied (frozen, travelling, under
+    duress), herself alone: whoever stands over an administrator learns no colleague."""
+    people = people_of(membership.organisation)
+    return people.filter(user_id=membership.user_id) if workspace_is_empty(membership.user) else people
+
+
 def _person(membership, username):
-    return people_of(membership.organisation).filter(user__username=username).first()
+    return _people(membership).filter(user__username=username).first()
 
 
 # An administrator's page about one person of her own organisation; anyone else is a 404.
@@ -60,7 +67,7 @@ def back_to(membership, message, request):
 @doors.administrator
 def people_list(request):
     form = PeopleFilterForm(request.GET or None)
-    people = people_of(request.membership.organisation)
+    people = _people(request.membership)
     status = form.chosen()
     if status == ACTIVE:
         people = people.filter(is_active=True, user__is_active=True)

@@ -20,6 +20,7 @@ from casework.access.forms.teams import (
     TeamNameForm,
 )
 from casework.access.models import Membership, Team
+from casework.accounts.models import workspace_is_empty
 from casework.cases.choices import AssignmentRole
 from casework.cases.models import Case
 from casework.web import doors
@@ -30,8 +31,16 @@ TEAM_PAGE = "access/teams/team_detail.html"
 MOVE_PAGE = "access/teams/team_member_move.html"
 
 
+def _teams(membership):
+    """Her organisation's teams; none while her workspace is emptied (frozen, travelling,
+    under duress): the teams' pages name their people."""
+    if workspace_is_empty(membership.user):
+        return Team.objects.none()
+    return Team.objects.filter(organisation=membership.organisation)
+
+
 def _team(membership, slug):
-    return Team.objects.filter(organisation=membership.organisation, slug=slug).first()
+    return _teams(membership).filter(slug=slug).first()
 
 
 # For administrators: the team named by ``slug`` in her organisation, or 404.
@@ -66,7 +75,7 @@ def _team_rows(request, organisation):
         team=OuterRef("pk"), membership__is_active=True, membership__user__is_active=True
     )
     return (
-        Team.objects.filter(organisation=organisation)
+        _teams(request.membership)
         .annotate(
             member_count=_count(members),
             open_case_count=_count(Case.objects.access_directory(request.user).open().filter(team=OuterRef("pk"))),
@@ -87,7 +96,8 @@ def team_list(request):
         messages.success(request, _("The team “%(name)s” was created.") % {"name": team.name})
         return redirect("access:team", team.slug)
 
-    context = {"teams": _team_rows(request, organisation), "everywhere": list(_everywhere(organisation.pk))}
+    everywhere = [] if workspace_is_empty(request.user) else list(_everywhere(organisation.pk))  # nobody named then
+    context = {"teams": _team_rows(request, organisation), "everywhere": everywhere}
     return form_page(request, form, "access/teams/team_list.html", context, create)
 
 
