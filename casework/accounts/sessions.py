@@ -154,8 +154,15 @@ class SessionLimitsMiddleware:
                 "minutes": settings.CASEWORK_SESSION_IDLE_MINUTES
             }
             return self._end(request, message, "idle")
-        if session.get(OPENED_EMPTIED) and not workspace_is_empty(request.user):
-            return self._end(request, _("Please sign in again."), "protection_ended")
+        if workspace_is_empty(request.user):
+            if not session.get(OPENED_EMPTIED):
+                # Used while emptied (her laptop's session from the morning, before a supervisor
+                # put her into travel mode): it ends with the protection too.
+                session[OPENED_EMPTIED] = True
+        elif session.get(OPENED_EMPTIED):
+            # Her supervisors' business alone (an administrator's trail would tell whom it protected).
+            record(event=events.ACCOUNT_SESSION_ENDED, actor=request.user, details={"reason": "protection_ended"})
+            return self._end(request, _("Please sign in again."))
         if now - last_seen_at >= TOUCH_EVERY_SECONDS:
             session[LAST_SEEN_AT] = now
             touched = LoginSession.objects.filter(pk=session.get(LOGIN_SESSION), user=request.user).update(

@@ -210,6 +210,16 @@ ACCOUNT_DEVICE_LOST = _event(
     kind=ACCESS,
 )
 
+# A session opened (or used) while her workspace was emptied, ended when that ended: whoever
+# made her sign in does not wake up with her cases (casework.accounts.sessions).
+ACCOUNT_SESSION_ENDED = _event(
+    "account.session_ended",
+    _("A session used while frozen, travelling or under duress ended with the protection"),
+    SUPERVISOR,
+    sensitive=True,
+    kind=SIGN_IN,
+)
+
 # A change she sent while her workspace was emptied: nothing was written, and she was shown
 # the page a database that does not answer gives (casework.accounts.middleware).
 ACCOUNT_CHANGE_REFUSED = _event(

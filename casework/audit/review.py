@@ -59,6 +59,7 @@ PROTECTION_EVENTS = (
     events.ACCOUNT_DURESS_PASSWORD.name,
     events.ACCOUNT_DEVICE_LOST.name,
     events.ACCOUNT_CHANGE_REFUSED.name,
+    events.ACCOUNT_SESSION_ENDED.name,
 )
 PAGE_SIZE = 50
 # Details that repeat a column are left out of the export.
@@ -91,10 +92,14 @@ class Reviewer:
 
     def fellow_supervisors(self):
         """The other supervisors of a team she supervises; for a supervisor of every team, every
-        supervisor of her organisation (those of every team too): a supervisor is no member of
-        her team, yet what protects her account is for whoever supervises with her."""
-        supervisors = Membership.objects.filter(organisation_id=self.organisation_id, role=Role.SUPERVISOR)
-        if not self.supervises_all_teams:
+        supervisor of her organisation (those of every team too) and its administrators: a
+        supervisor is no member of her team, nor is an administrator, yet what protects their
+        accounts is for whoever may protect them (casework.accounts.protection.may_protect)."""
+        if self.supervises_all_teams:
+            roles = (Role.SUPERVISOR, Role.ADMIN)
+            supervisors = Membership.objects.filter(organisation_id=self.organisation_id, role__in=roles)
+        else:
+            supervisors = Membership.objects.filter(organisation_id=self.organisation_id, role=Role.SUPERVISOR)
             supervisors = supervisors.filter(supervised_teams__in=self.supervised_teams())
         return supervisors.exclude(pk=self.membership_id).values("user_id")
 
@@ -221,10 +226,14 @@ def may_review_case(user, code):
 
 def person_in_scope(user, username):
     """The member of her organisation whose activity ``user`` may review, or None: for a
-    supervisor someone working in a team she supervises, for an administrator any member."""
-    role = reviewer(user)
+    supervisor someone working in a team she supervises, for an administrator any member.
+    While her workspace is emptied, nobody: an administrator herself alone (her People list
+    holds only her, and her page opens with nothing in it)."""
+    role = reviewer(user, as_offered=True)
     if role is None:
         return None
+    if workspace_is_empty(user):
+        return user if role.is_admin and username == user.get_username() else None
     people = get_user_model().objects.filter(username=username, membership__organisation_id=role.organisation_id)
     if not role.is_admin:
         people = people.filter(pk__in=role.team_members())

@@ -93,7 +93,7 @@ class SettingsForm(forms.Form):
         help_text=_("Supervisors always do. Those ticked see waiting packets and may accept or decline them."),
     )
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args, organisation, names_people=True, **kwargs):
         super().__init__(*args, **kwargs)
         members = (
             Membership.objects.active()
@@ -101,6 +101,8 @@ class SettingsForm(forms.Form):
             .select_related("user")
             .order_by("user__username")
         )
+        if not names_people:  # frozen, travelling, under duress: no colleague named
+            members = members.none()
         intake = self.fields["intake"]
         intake.queryset = members
         intake.label_from_instance = lambda member: member.user.get_username()

@@ -128,7 +128,9 @@ def directory_edit(request, membership, partnership):
 @doors.partners_member(Role.SUPERVISOR)
 def partner_settings(request, membership):
     organisation = membership.organisation
-    form = SettingsForm(request.POST or None, organisation=organisation)
+    form = SettingsForm(
+        request.POST or None, organisation=organisation, names_people=not workspace_is_empty(request.user)
+    )
 
     def save(form):
         data = form.cleaned_data

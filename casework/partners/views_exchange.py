@@ -66,7 +66,7 @@ def exchange_home(request, membership):
     return render(request, "partners/exchange/home.html", context)
 
 
-@doors.partner_exchange(exchange.adds_partners)
+@doors.partner_exchange(lambda membership: exchange.adds_partners(membership, shown=True))
 def remote_add(request, membership):
     form = KeyCardForm(_posted(request))
 

@@ -425,7 +425,7 @@ def reviewer_finds(page: str, name: str, find: Callable[[Any, str], Any]) -> Cal
         @wraps(view)
         def wrapper(request: DoorRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             value = kwargs.pop(name)
-            found = find(request.user, value) if review.reviewer(request.user) is not None else None
+            found = find(request.user, value) if review.reviewer(request.user, as_offered=True) is not None else None
             if found is None:
                 return _refused_review(request, page)
             return view(request, found, *args, **kwargs)

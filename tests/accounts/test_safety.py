@@ -261,8 +261,14 @@ def test_travel_mode_empties_her_workspace_until_its_last_day(world, records):
     assert answers_as_for_no_case(lead, world.case, records) == []
     row.travel_until = timezone.localdate() - datetime.timedelta(days=1)
     row.save()
+    # A session used while it lasted ends with it (whoever took her laptop at the border may
+    # still hold it); signed in again, she sees her cases.
+    assert signed_out(lead)
+    lead, _steps = through_pages(world.lead)
     assert lead.get(reverse("cases:detail", args=[world.case.display_code])).status_code == 200
     assert not shows_no_case(lead, world.case)
+    ended = AuditEntry.objects.filter(event="account.session_ended", actor=world.lead)
+    assert ended.exists() and not review.entries_for(world.admin).filter(event="account.session_ended").exists()
 
 
 def test_only_a_supervisor_ends_travel_mode_early_and_with_a_reason(world):

@@ -10,11 +10,13 @@ the inbox), and whatever she sends from them is refused as an outage would refus
 (test_account_protection_writes).
 """
 
+import re
 import uuid
 
 import pytest
 from django.urls import reverse
 
+from casework.access.models import Membership
 from casework.accounts import protection
 from casework.audit import review
 from tests.accounts.test_safety import DURESS_PASSWORD, same_shape, through_pages
@@ -229,3 +231,18 @@ def test_a_supervisors_case_directory_under_duress_names_no_colleague(world, sup
     text = duress.get(page).content.decode()
     assert duress.get(page).status_code == 200
     assert not any(name in text for name in ("other_team_worker", "lead", "Team-B", world.other_case.display_code))
+
+
+def test_a_supervisors_forms_under_duress_name_no_caseworker(world, supervisors):
+    """ "New case" offers a supervisor her caseworkers as leads, and the partner settings list
+    who works the intake: under duress, nobody."""
+    _baseline, duress = supervisors
+    usernames = Membership.objects.filter(organisation=world.org, role="caseworker").values_list("user__username")
+    named = re.compile(rf">\s*(?:{'|'.join(re.escape(name) for (name,) in usernames)})\s*</(?:option|label)>")
+    pages = [reverse("cases:new"), reverse("partners:settings")]
+    ordinary, _steps = through_pages(world.supervisor)  # can fail: on any day they are named
+    assert all(named.search(ordinary.get(page).content.decode()) for page in pages)
+    for page in pages:
+        response = duress.get(page)
+        assert response.status_code == 200
+        assert not named.search(response.content.decode()), page

@@ -184,10 +184,10 @@ def offer_teams_and_leads(form, user, *, shown=False):
         form.fields["team"].initial = teams[0].pk
     membership = active_membership(user)
     if membership and membership.role == Role.SUPERVISOR:
+        leads = User.objects.filter(active_member(), membership__role=Role.CASEWORKER, membership__teams__in=teams)
+        # Frozen, travelling, under duress: the form names no caseworker (nothing is opened anyway).
         form.fields["lead"].queryset = (
-            User.objects.filter(active_member(), membership__role=Role.CASEWORKER, membership__teams__in=teams)
-            .distinct()
-            .order_by("username")
+            User.objects.none() if workspace_is_empty(user) else leads.distinct().order_by("username")
         )
     else:
         del form.fields["lead"]
@@ -203,7 +203,8 @@ def intake_teams(user, *, shown=False):
     """The teams ``user`` may open a case in: her own as a caseworker, those she supervises.
     None while her workspace is emptied (frozen, travelling, under duress: nothing is written
     through her), unless ``shown``: the teams her intake form offers, which look the same
-    then as on any day (casework.cases.views.cases.case_create_refused)."""
+    then as on any day (what she sends is refused before it is read:
+    casework.accounts.middleware.EmptiedWorkspaceMiddleware)."""
     membership = active_membership(user)
     if membership is None or membership.role == Role.ADMIN or not membership.is_vouched:
         return Team.objects.none()  # nobody has vouched for her yet: she opens nothing either
