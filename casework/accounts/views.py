@@ -20,6 +20,7 @@ from casework.accounts import protection, services, sessions
 from casework.accounts.backends import DURESS
 from casework.accounts.forms import EnrolForm, SecondFactorForm, StepUpForm, UnlockForm
 from casework.accounts.lockout import account_unlock
+from casework.accounts.models import workspace_is_empty
 from casework.audit import events
 from casework.audit.services import record
 from casework.cases import codes
@@ -177,6 +178,8 @@ def unlock(request):
     """For administrators: let a locked-out member of the organisation try again at once."""
     organisation_id = request.membership.organisation_id
     members = User.objects.filter(membership__organisation_id=organisation_id).order_by("username")
+    if workspace_is_empty(request.user):
+        members = members.filter(pk=request.user.pk)  # frozen, travelling, under duress: herself alone
     form = UnlockForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         account_unlock(by=request.user, user=form.cleaned_data["person"])

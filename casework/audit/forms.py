@@ -63,9 +63,10 @@ class TrailFilterForm(PageForm):
     date_from = forms.DateField(label=_("From"), required=False, widget=_date_input())
     date_to = forms.DateField(label=_("To"), required=False, widget=_date_input())
 
-    def __init__(self, *args, organisation_id, role, **kwargs):
+    def __init__(self, *args, organisation_id, role, only=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation_id = organisation_id
+        self.only = only  # the one username known to the filter, if not everyone's
         # The events she reviews, in words, in her language's order.
         reviewed = [(name, str(events.label(name))) for name in events.names(reviewer=role)]
         self.fields["event"].choices = [("", _("Any")), *sorted(reviewed, key=lambda choice: choice[1])]
@@ -87,6 +88,8 @@ class TrailFilterForm(PageForm):
         # Only a username of her organisation is searched for, shown again or kept in the trail.
         username = self.cleaned_data["user"].strip()
         people = get_user_model().objects.filter(username=username, membership__organisation_id=self.organisation_id)
+        if self.only is not None:
+            people = people.filter(username=self.only)
         if username and not people.exists():
             raise forms.ValidationError(_("No one in your organisation has this username."))
         return username

@@ -70,7 +70,9 @@ def _page_context(request, entries, before):
 
 def _trail_form(request):
     role = _role(request)
-    return TrailFilterForm(request.GET, organisation_id=role.organisation_id, role=role.role)
+    # Frozen, travelling, under duress: no colleague's name is known to the filter, hers alone.
+    only = request.user.get_username() if workspace_is_empty(request.user) else None
+    return TrailFilterForm(request.GET, organisation_id=role.organisation_id, role=role.role, only=only)
 
 
 def _bad_filters(request, form):

@@ -42,6 +42,7 @@ from django.http import HttpResponse
 
 from casework.access import services as access
 from casework.access.models import Membership, Role
+from casework.accounts.models import workspace_is_empty
 from casework.accounts.protection import may_protect
 from casework.accounts.services import SignedInRequest
 from casework.audit import events, review
@@ -323,7 +324,10 @@ def directory_case(view: View) -> View:
         case = directory.filter(code=normalised).select_related("team").first() if normalised else None
         if case is None:
             # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
-            record(event=events.ACCESS_CASE, actor=request.user, outcome=Outcome.DENIED, case_code=normalised or "")
+            # Not while her workspace is emptied either: administrators read these refusals, and
+            # one of her own organisation's cases refused to her would tell them she is protected.
+            code = "" if workspace_is_empty(request.user) else normalised or ""
+            record(event=events.ACCESS_CASE, actor=request.user, outcome=Outcome.DENIED, case_code=code)
             return not_found(request)
         return view(request, case, *args, **kwargs)
 
@@ -444,7 +448,9 @@ def case_reviewer(page: str) -> Callable[[View], View]:
         def wrapper(request: DoorRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
             normalised = codes.normalise(code)
             if not review.may_review_case(request.user, normalised):
-                return _refused_review(request, page, case_code=normalised or "")
+                # Emptied (frozen, travelling, under duress): no code, as in ``directory_case``.
+                code = "" if workspace_is_empty(request.user) else normalised or ""
+                return _refused_review(request, page, case_code=code)
             return view(request, normalised, *args, **kwargs)
 
         return _named("case_reviewer", wrapper)
@@ -481,13 +487,17 @@ def partners_member(*roles: str) -> Callable[[View], View]:
 
 
 def partnership_page(*roles: str) -> Callable[[View], View]:
-    """Like ``partners_member``, then the partnership ``uid`` of her own organisation only."""
+    """Like ``partners_member``, then the partnership ``uid`` of her own organisation only
+    (none while her workspace is emptied: her partner directory is empty then too)."""
 
     def decorator(view: View) -> View:
         @partners_member(*roles)
         @wraps(view)
         def wrapper(request: DoorRequest, membership: Membership, uid: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            partnership = find_by_uid(partner_services.partnerships_of(membership.organisation), uid)
+            partnerships = partner_services.partnerships_of(membership.organisation)
+            if workspace_is_empty(request.user):
+                partnerships = partnerships.none()
+            partnership = find_by_uid(partnerships, uid)
             if partnership is None:
                 return not_found(request)
             return view(request, membership, partnership, *args, **kwargs)
