@@ -26,9 +26,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.access.models import Membership
-from casework.access.services.vouching import may_vouch
-from casework.accounts.models import AccountGuard
+from casework.access.models import Membership, Role
+from casework.access.services.vouching import confirming_membership, covers, may_vouch, placement_teams
+from casework.accounts.models import AccountGuard, empty_workspace_condition
 from casework.accounts.services import second_factor_wipe
 from casework.accounts.sessions import OPENED_EMPTIED, end_sessions
 from casework.audit import events
@@ -45,13 +45,36 @@ def _membership(user: User) -> Membership | None:
 
 def may_protect(by: User, user: User) -> bool:
     """Whether ``by`` may freeze, unfreeze, release or reset ``user``: a supervisor who could
-    vouch for her (her teams', vouched, never herself), and not frozen or travelling herself."""
+    vouch for her (her teams', vouched, never herself), and not frozen or travelling herself.
+    When nobody could (she is the only supervisor of her teams, or of every team, or the one
+    who could is protected too), any other supervisor of her organisation: her alarm must
+    reach someone, and someone must be able to lift it. With no other supervisor at all, an
+    operator at the server lifts it (``manage.py protection_lift``)."""
     membership = _membership(user)
-    return membership is not None and may_vouch(by, membership)
+    if membership is None or by.pk == user.pk:
+        return False
+    if may_vouch(by, membership):
+        return True
+    return confirming_membership(by, membership.organisation_id) is not None and not _has_protector(membership)
 
 
-def _require(by: User, user: User, *, own_allowed: bool) -> bool:
-    """Whether ``by`` acts on her own account; PermissionDenied if she may not act at all."""
+def _has_protector(membership: Membership) -> bool:
+    """Whether some supervisor (not she, not protected herself) could vouch for her."""
+    supervisors = (
+        Membership.objects.active()
+        .filter(organisation_id=membership.organisation_id, role=Role.SUPERVISOR, vouched_at__isnull=False)
+        .exclude(user_id=membership.user_id)
+        .exclude(empty_workspace_condition("user__"))
+    )
+    placed = placement_teams(membership)
+    return any(covers(supervisor, *placed) for supervisor in supervisors)
+
+
+def _require(by: User | None, user: User, *, own_allowed: bool) -> bool:
+    """Whether ``by`` acts on her own account; PermissionDenied if she may not act at all.
+    ``by=None``: an operator at the server, when nobody in the organisation may."""
+    if by is None:
+        return False
     own = by.pk == user.pk
     if own and own_allowed:
         return True
@@ -102,7 +125,7 @@ def account_freeze(*, by: User, user: User, reason: str = "") -> int:
 
 
 @transaction.atomic
-def account_unfreeze(*, by: User, user: User, reason: str) -> int:
+def account_unfreeze(*, by: User | None, user: User, reason: str) -> int:
     """A supervisor of hers lifts the freeze (and the duress flag with it). The view asks
     her for a fresh code first, as a reveal does. Every session of hers ends: each was
     opened while she was frozen (the freeze ended the others), the duress one in front of
@@ -162,7 +185,7 @@ def travel_start(*, by: User, user: User, until: datetime.date, reason: str = ""
 
 
 @transaction.atomic
-def travel_end(*, by: User, user: User, reason: str) -> None:
+def travel_end(*, by: User | None, user: User, reason: str) -> None:
     """A supervisor of hers ends travel mode before its day, with a reason."""
     _require(by, user, own_allowed=False)
     reason = _reason(reason, required=True)

@@ -91,16 +91,12 @@ class Reviewer:
         ).values("user_id")
 
     def fellow_supervisors(self):
-        """The other supervisors of a team she supervises; for a supervisor of every team, every
-        supervisor of her organisation (those of every team too) and its administrators: a
-        supervisor is no member of her team, nor is an administrator, yet what protects their
-        accounts is for whoever may protect them (casework.accounts.protection.may_protect)."""
-        if self.supervises_all_teams:
-            roles = (Role.SUPERVISOR, Role.ADMIN)
-            supervisors = Membership.objects.filter(organisation_id=self.organisation_id, role__in=roles)
-        else:
-            supervisors = Membership.objects.filter(organisation_id=self.organisation_id, role=Role.SUPERVISOR)
-            supervisors = supervisors.filter(supervised_teams__in=self.supervised_teams())
+        """The organisation's other supervisors and its administrators: neither is a member of
+        a team, yet what protects their accounts (a duress sign-in above all) must reach
+        someone, and who may lift it depends on who else supervises
+        (casework.accounts.protection.may_protect): every other supervisor hears of it."""
+        roles = (Role.SUPERVISOR, Role.ADMIN)
+        supervisors = Membership.objects.filter(organisation_id=self.organisation_id, role__in=roles)
         return supervisors.exclude(pk=self.membership_id).values("user_id")
 
 
@@ -311,7 +307,10 @@ def week_bounds(monday: date) -> tuple[datetime, datetime]:
 
 def last_week_unreviewed(user) -> date | None:
     """The Monday of last week if ``user`` (a supervisor: the caller knows) has not marked
-    it reviewed, else None: her home page reminds her. One query."""
+    it reviewed, else None: her home page reminds her. One query. While her workspace is
+    emptied she has marked nothing, as the week's page then says too."""
     monday = week_start(timezone.localdate()) - timedelta(days=7)
+    if workspace_is_empty(user):
+        return monday
     marked = WeekReview.objects.filter(reviewed_by_id=user.pk, week=monday).exists()
     return None if marked else monday

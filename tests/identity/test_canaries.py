@@ -390,6 +390,7 @@ def run_commands(world, tmp_path, settings):
         ("demo_code", ["lead"]),  # refuses: debug is off
         ("seed_demo", ["--cases", "1"]),  # refuses: debug is off, and the database is not empty
         ("unlock_user", ["lead"]),
+        ("protection_lift", ["lead", "--reason", "Operator"]),  # refuses: lead is not protected
         ("expire_grants", []),
         ("org_bootstrap_supervisor", [world.org.slug, "lead"]),  # refuses: org-a has a vouched supervisor
         ("audit_checkpoint", ["--new-key"]),

@@ -52,9 +52,11 @@ class TeamsForm(forms.Form):
         label=_("Supervises every team, including teams created later"), required=False
     )
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args, organisation, names_teams=True, **kwargs):
         super().__init__(*args, **kwargs)
         teams = Team.objects.filter(organisation=organisation).order_by("name")
+        if not names_teams:  # frozen, travelling, under duress: her Teams page is empty too
+            teams = teams.none()
         self.fields["teams"].queryset = teams
         self.fields["supervised_teams"].queryset = teams
 

@@ -80,7 +80,9 @@ def people_list(request):
 @doors.administrator
 def person_create(request):
     organisation = request.membership.organisation
-    form = PersonCreateForm(request.POST or None, organisation=organisation)
+    form = PersonCreateForm(
+        request.POST or None, organisation=organisation, names_teams=not workspace_is_empty(request.user)
+    )
 
     @refusal_as_message()
     def create(form):
@@ -108,7 +110,8 @@ def detail_page(request, membership, status=200, **forms):
         "is_active": membership.is_active and membership.user.is_active,
         "admin_blockers": access.role_change_blockers(membership, Role.ADMIN),
         "role_form": forms.get("role_form") or RoleForm(initial={"role": membership.role}),
-        "teams_form": forms.get("teams_form") or TeamsForm(initial=placement, organisation=organisation),
+        "teams_form": forms.get("teams_form")
+        or TeamsForm(initial=placement, organisation=organisation, names_teams=not workspace_is_empty(request.user)),
     }
     return render(request, "access/people/detail.html", context, status=status)
 
