@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.base import AxeResults
 from axe_playwright_python.sync_playwright import Axe
-from django.db import connection
+from django.db import connection, connections
 from django.test import override_settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -249,11 +249,13 @@ def site(django_db_setup, live_server, django_db_blocker, request):
                 # Playwright's tests run in another context (a greenlet), where Django opens a
                 # connection of its own: this one would be left open, and PostgreSQL would
                 # refuse to drop the test database at the end.
-                connection.close()
+                for database in _databases():
+                    database.close()
                 yield world
             finally:
                 remove_added(before)
-                connection.close()
+                for database in _databases():
+                    database.close()
 
 
 def enrolled(user):
@@ -261,24 +263,41 @@ def enrolled(user):
     return Person(user.username, device.bin_key, user.pk)
 
 
+def _databases():
+    """The main database and the key store, when it is a database of its own: the module's
+    cases put their keys there, and a key left behind is counted by a later test of this
+    process (a rotation of the organisation keys)."""
+    keystore = connections["keystore"]
+    same = keystore.settings_dict["NAME"] == connection.settings_dict["NAME"]
+    return [connection] if same else [connection, keystore]
+
+
 def table_state():
-    """For each table with a primary key: the keys already there (few: what the migrations made)."""
+    """For each database, each table with a primary key: the keys already there (few: what
+    the migrations made)."""
     state = {}
-    q = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            pk = connection.introspection.get_primary_key_column(cursor, table)
-            if pk:
-                cursor.execute(f"SELECT {q(pk)} FROM {q(table)}")  # noqa: S608 (names from introspection)
-                state[table] = (pk, {row[0] for row in cursor.fetchall()})
+    for database in _databases():
+        q = database.ops.quote_name
+        tables = state[database.alias] = {}
+        with database.cursor() as cursor:
+            for table in database.introspection.table_names(cursor):
+                pk = database.introspection.get_primary_key_column(cursor, table)
+                if pk:
+                    cursor.execute(f"SELECT {q(pk)} FROM {q(table)}")  # noqa: S608 (names from introspection)
+                    tables[table] = (pk, {row[0] for row in cursor.fetchall()})
     return state
 
 
 def remove_added(before):
     """Deletes every row the module added, leaving what the migrations made, so that the next
-    module in this process finds the database as it was. The audit trail is append-only on
-    PostgreSQL: its triggers (and the order the foreign keys would ask for) are set aside for
-    this, as the database's owner may."""
+    module in this process finds the databases as they were. The audit trail is append-only
+    on PostgreSQL: its triggers (and the order the foreign keys would ask for) are set aside
+    for this, as the database's owner may."""
+    for database in _databases():
+        _remove_added(database, before[database.alias])
+
+
+def _remove_added(connection, before):
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

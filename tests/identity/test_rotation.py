@@ -46,6 +46,14 @@ def organisation_key_ids():
     return {crypto.token_key_id(sealed) for sealed in OrganisationKey.objects.values_list("sealed", flat=True)}
 
 
+def keys_in_store(world):
+    """How many organisation keys a rotation finds: the world's two, and any an earlier test
+    of this process committed to a key store of its own (a rotation re-wraps every one)."""
+    organisations = set(OrganisationKey.objects.values_list("organisation_id", flat=True))
+    assert {world.org.pk, world.other_org.pk} <= organisations
+    return len(organisations)
+
+
 @pytest.fixture
 def keys_before(settings):
     """The keys configured before the test (the world's organisation keys may be under them)."""
@@ -63,7 +71,8 @@ def two_identities(world, settings, keys_before):
     return list(Identity.objects.order_by("pk"))
 
 
-def test_a_rotation_rewraps_the_organisation_keys_and_touches_no_value(two_identities, settings, keys_before):
+def test_a_rotation_rewraps_the_organisation_keys_and_touches_no_value(two_identities, settings, keys_before, world):
+    rows = keys_in_store(world)
     tokens = [columns(identity) for identity in two_identities]
     before = [(identity.version, identity.updated_at, identity.updated_by_id) for identity in two_identities]
     assert organisation_key_ids() == {kid(A)}
@@ -80,11 +89,11 @@ def test_a_rotation_rewraps_the_organisation_keys_and_touches_no_value(two_ident
     assert [columns(first), columns(second)] == tokens  # no value was decrypted or written again
     after = [(identity.version, identity.updated_at, identity.updated_by_id) for identity in (first, second)]
     assert after == before
-    assert output.strip() == f"Done: 2 organisation keys re-wrapped under key {kid(B)}."
+    assert output.strip() == f"Done: {rows} organisation keys re-wrapped under key {kid(B)}."
     assert not any(value in output for value in CLEAR)
     entry = AuditEntry.objects.get(event="identity.rotate_keys")
     assert (entry.actor, entry.outcome) == (None, "ok")
-    assert entry.additional_data == {"rewrapped": 2, "sealed": 0, "key": kid(B)}
+    assert entry.additional_data == {"rewrapped": rows, "sealed": 0, "key": kid(B)}
 
 
 def test_a_second_run_finds_nothing_and_records_nothing(two_identities, settings, keys_before):
@@ -102,10 +111,11 @@ def test_nothing_to_rotate_when_every_key_is_under_the_newest(db, settings):
     assert not AuditEntry.objects.filter(event="identity.rotate_keys").exists()
 
 
-def test_a_dry_run_checks_and_counts_but_changes_nothing(two_identities, settings, keys_before):
+def test_a_dry_run_checks_and_counts_but_changes_nothing(two_identities, settings, keys_before, world):
+    rows = keys_in_store(world)
     settings.FIELD_KEYS = [B, A, *keys_before]
     output = rotate(dry_run=True)
-    assert f"Dry run: 2 organisation keys would be re-wrapped under key {kid(B)}." in output
+    assert f"Dry run: {rows} organisation keys would be re-wrapped under key {kid(B)}." in output
     assert organisation_key_ids() == {kid(A)}
     assert not AuditEntry.objects.filter(event="identity.rotate_keys").exists()
 
