@@ -65,6 +65,7 @@ def _has_protector(membership: Membership) -> bool:
         .filter(organisation_id=membership.organisation_id, role=Role.SUPERVISOR, vouched_at__isnull=False)
         .exclude(user_id=membership.user_id)
         .exclude(empty_workspace_condition("user__"))
+        .prefetch_related("supervised_teams")  # ``covers`` reads them: one query for them all
     )
     placed = placement_teams(membership)
     return any(covers(supervisor, *placed) for supervisor in supervisors)

@@ -312,6 +312,14 @@ def access_directory(view: View) -> View:
     return _named("access_directory", wrapper)
 
 
+def _refused_code(request: DoorRequest, normalised: str | None) -> str:
+    """The case code kept in the refusal of a look at one case her organisation manages
+    access to or reviews. Only a well-formed code: a mistyped URL may hold anything, a name
+    included. None while her workspace is emptied: administrators read these refusals, and
+    one of her own organisation's cases refused to her would tell them she is protected."""
+    return "" if workspace_is_empty(request.user) else normalised or ""
+
+
 def directory_case(view: View) -> View:
     """``access_directory``, then the case named in the URL, found only among those she
     manages; any other code is a 404, audited as a denied ``access.case``."""
@@ -323,10 +331,7 @@ def directory_case(view: View) -> View:
         directory = request.directory
         case = directory.filter(code=normalised).select_related("team").first() if normalised else None
         if case is None:
-            # Only a well-formed code is kept: a mistyped URL may hold anything, a name included.
-            # Not while her workspace is emptied either: administrators read these refusals, and
-            # one of her own organisation's cases refused to her would tell them she is protected.
-            code = "" if workspace_is_empty(request.user) else normalised or ""
+            code = _refused_code(request, normalised)
             record(event=events.ACCESS_CASE, actor=request.user, outcome=Outcome.DENIED, case_code=code)
             return not_found(request)
         return view(request, case, *args, **kwargs)
@@ -448,9 +453,7 @@ def case_reviewer(page: str) -> Callable[[View], View]:
         def wrapper(request: DoorRequest, code: str, *args: Any, **kwargs: Any) -> HttpResponse:
             normalised = codes.normalise(code)
             if not review.may_review_case(request.user, normalised):
-                # Emptied (frozen, travelling, under duress): no code, as in ``directory_case``.
-                code = "" if workspace_is_empty(request.user) else normalised or ""
-                return _refused_review(request, page, case_code=code)
+                return _refused_review(request, page, case_code=_refused_code(request, normalised))
             return view(request, normalised, *args, **kwargs)
 
         return _named("case_reviewer", wrapper)

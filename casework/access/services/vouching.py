@@ -67,7 +67,7 @@ def covers(confirmer: Membership, teams: Iterable[Team], all_teams: bool = False
     wanted = {team.pk for team in teams}
     if all_teams or not wanted:
         return False
-    return wanted <= set(confirmer.supervised_teams.values_list("pk", flat=True))
+    return wanted <= {team.pk for team in confirmer.supervised_teams.all()}  # prefetched, if the caller did
 
 
 def vouching_cases(membership: Membership) -> QuerySet[Case]:

@@ -28,17 +28,17 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"There is no user named {username!r}.")
         guard = AccountGuard.objects.filter(user=user).first()
+        if guard is None or not guard.empties_workspace():
+            raise CommandError(f"{username} is neither frozen nor in travel mode.")
         lifted = []
         try:
             with transaction.atomic():
-                if guard is not None and guard.is_frozen:
+                if guard.is_frozen:
                     protection.account_unfreeze(by=None, user=user, reason=reason)
                     lifted.append("unfrozen")
-                if guard is not None and guard.is_travelling():
+                if guard.is_travelling():
                     protection.travel_end(by=None, user=user, reason=reason)
                     lifted.append("travel mode ended")
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
-        if not lifted:
-            raise CommandError(f"{username} is neither frozen nor in travel mode.")
         self.stdout.write(f"{username}: {', '.join(lifted)}. She signs in again.")
